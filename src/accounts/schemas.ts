@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { emailSchema, roleSchema } from '../auth/schemas.ts';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/passwords.ts';
+
+// NIST 800-63B: length, not composition rules.
+const newPassword = z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH);
+
+export const accountResponse = z.object({ id: z.uuid(), email: z.string(), role: roleSchema, createdAt: z.iso.datetime() });
+
+export const createAccountBody = z.object({
+  email: emailSchema,
+  role: roleSchema,
+  password: newPassword.optional().describe('Omit to have one generated and returned once.'),
+});
+
+export const createAccountResponse = z.object({
+  account: accountResponse,
+  password: z.string().optional().describe('The generated password, present only when none was given. Shown once.'),
+});
+
+export const accountParams = z.object({ id: z.uuid() });
+
+export const changePasswordBody = z.object({ currentPassword: z.string().min(1).max(PASSWORD_MAX_LENGTH), newPassword });
+
+export function toAccountResponse(a: { id: string; email: string; role: z.infer<typeof roleSchema>; created_at: Date }) {
+  return { id: a.id, email: a.email, role: a.role, createdAt: a.created_at.toISOString() };
+}

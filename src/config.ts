@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/**
+ * Secrets are 32+ random bytes given as base64/base64url or hex. They live only in configuration,
+ * never in the database, so a database or backup reader (SPEC tier T2) cannot recompute token hashes.
+ */
+const secret = z
+  .string()
+  .transform((value, ctx) => {
+    const bytes = /^[0-9a-f]+$/i.test(value) && value.length % 2 === 0 ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64url');
+    if (bytes.length < 32) {
+      ctx.addIssue({ code: 'custom', message: 'must be at least 32 random bytes, hex or base64 encoded (try: openssl rand -base64 32)' });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const envSchema = z.object({
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional().describe('PostgreSQL connection string. Unset: an embedded PostgreSQL is started under DATA_DIR (demo mode).'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port.'),
+  HOST: z.string().min(1).default('127.0.0.1').describe('Interface to listen on (0.0.0.0 in containers).'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
+  TOKEN_PEPPER: secret.optional().describe('Key for the keyed hashes of sessions, API keys and survey tokens. Required with DATABASE_URL; generated and kept in DATA_DIR in demo mode.'),
+  MIN_GROUP_SIZE: z.coerce.number().int().min(3).max(1000).default(5).describe('Default minimum group size k for new organizations (never below 3).'),
+  SESSION_TTL_MINUTES: z.coerce.number().int().min(5).max(7 * 24 * 60).default(8 * 60).describe('Lifetime of an HR login session.'),
+  COOKIE_SECURE: flag.default(true).describe('Mark session cookies Secure (browsers still accept them on http://localhost).'),
+  TRUST_PROXY: flag.default(false).describe('Trust X-Forwarded-For from a reverse proxy (used only for rate-limit keys, never logged).'),
+  DATA_DIR: z.string().min(1).default('.quorum').describe('Where demo mode keeps the embedded database and its generated secrets.'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329).describe('Port of the embedded PostgreSQL (demo mode only).'),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10).describe('Maximum PostgreSQL connections per app instance.'),
+});
+
+export type EnvConfig = z.output<typeof envSchema>;
+
+/** Everything the app needs once the database location and secrets are settled. */
+export interface AppConfig {
+  databaseUrl: string;
+  tokenPepper: Buffer;
+  minGroupSize: number;
+  sessionTtlMinutes: number;
+  cookieSecure: boolean;
+  trustProxy: boolean;
+  logLevel: EnvConfig['LOG_LEVEL'];
+  dbPoolSize: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; a bad value fails with a message naming the variable. */
+export function loadEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
+  // Empty strings mean "unset", as docker-compose and shells often pass them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  if (parsed.data.DATABASE_URL && !parsed.data.TOKEN_PEPPER) {
+    throw new ConfigError('Invalid configuration:\n  TOKEN_PEPPER: required when DATABASE_URL is set (generate one with: openssl rand -base64 32)');
+  }
+  return parsed.data;
+}
+
+export function toAppConfig(env: EnvConfig, resolved: { databaseUrl: string; tokenPepper: Buffer }): AppConfig {
+  return {
+    databaseUrl: resolved.databaseUrl,
+    tokenPepper: resolved.tokenPepper,
+    minGroupSize: env.MIN_GROUP_SIZE,
+    sessionTtlMinutes: env.SESSION_TTL_MINUTES,
+    cookieSecure: env.COOKIE_SECURE,
+    trustProxy: env.TRUST_PROXY,
+    logLevel: env.LOG_LEVEL,
+    dbPoolSize: env.DB_POOL_SIZE,
+  };
+}

@@ -1,0 +1,33 @@
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** Purposes get separate keys derived from the one pepper, so a hash from one table is useless in another. */
+export type KeyPurpose = 'session' | 'api-key' | 'login-subject' | 'device-cookie';
+
+export type Keys = Record<KeyPurpose, Buffer>;
+
+export function deriveKeys(pepper: Buffer): Keys {
+  const derive = (purpose: KeyPurpose) => Buffer.from(hkdfSync('sha256', pepper, Buffer.alloc(0), `quorum:${purpose}`, 32));
+  return {
+    session: derive('session'),
+    'api-key': derive('api-key'),
+    'login-subject': derive('login-subject'),
+    'device-cookie': derive('device-cookie'),
+  };
+}
+
+/** A random opaque token: `<prefix>_<43 base64url chars>` (256 bits). */
+export function newToken(prefix: string): string {
+  return `${prefix}_${randomBytes(32).toString('base64url')}`;
+}
+
+/**
+ * SPEC P5: high-entropy tokens are stored only as a keyed hash. HMAC-SHA256 is enough (and fast)
+ * because the input cannot be guessed; argon2id is kept for low-entropy passwords.
+ */
+export function keyedHash(key: Buffer, value: string): Buffer {
+  return createHmac('sha256', key).update(value, 'utf8').digest();
+}
+
+export function sameHash(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}

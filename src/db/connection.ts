@@ -1,0 +1,50 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+// pg returns bigint (count(*)) and numeric as strings; every count Quorum makes fits a double.
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+export interface DbOptions {
+  connectionString: string;
+  max?: number;
+  /** Reports may set a statement timeout; the app default keeps runaway queries bounded. */
+  statementTimeoutMs?: number;
+}
+
+export function createDb({ connectionString, max = 10, statementTimeoutMs = 30_000 }: DbOptions): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    types,
+    connectionTimeoutMillis: 5_000,
+    statement_timeout: statementTimeoutMs,
+    application_name: 'quorum',
+  });
+  // An idle client losing its server (PostgreSQL restart) must not crash the process; the next
+  // checkout reconnects and callers see the error of their own query.
+  pool.on('error', () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** True for errors that mean "the database is not reachable right now" rather than a bad query. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code;
+  if (code && /^(08|53|57P0)/.test(code)) return true; // connection exception, insufficient resources, admin shutdown
+  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(error.message);
+}
+
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const e = error as { code?: string; constraint?: string } | undefined;
+  return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
+}

@@ -1,0 +1,58 @@
+import type { Kysely } from 'kysely';
+import type { Database, Organization } from '../db/schema.ts';
+import { Conflict, NotFound } from '../errors.ts';
+import { hashPassword } from '../auth/passwords.ts';
+import { isUniqueViolation } from '../db/connection.ts';
+
+export interface NewOrganizationInput {
+  slug: string;
+  name: string;
+  minGroupSize: number;
+  ownerEmail: string;
+  ownerPassword: string;
+}
+
+/**
+ * The only way an organization and its first owner come to be: the operator's CLI (or demo mode).
+ * No HTTP route does this, so nobody can claim the first admin of a running public instance.
+ */
+export async function createOrganizationWithOwner(db: Kysely<Database>, input: NewOrganizationInput) {
+  const passwordHash = await hashPassword(input.ownerPassword);
+  const created = db.transaction().execute(async (trx) => {
+    const org = await trx
+      .insertInto('organizations')
+      .values({ slug: input.slug, name: input.name, min_group_size: input.minGroupSize })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const owner = await trx
+      .insertInto('hr_accounts')
+      .values({ org_id: org.id, email: input.ownerEmail.toLowerCase(), password_hash: passwordHash, role: 'owner' })
+      .returning(['id', 'email', 'role'])
+      .executeTakeFirstOrThrow();
+    return { org, owner };
+  });
+  return created.catch((error: unknown) => {
+    if (isUniqueViolation(error, 'organizations_slug_key')) throw new Conflict('slug-taken', `An organization with slug "${input.slug}" already exists.`);
+    throw error;
+  });
+}
+
+export async function getOrganization(db: Kysely<Database>, orgId: string): Promise<Organization> {
+  const org = await db.selectFrom('organizations').selectAll().where('id', '=', orgId).executeTakeFirst();
+  if (!org) throw new NotFound('Organization');
+  return org;
+}
+
+export async function updateOrganization(db: Kysely<Database>, orgId: string, changes: { name?: string | undefined; minGroupSize?: number | undefined }): Promise<Organization> {
+  const org = await db
+    .updateTable('organizations')
+    .set({
+      ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(changes.minGroupSize !== undefined ? { min_group_size: changes.minGroupSize } : {}),
+    })
+    .where('id', '=', orgId)
+    .returningAll()
+    .executeTakeFirst();
+  if (!org) throw new NotFound('Organization');
+  return org;
+}

@@ -1,0 +1,69 @@
+import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { authenticate } from '../auth/service.ts';
+import { hasRole, type Principal } from '../auth/principal.ts';
+import type { Role } from '../db/schema.ts';
+import { Forbidden, Unauthenticated } from '../errors.ts';
+
+export const SESSION_COOKIE = 'quorum_session';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Bearer first (integrations, CLI), then the httpOnly session cookie (browsers). */
+async function resolvePrincipal(request: FastifyRequest): Promise<Principal> {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const match = /^Bearer ([A-Za-z0-9_-]{10,200})$/.exec(header);
+    const principal = match?.[1] ? await authenticate(request.server.db, request.server.keys, match[1]) : null;
+    if (!principal) throw new Unauthenticated('The bearer token is not valid or has expired.', 'invalid-token');
+    return principal;
+  }
+  const cookie = request.cookies[SESSION_COOKIE];
+  if (cookie) {
+    // SameSite=Strict already stops cross-site sends; a mismatched Origin is refused as well.
+    const origin = request.headers.origin;
+    if (UNSAFE.has(request.method) && origin !== undefined && URL.parse(origin)?.host !== request.host) {
+      throw new Forbidden('Cross-origin requests may not use the session cookie.');
+    }
+    const principal = await authenticate(request.server.db, request.server.keys, cookie);
+    if (principal?.kind === 'session') return principal;
+    throw new Unauthenticated('The session has expired; please log in again.', 'invalid-token');
+  }
+  throw new Unauthenticated();
+}
+
+export interface AccessRule {
+  /** Lowest role allowed (owner > admin > analyst). */
+  role: Role;
+  /** Only a person logged in may do this (managing accounts and keys), not an API key. */
+  sessionOnly?: boolean;
+}
+
+/** preHandler for HR routes: authenticates and enforces the role. */
+export function requireRole(rule: AccessRule): preHandlerAsyncHookHandler {
+  return async function checkAccess(request: FastifyRequest, _reply: FastifyReply) {
+    const principal = await resolvePrincipal(request);
+    if (!hasRole(principal, rule.role)) throw new Forbidden();
+    if (rule.sessionOnly && principal.kind !== 'session') throw new Forbidden('API keys may not do this; log in as a person.');
+    request.principal = principal;
+  };
+}
+
+export const authPlugin = fp(
+  async (app) => {
+    app.decorateRequest('principal', null);
+  },
+  { name: 'auth', dependencies: ['db', '@fastify/cookie'] },
+);
+
+/** For handlers behind requireRole: the principal is always set there. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Unauthenticated();
+  return request.principal;
+}

@@ -1,0 +1,37 @@
+import fp from 'fastify-plugin';
+import helmet from '@fastify/helmet';
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import { TooManyRequests } from '../errors.ts';
+
+/** Security headers, cookies and (opt-in, per route) rate limits. */
+export const securityPlugin = fp(
+  async (app) => {
+    await app.register(helmet, {
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'none'"],
+          baseUri: ["'none'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+      // The API is never embedded in other sites and never sends Referer-worthy links.
+      referrerPolicy: { policy: 'no-referrer' },
+      crossOriginResourcePolicy: { policy: 'same-origin' },
+    });
+    await app.register(cookie);
+    await app.register(rateLimit, {
+      global: false,
+      // The default key is the client address; it is kept in memory only, never logged or stored.
+      errorResponseBuilder: (_request, context) =>
+        new TooManyRequests('rate-limited', 'Too many requests; slow down and retry later.', Math.ceil(context.ttl / 1000)),
+    });
+    // Answers carry tokens, account data and results: no shared or browser cache may keep them.
+    app.addHook('onSend', async (_request, reply) => {
+      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    });
+  },
+  { name: 'security' },
+);
