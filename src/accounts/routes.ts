@@ -10,13 +10,13 @@ const tags = ['accounts'];
 
 export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
-    '/',
+    '',
     { preHandler: manage, schema: { tags, summary: 'HR accounts of the organization', response: { 200: z.array(accountResponse), ...problemResponses(401, 403) } } },
     async (request) => (await listAccounts(app.db, principalOf(request).orgId)).map(toAccountResponse),
   );
 
   app.post(
-    '/',
+    '',
     { preHandler: manage, schema: { tags, summary: 'Add an HR account', body: createAccountBody, response: { 201: createAccountResponse, ...problemResponses(400, 401, 403, 409) } } },
     async (request, reply) => {
       const { account, generatedPassword } = await createAccount(app.db, principalOf(request), request.body);

