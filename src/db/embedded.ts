@@ -56,7 +56,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   } catch (error) {
     await bounded(server.stop());
     const detail = log.join('').split('\n').filter((l) => /FATAL|ERROR|error|failed/.test(l)).slice(-5).join('\n');
-    throw new Error(`Embedded PostgreSQL failed to start in ${options.dataDir} on port ${options.port}: ${String((error as Error | undefined)?.message ?? error)}\n${detail}`);
+    throw new Error(`Embedded PostgreSQL failed to start in ${options.dataDir} on port ${options.port}: ${String((error as Error | undefined)?.message ?? error)}\n${detail}`, { cause: error });
   }
 
   return {

@@ -1,0 +1,18 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', '.quorum/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', crypto: 'readonly', fetch: 'readonly', performance: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // SPEC P6: nothing may print to the console except the CLI/server entry points (banner, usage).
+      'no-console': 'error',
+    },
+  },
+  // Migrations are frozen in time and written against Kysely<any>, as Kysely's docs advise.
+  { files: ['migrations/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+);
