@@ -10,6 +10,7 @@ import { securityPlugin } from './plugins/security.ts';
 import { dbPlugin } from './plugins/db.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
+import { drainPlugin } from './plugins/drain.ts';
 import { healthRoutes } from './health/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import { organizationRoutes } from './orgs/routes.ts';
@@ -42,6 +43,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
 
   await app.register(problemsPlugin);
   await app.register(securityPlugin);
+  await app.register(drainPlugin);
   await app.register(dbPlugin, { config });
   await app.register(authPlugin);
   await app.register(openapiPlugin);
