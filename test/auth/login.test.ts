@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
 import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, buildOrganization, login, PASSWORD, randomAddress, type TestOrg } from '../helpers/factories.ts';
@@ -140,5 +141,17 @@ describe('login lockout', () => {
     const last = await login(t.app, org, org.ownerEmail, PASSWORD, { remoteAddress });
     expect(last.statusCode).toBe(429);
     expect(last.json()).toMatchObject({ code: 'rate-limited', status: 429 });
+  });
+});
+
+describe('over a real socket (supertest)', () => {
+  it('when a client logs in over HTTP, then the cookie session works for the next request and logout clears it', async () => {
+    const agent = request(t.app.server);
+    const loggedIn = await agent.post('/v1/auth/login').send({ organization: org.slug, email: org.ownerEmail, password: PASSWORD }).expect(200);
+    const sessionCookie = (loggedIn.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('quorum_session='))!.split(';')[0]!;
+    await agent.get('/v1/organization').set('cookie', sessionCookie).expect(200);
+    const out = await agent.post('/v1/auth/logout').set('cookie', sessionCookie).expect(204);
+    expect(String(out.headers['set-cookie'])).toMatch(/quorum_session=;/);
+    await agent.get('/v1/organization').set('cookie', sessionCookie).expect(401).expect('content-type', /problem\+json/);
   });
 });
