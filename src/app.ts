@@ -16,6 +16,7 @@ import { authRoutes } from './auth/routes.ts';
 import { organizationRoutes } from './orgs/routes.ts';
 import { accountRoutes } from './accounts/routes.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
+import { rosterRoutes } from './roster/routes.ts';
 
 export interface BuildOptions {
   /** Tests pass a logger writing to a stream they read. */
@@ -53,6 +54,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(organizationRoutes, { prefix: '/v1/organization' });
   await app.register(accountRoutes, { prefix: '/v1/accounts' });
   await app.register(apiKeyRoutes, { prefix: '/v1/api-keys' });
+  await app.register(rosterRoutes, { prefix: '/v1/roster' });
 
   await app.ready();
   return app;

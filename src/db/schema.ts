@@ -7,7 +7,22 @@ export interface Database {
   sessions: SessionTable;
   api_keys: ApiKeyTable;
   login_throttles: LoginThrottleTable;
+  attribute_dimensions: AttributeDimensionTable;
+  participants: ParticipantTable;
+  surveys: SurveyTable;
+  waves: WaveTable;
+  invitations: InvitationTable;
+  participation: ParticipationTable;
+  sealed_responses: SealedResponseTable;
+  responses: ResponseTable;
 }
+
+/** Attribute values by dimension key, e.g. { department: 'Support', location: 'Seoul' }. */
+export type Attributes = Record<string, string>;
+/** Released attributes: a value, 'other' for rare values, or null when generalised away. */
+export type ReleasedAttributes = Record<string, string | null>;
+
+type Json<T> = ColumnType<T, string, string>;
 
 export type Role = 'owner' | 'admin' | 'analyst';
 export type ApiKeyRole = Exclude<Role, 'owner'>;
@@ -57,6 +72,82 @@ export interface LoginThrottleTable {
   failures: number;
   window_started_at: Date;
   locked_until: Date | null;
+}
+
+export interface AttributeDimensionTable {
+  org_id: string;
+  key: string;
+  label: string;
+  reportable: boolean;
+  position: number;
+}
+
+export interface ParticipantTable {
+  org_id: string;
+  id: Generated<string>;
+  external_id: string;
+  email: string | null;
+  name: string | null;
+  active: boolean;
+  attributes: Json<Attributes>;
+}
+
+export type SurveyStatus = 'draft' | 'open' | 'closed';
+export type Schedule = 'weekly' | 'biweekly' | 'monthly';
+
+export interface SurveyTable {
+  org_id: string;
+  id: Generated<string>;
+  status: SurveyStatus;
+  definition: Json<import('../surveys/questions.ts').SurveyDefinition>;
+  audience: Json<import('../surveys/questions.ts').Audience>;
+  min_group_size: number;
+  schedule: Schedule | null;
+  template: string | null;
+  created_at: CreatedAt;
+}
+
+export interface WaveTable {
+  org_id: string;
+  id: Generated<string>;
+  survey_id: string;
+  number: number;
+  status: 'open' | 'closed';
+  opened_on: ColumnType<Date, never, never>;
+  closed_on: ColumnType<Date | null, never, Date | string | null>;
+}
+
+export interface InvitationTable {
+  org_id: string;
+  id: string;
+  wave_id: string;
+  participant_id: string | null;
+  token_hash: Buffer;
+  code_hash: Buffer;
+  attributes: Json<Attributes>;
+  revoked: Generated<boolean>;
+}
+
+export interface ParticipationTable {
+  org_id: string;
+  wave_id: string;
+  marker: Buffer;
+}
+
+export interface SealedResponseTable {
+  org_id: string;
+  id: Generated<string>;
+  wave_id: string;
+  sealed: Buffer;
+}
+
+export interface ResponseTable {
+  org_id: string;
+  id: Generated<string>;
+  survey_id: string;
+  wave_id: string;
+  attributes: Json<ReleasedAttributes>;
+  answers: Json<import('../surveys/questions.ts').Answers>;
 }
 
 export type Organization = Selectable<OrganizationTable>;

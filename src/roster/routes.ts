@@ -1,0 +1,78 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { principalOf, requireRole } from '../plugins/auth.ts';
+import { problemResponses } from '../plugins/problems.ts';
+import { parseRosterCsv } from './csv.ts';
+import { validateRows, type RawRow, type RowProblem } from './rows.ts';
+import { dimensionsBody, dimensionsResponse, importQuery, importResponse, jsonRosterBody, participantResponse, participantsQuery } from './schemas.ts';
+import { ImportRejected, importRoster, listDimensions, listParticipants, replaceDimensions } from './service.ts';
+
+// 100,000 rows of a wide roster are ~15 MB; leave room.
+const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
+const tags = ['roster'];
+
+export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) => done(null, body));
+
+  app.get(
+    '/dimensions',
+    { preHandler: requireRole({ role: 'analyst' }), schema: { tags, summary: 'Attribute dimensions of the roster', response: { 200: dimensionsResponse, ...problemResponses(401) } } },
+    async (request) => listDimensions(app.db, principalOf(request).orgId),
+  );
+
+  app.put(
+    '/dimensions',
+    {
+      preHandler: requireRole({ role: 'admin' }),
+      schema: { tags, summary: 'Declare the attribute dimensions (ordered) and which are reportable', body: dimensionsBody, response: { 200: dimensionsResponse, ...problemResponses(400, 401, 403) } },
+    },
+    async (request) => replaceDimensions(app.db, principalOf(request).orgId, request.body),
+  );
+
+  app.post(
+    '/import',
+    {
+      bodyLimit: IMPORT_BODY_LIMIT,
+      preHandler: requireRole({ role: 'admin' }),
+      schema: {
+        tags,
+        summary: 'Import participants from CSV (text/csv) or JSON, as an upsert by external id',
+        description: 'CSV columns: external_id, email, name, then one per declared dimension. All or nothing: a bad row yields 422 with row, field and reason for each problem.',
+        querystring: importQuery,
+        body: z.union([z.string().describe('text/csv'), jsonRosterBody]),
+        response: { 200: importResponse, ...problemResponses(400, 401, 403, 413, 422) },
+      },
+    },
+    async (request) => {
+      const orgId = principalOf(request).orgId;
+      const dimensions = new Set((await listDimensions(app.db, orgId)).map((d) => d.key));
+      let raw: RawRow[];
+      let rowNumber: (index: number) => number;
+      let problems: RowProblem[] = [];
+      if (typeof request.body === 'string') {
+        ({ rows: raw, problems } = parseRosterCsv(request.body, dimensions));
+        rowNumber = (i) => i + 2; // the header is line 1
+      } else {
+        raw = request.body as RawRow[];
+        rowNumber = (i) => i + 1;
+      }
+      const checked = problems.length > 0 ? { rows: [], problems } : validateRows(raw, dimensions, rowNumber);
+      if (checked.problems.length > 0) throw new ImportRejected(checked.problems);
+      return importRoster(app.db, orgId, checked.rows, request.query.mode);
+    },
+  );
+
+  app.get(
+    '/participants',
+    { preHandler: requireRole({ role: 'admin' }), schema: { tags, summary: 'Participants, by external id', querystring: participantsQuery, response: { 200: z.array(participantResponse), ...problemResponses(400, 401, 403) } } },
+    async (request) =>
+      (await listParticipants(app.db, principalOf(request).orgId, request.query.limit, request.query.after)).map((p) => ({
+        id: p.id,
+        externalId: p.external_id,
+        email: p.email,
+        name: p.name,
+        active: p.active,
+        attributes: p.attributes,
+      })),
+  );
+};

@@ -1,0 +1,28 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import type { App } from '../../src/app.ts';
+import { ROOT } from './process.ts';
+import { bearer } from './factories.ts';
+
+/** The shared deterministic roster (../shared/data/roster.mjs) as CSV text. */
+export function rosterCsv(count: number, seed = 42): string {
+  return execFileSync(process.execPath, [path.join(ROOT, '../shared/data/roster.mjs'), String(count), String(seed)], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+}
+
+export const ROSTER_DIMENSIONS = [
+  { key: 'department', reportable: true },
+  { key: 'location', reportable: true },
+  { key: 'tenure_band', reportable: true },
+  { key: 'level', reportable: false },
+  { key: 'team', reportable: false },
+  { key: 'role_type', reportable: false },
+];
+
+export async function declareDimensions(app: App, token: string, dimensions = ROSTER_DIMENSIONS) {
+  const response = await app.inject({ method: 'PUT', url: '/v1/roster/dimensions', headers: bearer(token), payload: dimensions });
+  if (response.statusCode !== 200) throw new Error(response.body);
+}
+
+export async function importCsv(app: App, token: string, csv: string, mode: 'upsert' | 'sync' = 'upsert') {
+  return app.inject({ method: 'POST', url: `/v1/roster/import?mode=${mode}`, headers: { ...bearer(token), 'content-type': 'text/csv' }, payload: csv });
+}
