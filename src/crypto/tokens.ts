@@ -1,18 +1,24 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Purposes get separate keys derived from the one pepper, so a hash from one table is useless in another. */
-export type KeyPurpose = 'session' | 'api-key' | 'login-subject' | 'device-cookie';
+export const KEY_PURPOSES = [
+  'session',
+  'api-key',
+  'login-subject',
+  'device-cookie',
+  'invitation-token',
+  'invitation-code',
+  'participation',
+  'sealed-box',
+  'survey-session',
+] as const;
+export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 
 export type Keys = Record<KeyPurpose, Buffer>;
 
 export function deriveKeys(pepper: Buffer): Keys {
   const derive = (purpose: KeyPurpose) => Buffer.from(hkdfSync('sha256', pepper, Buffer.alloc(0), `quorum:${purpose}`, 32));
-  return {
-    session: derive('session'),
-    'api-key': derive('api-key'),
-    'login-subject': derive('login-subject'),
-    'device-cookie': derive('device-cookie'),
-  };
+  return Object.fromEntries(KEY_PURPOSES.map((purpose) => [purpose, derive(purpose)])) as Keys;
 }
 
 /** A random opaque token: `<prefix>_<43 base64url chars>` (256 bits). */
