@@ -17,6 +17,8 @@ import { organizationRoutes } from './orgs/routes.ts';
 import { accountRoutes } from './accounts/routes.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
 import { rosterRoutes } from './roster/routes.ts';
+import { surveyRoutes, templateRoutes } from './surveys/routes.ts';
+import { respondRoutes } from './responses/routes.ts';
 
 export interface BuildOptions {
   /** Tests pass a logger writing to a stream they read. */
@@ -55,6 +57,9 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(accountRoutes, { prefix: '/v1/accounts' });
   await app.register(apiKeyRoutes, { prefix: '/v1/api-keys' });
   await app.register(rosterRoutes, { prefix: '/v1/roster' });
+  await app.register(templateRoutes, { prefix: '/v1/templates' });
+  await app.register(surveyRoutes, { prefix: '/v1/surveys' });
+  await app.register(respondRoutes, { prefix: '/v1/respond' });
 
   await app.ready();
   return app;

@@ -29,6 +29,7 @@ const envSchema = z.object({
   TRUST_PROXY: flag.default(false).describe('Trust X-Forwarded-For from a reverse proxy (used only for rate-limit keys, never logged).'),
   DATA_DIR: z.string().min(1).default('.quorum').describe('Where demo mode keeps the embedded database and its generated secrets.'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329).describe('Port of the embedded PostgreSQL (demo mode only).'),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional().describe('Base URL employees reach Quorum at, used in survey links. Default: http://HOST:PORT.'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10).describe('Maximum PostgreSQL connections per app instance.'),
 });
 
@@ -44,6 +45,8 @@ export interface AppConfig {
   trustProxy: boolean;
   logLevel: EnvConfig['LOG_LEVEL'];
   dbPoolSize: number;
+  /** Base of the links in invitations, without a trailing slash. */
+  publicUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -75,5 +78,6 @@ export function toAppConfig(env: EnvConfig, resolved: { databaseUrl: string; tok
     trustProxy: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
     dbPoolSize: env.DB_POOL_SIZE,
+    publicUrl: (env.PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? 'localhost' : env.HOST}:${env.PORT}`).replace(/\/+$/, ''),
   };
 }

@@ -4,11 +4,14 @@ import type { Database } from './schema.ts';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
+const DATE_OID = 1082;
 
 // pg returns bigint (count(*)) and numeric as strings; every count Quorum makes fits a double.
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+    // A calendar day stays the string 'YYYY-MM-DD': a Date would invent a time and a time zone.
+    if (oid === DATE_OID) return (value: string) => value;
     return pg.types.getTypeParser(oid, format);
   },
 };

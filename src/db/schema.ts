@@ -113,8 +113,9 @@ export interface WaveTable {
   survey_id: string;
   number: number;
   status: 'open' | 'closed';
-  opened_on: ColumnType<Date, never, never>;
-  closed_on: ColumnType<Date | null, never, Date | string | null>;
+  /** 'YYYY-MM-DD': days only (SPEC P1). */
+  opened_on: ColumnType<string, never, never>;
+  closed_on: ColumnType<string | null, never, string | null>;
 }
 
 export interface InvitationTable {

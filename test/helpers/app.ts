@@ -42,6 +42,7 @@ export function testConfig(databaseUrl: string, overrides: Partial<AppConfig> = 
     trustProxy: false,
     logLevel: 'silent',
     dbPoolSize: 5,
+    publicUrl: 'https://quorum.test',
     ...overrides,
   };
 }

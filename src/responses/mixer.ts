@@ -1,0 +1,67 @@
+import { randomInt } from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { Keys } from '../crypto/tokens.ts';
+import { generalise, shuffle } from './generalise.ts';
+import { openResponse } from './sealed-box.ts';
+
+export interface ReleaseResult {
+  released: number;
+  stillSealed: number;
+  unreadable: number;
+}
+
+const cryptoRandom = () => randomInt(2 ** 47) / 2 ** 47;
+
+/**
+ * Moves sealed responses of one wave to the results table (SPEC P1, P3). While the wave is open it
+ * waits until 2k are pending and releases all but k of them, chosen at random: every release then
+ * adds at least k responses, and the k kept back guarantee the final release at close is at
+ * least k too. `flush` (wave closing) releases everything. Released rows are generalised,
+ * shuffled and written in one transaction, so they share its transaction id with each other only.
+ */
+export async function releaseResponses(db: Kysely<Database> | Transaction<Database>, keys: Keys, orgId: string, waveId: string, options: { flush: boolean }): Promise<ReleaseResult> {
+  const run = async (trx: Transaction<Database>): Promise<ReleaseResult> => {
+    const lockKey = sql`hashtextextended(${`release:${waveId}`}, 0)`;
+    if (options.flush) await sql`select pg_advisory_xact_lock(${lockKey})`.execute(trx);
+    else {
+      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${lockKey}) as locked`.execute(trx);
+      if (!rows[0]?.locked) return { released: 0, stillSealed: -1, unreadable: 0 };
+    }
+    const wave = await trx
+      .selectFrom('waves')
+      .innerJoin('surveys', (j) => j.onRef('surveys.org_id', '=', 'waves.org_id').onRef('surveys.id', '=', 'waves.survey_id'))
+      .select(['surveys.id as surveyId', 'surveys.min_group_size as k'])
+      .where('waves.org_id', '=', orgId)
+      .where('waves.id', '=', waveId)
+      .executeTakeFirstOrThrow();
+    const pending = await trx.selectFrom('sealed_responses').select(['id', 'sealed']).where('org_id', '=', orgId).where('wave_id', '=', waveId).forUpdate().execute();
+    const k = wave.k;
+    if (!options.flush && pending.length < 2 * k) return { released: 0, stillSealed: pending.length, unreadable: 0 };
+
+    const batch = options.flush ? pending : shuffle(pending, cryptoRandom).slice(0, pending.length - k);
+    const opened = batch.map((row) => ({ id: row.id, payload: openResponse(keys, orgId, waveId, row.sealed) }));
+    const readable = opened.filter((o): o is { id: string; payload: NonNullable<typeof o.payload> } => o.payload !== null);
+    if (readable.length === 0) return { released: 0, stillSealed: pending.length, unreadable: opened.length };
+
+    const dimensions = (await trx.selectFrom('attribute_dimensions').select('key').where('org_id', '=', orgId).where('reportable', '=', true).orderBy('position').execute()).map((d) => d.key);
+    const attributes = generalise(
+      readable.map((r) => r.payload.attributes),
+      dimensions,
+      k,
+      cryptoRandom,
+    );
+    const rows = shuffle(
+      readable.map((r, i) => ({ org_id: orgId, survey_id: wave.surveyId, wave_id: waveId, attributes: JSON.stringify(attributes[i]), answers: JSON.stringify(r.payload.answers) })),
+      cryptoRandom,
+    );
+    await trx.insertInto('responses').values(rows).execute();
+    await trx
+      .deleteFrom('sealed_responses')
+      .where('org_id', '=', orgId)
+      .where('id', '=', sql<string>`any(${readable.map((r) => r.id)}::uuid[])`)
+      .execute();
+    return { released: readable.length, stillSealed: pending.length - readable.length, unreadable: opened.length - readable.length };
+  };
+  return db.isTransaction ? run(db as Transaction<Database>) : db.transaction().execute(run);
+}

@@ -1,0 +1,118 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { problemResponses } from '../plugins/problems.ts';
+import { orgSlugSchema } from '../auth/schemas.ts';
+import { QUESTION_TYPES } from '../surveys/questions.ts';
+import { contextForSession, localizeSurvey, sessionFromCode, sessionFromLinkToken, submitAnswers } from './service.ts';
+import { SURVEY_SESSION_PREFIX } from './survey-session.ts';
+
+export const SURVEY_COOKIE = 'quorum_survey';
+const tags = ['employee'];
+
+const respondentSurvey = z.object({
+  title: z.string(),
+  language: z.string(),
+  languages: z.array(z.string()),
+  minGroupSize: z.number().int().describe('Results are shown only for groups of at least this many people.'),
+  questions: z.array(
+    z.object({
+      id: z.string(),
+      type: z.enum(QUESTION_TYPES),
+      text: z.string(),
+      required: z.boolean(),
+      theme: z.string().optional(),
+      options: z.array(z.object({ id: z.string(), text: z.string() })).optional(),
+      maxLength: z.number().int().optional(),
+    }),
+  ),
+});
+const sessionResponse = z.object({ sessionToken: z.string(), expiresAt: z.iso.datetime(), survey: respondentSurvey });
+const languageQuery = z.object({ lang: z.string().max(20).optional() });
+
+/** ?lang= first, then the browser's Accept-Language, each with its primary subtag as fallback. */
+function preferredLanguages(request: FastifyRequest, lang: string | undefined): string[] {
+  const accepted = (request.headers['accept-language'] ?? '').split(',').map((part) => part.split(';')[0]!.trim()).filter(Boolean);
+  return [lang, ...accepted].filter((l): l is string => !!l).flatMap((l) => [l, l.split('-')[0]!.toLowerCase()]);
+}
+
+function sessionTokenOf(request: FastifyRequest): string | undefined {
+  const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+  return bearer?.startsWith(`${SURVEY_SESSION_PREFIX}_`) ? bearer : request.cookies[SURVEY_COOKIE];
+}
+
+/** Employee side: no account; a link token or a typed code opens a short survey session. */
+export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
+  // Lax, not Strict: the link is opened from a mail client, a cross-site navigation.
+  const cookie = { httpOnly: true, sameSite: 'lax', secure: app.config.cookieSecure, path: '/' } as const;
+
+  app.post(
+    '/session',
+    {
+      config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
+      schema: {
+        tags,
+        summary: 'Exchange an invitation link token for a survey session',
+        body: z.object({ token: z.string().min(1).max(200) }),
+        querystring: languageQuery,
+        response: { 200: sessionResponse, ...problemResponses(400, 404, 409, 410, 429) },
+      },
+    },
+    async (request, reply) => {
+      const session = await sessionFromLinkToken(app.db, app.keys, request.body.token);
+      reply.setCookie(SURVEY_COOKIE, session.token, { ...cookie, expires: session.expiresAt });
+      return { sessionToken: session.token, expiresAt: session.expiresAt.toISOString(), survey: localizeSurvey(session.context.definition, session.context.minGroupSize, preferredLanguages(request, request.query.lang)) };
+    },
+  );
+
+  // Codes are guessable in principle (68 bits), so they are limited per client and per organization.
+  const perOrganization = app.rateLimit({ max: 600, timeWindow: '1 minute', keyGenerator: (request) => `code-org:${(request.body as { organization?: string } | undefined)?.organization ?? ''}` });
+  app.post(
+    '/code',
+    {
+      config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
+      preHandler: perOrganization,
+      schema: {
+        tags,
+        summary: 'Exchange a nickname code typed at a kiosk for a survey session',
+        body: z.object({ organization: orgSlugSchema, code: z.string().min(1).max(200) }),
+        querystring: languageQuery,
+        response: { 200: sessionResponse, ...problemResponses(400, 404, 409, 410, 429) },
+      },
+    },
+    async (request, reply) => {
+      const session = await sessionFromCode(app.db, app.keys, request.body.organization, request.body.code);
+      reply.setCookie(SURVEY_COOKIE, session.token, { ...cookie, expires: session.expiresAt });
+      return { sessionToken: session.token, expiresAt: session.expiresAt.toISOString(), survey: localizeSurvey(session.context.definition, session.context.minGroupSize, preferredLanguages(request, request.query.lang)) };
+    },
+  );
+
+  app.get(
+    '/survey',
+    { schema: { tags, summary: 'The survey of the current session, in the requested language', querystring: languageQuery, response: { 200: respondentSurvey, ...problemResponses(401, 409, 410) } } },
+    async (request) => {
+      const ctx = await contextForSession(app.db, app.keys, sessionTokenOf(request));
+      return localizeSurvey(ctx.definition, ctx.minGroupSize, preferredLanguages(request, request.query.lang));
+    },
+  );
+
+  app.post(
+    '/submit',
+    {
+      config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
+      schema: {
+        tags,
+        summary: 'Submit the answers, once',
+        body: z.object({ answers: z.record(z.string(), z.unknown()) }),
+        response: { 201: z.object({ status: z.literal('received') }), ...problemResponses(400, 401, 409, 410, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { release } = await submitAnswers(app.db, app.keys, sessionTokenOf(request), request.body.answers);
+      // The answers are committed; a failed release is retried by the next submit or the close.
+      await release.catch((err: unknown) => request.log.warn({ err }, 'release postponed'));
+      reply.clearCookie(SURVEY_COOKIE, cookie);
+      return reply.code(201).send({ status: 'received' as const });
+    },
+  );
+};

@@ -1,0 +1,125 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { principalOf, requireRole } from '../plugins/auth.ts';
+import { problemResponses } from '../plugins/problems.ts';
+import { NotFound } from '../errors.ts';
+import { toCsv } from '../exports/csv.ts';
+import { sendText, wants } from '../exports/negotiation.ts';
+import { renderCodeSheet, SHEET_STYLE_HASH } from '../invitations/sheet.ts';
+import {
+  codePoolBody,
+  codePoolResponse,
+  createSurveyBody,
+  distributionResponse,
+  surveyParams,
+  surveyResponse,
+  templateResponse,
+  toSurveyResponse,
+  updateSurveyBody,
+  waveResponse,
+} from './schemas.ts';
+import { closeSurvey, createCodePool, createSurvey, getSurvey, listSurveys, listWaves, openWave, updateSurvey } from './service.ts';
+import { findTemplate, TEMPLATES } from './templates.ts';
+
+const read = requireRole({ role: 'analyst' });
+const manage = requireRole({ role: 'admin' });
+const tags = ['surveys'];
+
+
+export const templateRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get('', { preHandler: read, schema: { tags, summary: 'Shipped survey templates (en, ko, pl)', response: { 200: z.array(templateResponse), ...problemResponses(401) } } }, async () => TEMPLATES);
+  app.get(
+    '/:key',
+    { preHandler: read, schema: { tags, summary: 'One template', params: z.object({ key: z.string().max(60) }), response: { 200: templateResponse, ...problemResponses(401, 404) } } },
+    async (request) => findTemplate(request.params.key) ?? Promise.reject(new NotFound('Template')),
+  );
+};
+
+export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
+  const linkFor = (token: string) => `${app.config.publicUrl}/s/${token}`;
+
+  app.post(
+    '',
+    { preHandler: manage, schema: { tags, summary: 'Create a draft survey, from a template or a definition', body: createSurveyBody, response: { 201: surveyResponse, ...problemResponses(400, 401, 403) } } },
+    async (request, reply) => reply.code(201).send(toSurveyResponse(await createSurvey(app.db, principalOf(request).orgId, request.body))),
+  );
+
+  app.get('', { preHandler: read, schema: { tags, summary: 'Surveys of the organization', response: { 200: z.array(surveyResponse), ...problemResponses(401) } } }, async (request) =>
+    (await listSurveys(app.db, principalOf(request).orgId)).map(toSurveyResponse),
+  );
+
+  app.get('/:id', { preHandler: read, schema: { tags, summary: 'One survey', params: surveyParams, response: { 200: surveyResponse, ...problemResponses(400, 401, 404) } } }, async (request) =>
+    toSurveyResponse(await getSurvey(app.db, principalOf(request).orgId, request.params.id)),
+  );
+
+  app.patch(
+    '/:id',
+    {
+      preHandler: manage,
+      schema: { tags, summary: 'Edit a draft; on an open survey only raise k', params: surveyParams, body: updateSurveyBody, response: { 200: surveyResponse, ...problemResponses(400, 401, 403, 404, 409) } },
+    },
+    async (request) => toSurveyResponse(await updateSurvey(app.db, principalOf(request).orgId, request.params.id, request.body)),
+  );
+
+  app.get(
+    '/:id/waves',
+    { preHandler: read, schema: { tags, summary: 'Waves of a survey', params: surveyParams, response: { 200: z.array(waveResponse), ...problemResponses(400, 401, 404) } } },
+    async (request) =>
+      (await listWaves(app.db, principalOf(request).orgId, request.params.id)).map((w) => ({ id: w.id, number: w.number, status: w.status, openedOn: w.opened_on, closedOn: w.closed_on })),
+  );
+
+  app.post(
+    '/:id/waves',
+    {
+      preHandler: manage,
+      schema: {
+        tags,
+        summary: 'Open the next wave: close the current one and issue fresh invitations (shown once)',
+        params: surveyParams,
+        response: { 201: distributionResponse, ...problemResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { wave, distribution } = await openWave(app.db, app.keys, principalOf(request).orgId, request.params.id);
+      reply.code(201);
+      if (wants(request.headers.accept, 'text/csv')) {
+        const csv = toCsv(['external_id', 'email', 'name', 'link', 'code'], distribution.map((d) => [d.externalId, d.email, d.name, linkFor(d.token), d.code]));
+        return sendText(reply, 'text/csv; charset=utf-8', csv, { 'content-disposition': `attachment; filename="wave-${wave.number}-invitations.csv"` });
+      }
+      return {
+        wave: { id: wave.id, number: wave.number, openedOn: wave.opened_on },
+        invitations: distribution.map((d) => ({ externalId: d.externalId, email: d.email, name: d.name, link: linkFor(d.token), code: d.code })),
+      };
+    },
+  );
+
+  app.post(
+    '/:id/close',
+    { preHandler: manage, schema: { tags, summary: 'Close the survey: expires every token and releases every response', params: surveyParams, response: { 200: surveyResponse, ...problemResponses(400, 401, 403, 404, 409) } } },
+    async (request) => toSurveyResponse(await closeSurvey(app.db, app.keys, principalOf(request).orgId, request.params.id)),
+  );
+
+  app.post(
+    '/:id/code-pools',
+    {
+      preHandler: manage,
+      schema: {
+        tags,
+        summary: 'Anonymous codes for kiosks: JSON, or a printable sheet with QR codes (Accept: text/html)',
+        params: surveyParams,
+        body: codePoolBody,
+        response: { 201: codePoolResponse, ...problemResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const codes = (await createCodePool(app.db, app.keys, principalOf(request).orgId, request.params.id, request.body)).map((c) => ({ code: c.code, link: linkFor(c.token) }));
+      reply.code(201);
+      if (wants(request.headers.accept, 'text/html')) {
+        return sendText(reply, 'text/html; charset=utf-8', await renderCodeSheet('Quorum survey codes', codes), {
+          'content-security-policy': `default-src 'none'; style-src ${SHEET_STYLE_HASH}; frame-ancestors 'none'`,
+        });
+      }
+      return { codes };
+    },
+  );
+};

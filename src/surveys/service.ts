@@ -1,0 +1,196 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Attributes, Database, Schedule } from '../db/schema.ts';
+import { Conflict, NotFound, ValidationFailed } from '../errors.ts';
+import type { Keys } from '../crypto/tokens.ts';
+import { issueInvitations, snapshotAttributes, type IssuedInvitation } from '../invitations/service.ts';
+import { releaseResponses } from '../responses/mixer.ts';
+import { shuffle } from '../responses/generalise.ts';
+import { findTemplate } from './templates.ts';
+import type { Audience, SurveyDefinition } from './questions.ts';
+
+export interface SurveyInput {
+  template?: string | undefined;
+  definition?: SurveyDefinition | undefined;
+  audience?: Audience | undefined;
+  minGroupSize?: number | undefined;
+  schedule?: Schedule | null | undefined;
+}
+
+const surveyColumns = ['id', 'status', 'definition', 'audience', 'min_group_size', 'schedule', 'template', 'created_at'] as const;
+
+async function assertDeclared(db: Kysely<Database>, orgId: string, audience: Audience | undefined): Promise<void> {
+  const keys = Object.keys(audience?.filter ?? {});
+  if (keys.length === 0) return;
+  const declared = new Set((await db.selectFrom('attribute_dimensions').select('key').where('org_id', '=', orgId).execute()).map((d) => d.key));
+  const unknown = keys.filter((k) => !declared.has(k));
+  if (unknown.length > 0) throw new ValidationFailed(unknown.map((k) => ({ field: `body.audience.filter.${k}`, message: 'is not a declared attribute dimension' })));
+}
+
+/** k of a survey is never below the organization's (SPEC: a survey may only raise it). */
+async function organizationK(db: Kysely<Database>, orgId: string): Promise<number> {
+  return (await db.selectFrom('organizations').select('min_group_size').where('id', '=', orgId).executeTakeFirstOrThrow()).min_group_size;
+}
+
+export async function createSurvey(db: Kysely<Database>, orgId: string, input: SurveyInput) {
+  const template = input.template === undefined ? undefined : findTemplate(input.template);
+  if (input.template !== undefined && !template) throw new ValidationFailed([{ field: 'body.template', message: 'is not a known template' }]);
+  const definition = input.definition ?? structuredClone(template?.definition);
+  if (!definition) throw new ValidationFailed([{ field: 'body.definition', message: 'is required unless a template is given' }]);
+  await assertDeclared(db, orgId, input.audience);
+  const orgK = await organizationK(db, orgId);
+  if (input.minGroupSize !== undefined && input.minGroupSize < orgK) {
+    throw new ValidationFailed([{ field: 'body.minGroupSize', message: `may not be below the organization's minimum group size (${orgK})` }]);
+  }
+  return db
+    .insertInto('surveys')
+    .values({
+      org_id: orgId,
+      status: 'draft',
+      definition: JSON.stringify(definition),
+      audience: JSON.stringify(input.audience ?? { filter: {} }),
+      min_group_size: input.minGroupSize ?? orgK,
+      schedule: input.schedule ?? null,
+      template: template?.key ?? null,
+    })
+    .returning(surveyColumns)
+    .executeTakeFirstOrThrow();
+}
+
+export async function listSurveys(db: Kysely<Database>, orgId: string) {
+  return db.selectFrom('surveys').select(surveyColumns).where('org_id', '=', orgId).orderBy('created_at', 'desc').execute();
+}
+
+export async function getSurvey(db: Kysely<Database> | Transaction<Database>, orgId: string, surveyId: string) {
+  const survey = await db.selectFrom('surveys').select(surveyColumns).where('org_id', '=', orgId).where('id', '=', surveyId).executeTakeFirst();
+  if (!survey) throw new NotFound('Survey');
+  return survey;
+}
+
+/**
+ * A draft may change in every way. Once open, questions and audience are frozen; k may only go up,
+ * which hides more and so can never reveal what the old value hid (SPEC P2).
+ */
+export async function updateSurvey(db: Kysely<Database>, orgId: string, surveyId: string, changes: Omit<SurveyInput, 'template'>) {
+  return db.transaction().execute(async (trx) => {
+    const survey = await trx.selectFrom('surveys').select(['status', 'min_group_size']).where('org_id', '=', orgId).where('id', '=', surveyId).forUpdate().executeTakeFirst();
+    if (!survey) throw new NotFound('Survey');
+    if (survey.status === 'closed') throw new Conflict('survey-closed', 'A closed survey cannot change.');
+    if (survey.status === 'open' && (changes.definition !== undefined || changes.audience !== undefined || changes.schedule !== undefined)) {
+      throw new Conflict('survey-frozen', 'Questions, audience and schedule are frozen once the survey is open; only minGroupSize may be raised.');
+    }
+    if (changes.minGroupSize !== undefined) {
+      const floor = survey.status === 'open' ? survey.min_group_size : await organizationK(db, orgId);
+      if (changes.minGroupSize < floor) {
+        throw new ValidationFailed([{ field: 'body.minGroupSize', message: survey.status === 'open' ? `can only be raised on an open survey (now ${floor})` : `may not be below the organization's minimum group size (${floor})` }]);
+      }
+    }
+    await assertDeclared(db, orgId, changes.audience);
+    return trx
+      .updateTable('surveys')
+      .set({
+        ...(changes.definition !== undefined ? { definition: JSON.stringify(changes.definition) } : {}),
+        ...(changes.audience !== undefined ? { audience: JSON.stringify(changes.audience) } : {}),
+        ...(changes.minGroupSize !== undefined ? { min_group_size: changes.minGroupSize } : {}),
+        ...(changes.schedule !== undefined ? { schedule: changes.schedule } : {}),
+      })
+      .where('org_id', '=', orgId)
+      .where('id', '=', surveyId)
+      .returning(surveyColumns)
+      .executeTakeFirstOrThrow();
+  });
+}
+
+export async function listWaves(db: Kysely<Database>, orgId: string, surveyId: string) {
+  await getSurvey(db, orgId, surveyId);
+  return db.selectFrom('waves').select(['id', 'number', 'status', 'opened_on', 'closed_on']).where('org_id', '=', orgId).where('survey_id', '=', surveyId).orderBy('number').execute();
+}
+
+export interface DistributionEntry {
+  externalId: string;
+  email: string | null;
+  name: string | null;
+  token: string;
+  code: string;
+}
+
+async function closeOpenWave(trx: Transaction<Database>, keys: Keys, orgId: string, surveyId: string): Promise<void> {
+  const open = await trx
+    .updateTable('waves')
+    .set({ status: 'closed', closed_on: sql<string>`current_date` })
+    .where('org_id', '=', orgId)
+    .where('survey_id', '=', surveyId)
+    .where('status', '=', 'open')
+    .returning('id')
+    .executeTakeFirst();
+  // Closing expires every token of the wave (they are checked against its status) and releases
+  // whatever still waits in the sealed box.
+  if (open) await releaseResponses(trx, keys, orgId, open.id, { flush: true });
+}
+
+/**
+ * Opens the next wave: closes the current one, invites every active participant in the audience
+ * with a fresh token and code, and returns those plaintexts — the only time they exist.
+ */
+export async function openWave(db: Kysely<Database>, keys: Keys, orgId: string, surveyId: string) {
+  return db.transaction().execute(async (trx) => {
+    const survey = await trx.selectFrom('surveys').select(['status', 'audience']).where('org_id', '=', orgId).where('id', '=', surveyId).forUpdate().executeTakeFirst();
+    if (!survey) throw new NotFound('Survey');
+    if (survey.status === 'closed') throw new Conflict('survey-closed', 'The survey is closed; create a new one.');
+    await closeOpenWave(trx, keys, orgId, surveyId);
+    const last = await trx.selectFrom('waves').select((eb) => eb.fn.max('number').as('n')).where('org_id', '=', orgId).where('survey_id', '=', surveyId).executeTakeFirst();
+    const wave = await trx
+      .insertInto('waves')
+      .values({ org_id: orgId, survey_id: surveyId, number: (last?.n ?? 0) + 1, status: 'open' })
+      .returning(['id', 'number', 'opened_on'])
+      .executeTakeFirstOrThrow();
+
+    const reportable = await reportableDimensions(trx, orgId);
+    let members = trx.selectFrom('participants').select(['id', 'external_id', 'email', 'name', 'attributes']).where('org_id', '=', orgId).where('active', '=', true);
+    for (const [dimension, values] of Object.entries(survey.audience.filter)) {
+      members = members.where(sql<string>`attributes ->> ${dimension}`, '=', sql<string>`any(${values}::text[])`);
+    }
+    const participants = await members.orderBy('external_id').execute();
+    const issued = await issueInvitations(
+      trx,
+      keys,
+      orgId,
+      wave.id,
+      participants.map((p) => ({ participantId: p.id, attributes: snapshotAttributes(p.attributes, reportable) })),
+    );
+    await trx.updateTable('surveys').set({ status: 'open' }).where('org_id', '=', orgId).where('id', '=', surveyId).execute();
+    const distribution: DistributionEntry[] = participants.map((p, i) => ({ externalId: p.external_id, email: p.email, name: p.name, ...issued[i]! }));
+    return { wave, distribution };
+  });
+}
+
+export async function closeSurvey(db: Kysely<Database>, keys: Keys, orgId: string, surveyId: string) {
+  return db.transaction().execute(async (trx) => {
+    const survey = await trx.selectFrom('surveys').select('status').where('org_id', '=', orgId).where('id', '=', surveyId).forUpdate().executeTakeFirst();
+    if (!survey) throw new NotFound('Survey');
+    if (survey.status === 'draft') throw new Conflict('survey-not-open', 'A draft has no wave to close.');
+    await closeOpenWave(trx, keys, orgId, surveyId);
+    await trx.updateTable('surveys').set({ status: 'closed' }).where('org_id', '=', orgId).where('id', '=', surveyId).execute();
+    return getSurvey(trx, orgId, surveyId);
+  });
+}
+
+async function reportableDimensions(db: Kysely<Database> | Transaction<Database>, orgId: string): Promise<string[]> {
+  return (await db.selectFrom('attribute_dimensions').select('key').where('org_id', '=', orgId).where('reportable', '=', true).orderBy('position').execute()).map((d) => d.key);
+}
+
+/**
+ * Anonymous codes for kiosks and deskless staff: N invitations in the current wave carrying only
+ * the segment's (reportable) attributes, no participant. Returned shuffled.
+ */
+export async function createCodePool(db: Kysely<Database>, keys: Keys, orgId: string, surveyId: string, input: { count: number; segment: Attributes }): Promise<IssuedInvitation[]> {
+  return db.transaction().execute(async (trx) => {
+    const wave = await trx.selectFrom('waves').select('id').where('org_id', '=', orgId).where('survey_id', '=', surveyId).where('status', '=', 'open').forShare().executeTakeFirst();
+    if (!wave) throw new Conflict('survey-not-open', 'Open a wave before asking for codes.');
+    const declared = await trx.selectFrom('attribute_dimensions').select(['key', 'reportable']).where('org_id', '=', orgId).execute();
+    const unknown = Object.keys(input.segment).filter((k) => !declared.some((d) => d.key === k));
+    if (unknown.length > 0) throw new ValidationFailed(unknown.map((k) => ({ field: `body.segment.${k}`, message: 'is not a declared attribute dimension' })));
+    const attributes = snapshotAttributes(input.segment, declared.filter((d) => d.reportable).map((d) => d.key));
+    const issued = await issueInvitations(trx, keys, orgId, wave.id, Array.from({ length: input.count }, () => ({ participantId: null, attributes })));
+    return shuffle(issued);
+  });
+}

@@ -1,0 +1,238 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { bearer, buildOrganization, tokenFor, type TestOrg } from '../helpers/factories.ts';
+import { declareDimensions, importCsv, rosterCsv } from '../helpers/roster.ts';
+import { answerByLink, answersFor, createSurvey, openWave, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
+
+let t: TestApp;
+let org: TestOrg;
+let admin: string;
+
+beforeAll(async () => {
+  t = await buildTestApp();
+  org = await buildOrganization(t.app);
+  admin = await tokenFor(t.app, org, 'admin');
+  await declareDimensions(t.app, admin);
+  await importCsv(t.app, admin, rosterCsv(60));
+});
+afterAll(() => t.close());
+
+const count = async (table: 'responses' | 'sealed_responses' | 'participation' | 'invitations', orgId = org.id) =>
+  (await t.app.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', orgId).executeTakeFirstOrThrow()).n;
+
+describe('survey lifecycle', () => {
+  it('when a survey is created from a template, then it is a draft in en, ko and pl with k from the organization', async () => {
+    const response = await t.app.inject({ method: 'POST', url: '/v1/surveys', headers: bearer(admin), payload: { template: 'wellbeing' } });
+    expect(response.statusCode).toBe(201);
+    const survey = response.json();
+    expect(survey).toMatchObject({ status: 'draft', minGroupSize: 5, template: 'wellbeing' });
+    expect(survey.definition.languages).toEqual(['en', 'ko', 'pl']);
+    expect(survey.definition.title.ko).toBe('웰빙과 번아웃');
+  });
+
+  it('when every template is listed, then all seven ship with every text in en, ko and pl', async () => {
+    const templates = (await t.app.inject({ method: 'GET', url: '/v1/templates', headers: bearer(admin) })).json() as Array<{ key: string; definition: { questions: Array<{ text: object }> } }>;
+    expect(templates.map((x) => x.key).sort()).toEqual(['engagement', 'event', 'exit', 'open-ended', 'pulse', 'support', 'wellbeing']);
+    for (const template of templates) for (const q of template.definition.questions) expect(Object.keys(q.text).sort()).toEqual(['en', 'ko', 'pl']);
+  });
+
+  it('when k is set below the organization\'s, then 400 names minGroupSize', async () => {
+    const response = await t.app.inject({ method: 'POST', url: '/v1/surveys', headers: bearer(admin), payload: { template: 'pulse', minGroupSize: 4 } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors[0].field).toBe('body.minGroupSize');
+  });
+
+  it('when a definition is invalid, then 400 names the field and nothing is stored', async () => {
+    const before = (await t.app.inject({ method: 'GET', url: '/v1/surveys', headers: bearer(admin) })).json().length;
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/surveys',
+      headers: bearer(admin),
+      payload: { definition: { title: { en: 'x' }, languages: ['en'], defaultLanguage: 'en', questions: [{ id: 'q1', type: 'single_choice', text: { en: 'Pick' }, options: [{ id: 'a', text: { en: 'A' } }] }] } },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors[0].field).toMatch(/^body\.definition\.questions\.0\.options/);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/surveys', headers: bearer(admin) })).json().length).toBe(before);
+  });
+
+  it('when a wave opens, then every active audience member gets a link and a code, returned once and stored only as keyed hashes', async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'pulse', audience: { filter: { department: ['Customer Support', 'Sales'] } } });
+    const { wave, invitations } = await openWave(t.app, admin, survey.id);
+    const audience = await t.app.db.selectFrom('participants').select('external_id').where('org_id', '=', org.id).where(sql<string>`attributes->>'department'`, 'in', ['Customer Support', 'Sales']).execute();
+    expect(wave.number).toBe(1);
+    expect(invitations.map((i) => i.externalId).sort()).toEqual(audience.map((a) => a.external_id).sort());
+    expect(invitations[0]!.link).toMatch(/^https:\/\/quorum\.test\/s\/qi_[A-Za-z0-9_-]{43}$/);
+    expect(invitations[0]!.code).toMatch(/^([a-z]+-){5}\d{4}$/);
+    const { rows } = await sql<{ dump: string }>`select string_agg(i::text, '|') as dump from invitations i where org_id = ${org.id}`.execute(t.app.db);
+    for (const inv of invitations.slice(0, 5)) {
+      expect(rows[0]!.dump).not.toContain(tokenOfLink(inv.link).slice(3));
+      expect(rows[0]!.dump).not.toContain(inv.code);
+    }
+  });
+
+  it('when the distribution is asked as CSV, then it is a mail-merge file with a BOM and a header', async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'event' });
+    const response = await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/waves`, headers: { ...bearer(admin), accept: 'text/csv' } });
+    expect(response.statusCode).toBe(201);
+    expect(response.headers['content-type']).toMatch(/^text\/csv/);
+    const lines = response.body.replace(/^\uFEFF/, '').trim().split('\n');
+    expect(lines[0]).toBe('external_id,email,name,link,code');
+    expect(lines).toHaveLength(61);
+  });
+
+  it('when a survey is open, then questions are frozen and k can only go up', async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+    await openWave(t.app, admin, survey.id);
+    const patch = (payload: object) => t.app.inject({ method: 'PATCH', url: `/v1/surveys/${survey.id}`, headers: bearer(admin), payload });
+    expect((await patch({ audience: { filter: {} } })).json().code).toBe('survey-frozen');
+    expect((await patch({ minGroupSize: 7 })).json().minGroupSize).toBe(7);
+    const lower = await patch({ minGroupSize: 6 });
+    expect(lower.statusCode).toBe(400);
+    expect(lower.json().errors[0].field).toBe('body.minGroupSize');
+  });
+
+  it('when an analyst tries to open a wave, then 403', async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+    const analyst = await tokenFor(t.app, org, 'analyst');
+    expect((await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/waves`, headers: bearer(analyst) })).statusCode).toBe(403);
+  });
+});
+
+describe('answering', () => {
+  it('when an employee opens the link, then the survey comes in the asked language and the answers are stored once', async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+    const { invitations } = await openWave(t.app, admin, survey.id);
+    const session = await startSession(t.app, tokenOfLink(invitations[0]!.link), 'ko');
+    expect(session.statusCode).toBe(200);
+    const { sessionToken, survey: shown } = session.json();
+    expect(shown.language).toBe('ko');
+    expect(shown.title).toBe('주간 펄스');
+    expect(shown.minGroupSize).toBe(5);
+    expect(session.headers['set-cookie']).toMatch(/quorum_survey=.*HttpOnly.*SameSite=Lax/);
+
+    const bad = await submit(t.app, sessionToken, { ...answersFor(shown.questions), week: 9, extra: 1 });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['answers.extra', 'answers.week']);
+    expect(await count('participation')).toBe(0);
+
+    const good = await submit(t.app, sessionToken, answersFor(shown.questions));
+    expect(good.statusCode).toBe(201);
+    const again = await submit(t.app, sessionToken, answersFor(shown.questions));
+    expect(again.statusCode).toBe(409);
+    expect(again.json().code).toBe('already-submitted');
+    expect((await startSession(t.app, tokenOfLink(invitations[0]!.link))).json().code).toBe('already-submitted');
+  });
+
+  it('when a code is typed loosely (case, spaces, typos after four letters), then it opens the survey; in another organization it is unknown', async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+    const { invitations } = await openWave(t.app, admin, survey.id);
+    const code = invitations[1]!.code;
+    const typed = code.split('-').map((w, i) => (i === 0 ? `${w.toUpperCase()}x` : w)).join('  ');
+    const viaCode = await t.app.inject({ method: 'POST', url: '/v1/respond/code', payload: { organization: org.slug, code: typed } });
+    expect(viaCode.statusCode, viaCode.body).toBe(200);
+    expect((await submit(t.app, viaCode.json().sessionToken, answersFor(viaCode.json().survey.questions))).statusCode).toBe(201);
+
+    const other = await buildOrganization(t.app);
+    const elsewhere = await t.app.inject({ method: 'POST', url: '/v1/respond/code', payload: { organization: other.slug, code: invitations[2]!.code } });
+    const nowhere = await t.app.inject({ method: 'POST', url: '/v1/respond/code', payload: { organization: org.slug, code: 'abandon-ability-able-about-above-0000' } });
+    expect(elsewhere.statusCode).toBe(404);
+    expect({ ...elsewhere.json(), requestId: '' }).toEqual({ ...nowhere.json(), requestId: '' });
+  });
+
+  it('when tokens are unknown, revoked (leaver) or expired (closed wave), then each gets its own clear 4xx', async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+    const { invitations } = await openWave(t.app, admin, survey.id);
+    expect((await startSession(t.app, 'qi_' + 'x'.repeat(43))).json()).toMatchObject({ status: 404, code: 'unknown-token' });
+
+    const leaver = invitations.at(-1)!;
+    const csv = rosterCsv(60).trim().split('\n').filter((line) => !line.startsWith(leaver.externalId)).join('\n');
+    const synced = await importCsv(t.app, admin, csv, 'sync');
+    expect(synced.json().revokedInvitations).toBeGreaterThanOrEqual(1);
+    expect((await startSession(t.app, tokenOfLink(leaver.link))).json()).toMatchObject({ status: 410, code: 'token-revoked' });
+    await importCsv(t.app, admin, rosterCsv(60));
+
+    const session = (await startSession(t.app, tokenOfLink(invitations[0]!.link))).json();
+    expect((await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(admin) })).json().status).toBe('closed');
+    expect((await startSession(t.app, tokenOfLink(invitations[1]!.link))).json()).toMatchObject({ status: 410, code: 'token-expired' });
+    expect((await submit(t.app, session.sessionToken, answersFor(session.survey.questions))).json()).toMatchObject({ status: 410, code: 'token-expired' });
+  });
+
+  it('when a session token is forged or missing, then 401 survey-session-expired', async () => {
+    expect((await submit(t.app, 'qv_' + 'A'.repeat(80), {})).json()).toMatchObject({ status: 401, code: 'survey-session-expired' });
+    expect((await t.app.inject({ method: 'GET', url: '/v1/respond/survey' })).json()).toMatchObject({ status: 401, code: 'survey-session-expired' });
+  });
+
+  it('when 20 requests submit the same invitation at once, then exactly one is stored', async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+    const { invitations } = await openWave(t.app, admin, survey.id);
+    const session = (await startSession(t.app, tokenOfLink(invitations[0]!.link))).json();
+    const before = await count('participation');
+    const answers = answersFor(session.survey.questions);
+    const results = await Promise.all(Array.from({ length: 20 }, () => submit(t.app, session.sessionToken, answers)));
+    expect(results.map((r) => r.statusCode).sort()).toEqual([201, ...Array(19).fill(409)]);
+    expect((await count('participation')) - before).toBe(1);
+  });
+});
+
+describe('release (sealed box → results)', () => {
+  it('when responses arrive, then they wait sealed until 2k are pending, are released k at a time, and close releases the rest', async () => {
+    const other = await buildOrganization(t.app);
+    const otherAdmin = await tokenFor(t.app, other, 'admin');
+    await declareDimensions(t.app, otherAdmin);
+    await importCsv(t.app, otherAdmin, rosterCsv(40, 3));
+    const survey = await createSurvey(t.app, otherAdmin, { template: 'pulse' });
+    const { invitations } = await openWave(t.app, otherAdmin, survey.id);
+    const released: number[] = [];
+    for (let i = 0; i < 23; i++) {
+      expect((await answerByLink(t.app, invitations[i]!.link, i)).statusCode).toBe(201);
+      released.push(await count('responses', other.id));
+    }
+    // k = 5: nothing until 10 pending, then 5 released at a time, 5 always kept back.
+    expect(released.slice(0, 9).every((n) => n === 0)).toBe(true);
+    expect(released[9]).toBe(5);
+    expect(new Set(released)).toEqual(new Set([0, 5, 10, 15]));
+    expect(await count('sealed_responses', other.id)).toBe(23 - 15);
+    await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(otherAdmin) });
+    expect(await count('responses', other.id)).toBe(23);
+    expect(await count('sealed_responses', other.id)).toBe(0);
+  });
+
+  it('when a pulse opens its next wave, then the previous one closes, its tokens expire, and new ones work', async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'pulse', schedule: 'weekly' });
+    const first = await openWave(t.app, admin, survey.id);
+    const second = await openWave(t.app, admin, survey.id);
+    expect(second.wave.number).toBe(2);
+    expect((await startSession(t.app, tokenOfLink(first.invitations[0]!.link))).json().code).toBe('token-expired');
+    expect((await answerByLink(t.app, second.invitations[0]!.link)).statusCode).toBe(201);
+    const waves = (await t.app.inject({ method: 'GET', url: `/v1/surveys/${survey.id}/waves`, headers: bearer(admin) })).json();
+    expect(waves.map((w: { number: number; status: string }) => [w.number, w.status])).toEqual([[1, 'closed'], [2, 'open']]);
+    expect(waves[0].openedOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+});
+
+describe('code pools for kiosks', () => {
+  it('when HR asks for codes for a segment, then they come shuffled with links, carry only the segment, and work', async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+    await openWave(t.app, admin, survey.id);
+    const response = await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/code-pools`, headers: bearer(admin), payload: { count: 12, segment: { department: 'Operations', level: 'IC1' } } });
+    expect(response.statusCode).toBe(201);
+    const { codes } = response.json();
+    expect(codes).toHaveLength(12);
+    const pool = await t.app.db.selectFrom('invitations').select(['participant_id', 'attributes']).where('org_id', '=', org.id).where('participant_id', 'is', null).execute();
+    expect(pool.length).toBeGreaterThanOrEqual(12);
+    // level is not reportable: it never reaches an invitation snapshot.
+    for (const p of pool) expect(p.attributes).toEqual({ department: 'Operations' });
+    const session = await t.app.inject({ method: 'POST', url: '/v1/respond/code', payload: { organization: org.slug, code: codes[0].code } });
+    expect(session.statusCode).toBe(200);
+  });
+
+  it('when the sheet is asked as HTML, then each code has an inline QR code and the page has a strict CSP', async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+    await openWave(t.app, admin, survey.id);
+    const response = await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/code-pools`, headers: { ...bearer(admin), accept: 'text/html' }, payload: { count: 3 } });
+    expect(response.headers['content-type']).toMatch(/^text\/html/);
+    expect(response.body.match(/<svg/g)).toHaveLength(3);
+    expect(response.headers['content-security-policy']).toMatch(/^default-src 'none'; style-src 'sha256-/);
+  });
+});
