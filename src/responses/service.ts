@@ -124,7 +124,10 @@ export async function submitAnswers(db: Kysely<Database>, keys: Keys, sessionTok
     // FOR SHARE on the wave serialises with closing it (FOR UPDATE): no answer slips in after the final release.
     const wave = await trx.selectFrom('waves').select('status').where('org_id', '=', ctx.orgId).where('id', '=', ctx.waveId).forShare().executeTakeFirstOrThrow();
     if (wave.status !== 'open') throw expiredToken();
-    const invitation = await trx.selectFrom('invitations').select(['revoked', 'attributes']).where('org_id', '=', ctx.orgId).where('id', '=', ctx.invitationId).forShare().executeTakeFirstOrThrow();
+    // Read without a row lock on purpose: FOR SHARE would stamp this transaction's id into the
+    // invitation's xmax, equal to the xmin of the participation row below — telling a database
+    // reader who answered (SPEC P1 against T2). A revocation racing this submit simply loses.
+    const invitation = await trx.selectFrom('invitations').select(['revoked', 'attributes']).where('org_id', '=', ctx.orgId).where('id', '=', ctx.invitationId).executeTakeFirstOrThrow();
     if (invitation.revoked) throw revokedToken();
     const spent = await trx
       .insertInto('participation')
