@@ -13,6 +13,8 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  // Benchmarks report on the console.
+  { files: ['bench/**'], rules: { 'no-console': 'off' } },
   // Migrations are frozen in time and written against Kysely<any>, as Kysely's docs advise.
   { files: ['migrations/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
 );

@@ -1,10 +1,10 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, type KeyObject } from 'node:crypto';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 /** AES-256-GCM: iv | ciphertext | tag. `context` binds the ciphertext to where it belongs (AAD). */
-export function seal(key: Buffer, plaintext: Buffer, context: string): Buffer {
+export function seal(key: KeyObject, plaintext: Buffer, context: string): Buffer {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(context, 'utf8'));
@@ -13,7 +13,7 @@ export function seal(key: Buffer, plaintext: Buffer, context: string): Buffer {
 }
 
 /** The plaintext, or null when the box was not sealed with this key and context or was altered. */
-export function open(key: Buffer, box: Buffer, context: string): Buffer | null {
+export function open(key: KeyObject, box: Buffer, context: string): Buffer | null {
   if (box.length < IV_BYTES + TAG_BYTES) return null;
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, box.subarray(0, IV_BYTES));

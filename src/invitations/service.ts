@@ -18,36 +18,50 @@ export interface IssuedInvitation {
 
 const BATCH = 5_000;
 
+interface PreparedBatch {
+  issued: IssuedInvitation[];
+  ids: string[];
+  participants: (string | null)[];
+  tokenHashes: Buffer[];
+  codeHashes: Buffer[];
+  attributes: string[];
+}
+
+function prepare(keys: Keys, invitees: Invitee[]): PreparedBatch {
+  const batch: PreparedBatch = { issued: [], ids: [], participants: [], tokenHashes: [], codeHashes: [], attributes: [] };
+  for (const invitee of invitees) {
+    const token = newToken(INVITATION_TOKEN_PREFIX);
+    const code = newNicknameCode();
+    batch.issued.push({ token, code });
+    batch.ids.push(randomUUID());
+    batch.participants.push(invitee.participantId);
+    batch.tokenHashes.push(keyedHash(keys['invitation-token'], token));
+    batch.codeHashes.push(keyedHash(keys['invitation-code'], code));
+    batch.attributes.push(JSON.stringify(invitee.attributes));
+  }
+  return batch;
+}
+
 /**
  * Creates one invitation per invitee: a link token (256 bits) and a nickname code, stored only as
  * keyed hashes. The plaintexts are returned to the caller, once, and exist nowhere else.
+ * Each batch is prepared while the previous one is being inserted.
  */
 export async function issueInvitations(trx: Transaction<Database>, keys: Keys, orgId: string, waveId: string, invitees: Invitee[]): Promise<IssuedInvitation[]> {
   const issued: IssuedInvitation[] = [];
+  let inserting: Promise<unknown> = Promise.resolve();
   for (let start = 0; start < invitees.length; start += BATCH) {
-    const batch = invitees.slice(start, start + BATCH);
-    const ids: string[] = [];
-    const participants: (string | null)[] = [];
-    const tokenHashes: Buffer[] = [];
-    const codeHashes: Buffer[] = [];
-    const attributes: string[] = [];
-    for (const invitee of batch) {
-      const token = newToken(INVITATION_TOKEN_PREFIX);
-      const code = newNicknameCode();
-      issued.push({ token, code });
-      ids.push(randomUUID());
-      participants.push(invitee.participantId);
-      tokenHashes.push(keyedHash(keys['invitation-token'], token));
-      codeHashes.push(keyedHash(keys['invitation-code'], code));
-      attributes.push(JSON.stringify(invitee.attributes));
-    }
-    await sql`
+    const b = prepare(keys, invitees.slice(start, start + BATCH));
+    await inserting;
+    issued.push(...b.issued);
+    inserting = sql`
       insert into invitations (org_id, id, wave_id, participant_id, token_hash, code_hash, attributes)
       select ${orgId}, i.id, ${waveId}, i.participant_id, i.token_hash, i.code_hash, i.attributes::jsonb
-      from unnest(${ids}::uuid[], ${participants}::uuid[], ${tokenHashes}::bytea[], ${codeHashes}::bytea[], ${attributes}::text[])
+      from unnest(${b.ids}::uuid[], ${b.participants}::uuid[], ${b.tokenHashes}::bytea[], ${b.codeHashes}::bytea[], ${b.attributes}::text[])
         as i(id, participant_id, token_hash, code_hash, attributes)
     `.execute(trx);
   }
+  await inserting;
   return issued;
 }
 

@@ -236,3 +236,40 @@ describe('code pools for kiosks', () => {
     expect(response.headers['content-security-policy']).toMatch(/^default-src 'none'; style-src 'sha256-/);
   });
 });
+
+describe('guessing and isolation', () => {
+  it('when one client guesses codes, then after 20 a minute it is refused with 429 and a real code from elsewhere still works', async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+    const { invitations } = await openWave(t.app, admin, survey.id);
+    const guess = (code: string, remoteAddress: string) => t.app.inject({ method: 'POST', url: '/v1/respond/code', remoteAddress, payload: { organization: org.slug, code } });
+    const codes: number[] = [];
+    for (let i = 0; i < 22; i++) codes.push((await guess(`abandon-ability-able-about-above-${String(i).padStart(4, '0')}`, '192.0.2.9')).statusCode);
+    expect(codes.slice(0, 20).every((c) => c === 404)).toBe(true);
+    expect(codes.slice(20)).toEqual([429, 429]);
+    expect((await guess(invitations[0]!.code, '192.0.2.9')).statusCode).toBe(429);
+    expect((await guess(invitations[0]!.code, '192.0.2.10')).statusCode).toBe(200);
+  });
+
+  it("when another organization's admin reads, edits, opens or closes this organization's survey, then 404 and nothing changes", async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+    const other = await buildOrganization(t.app);
+    const intruder = await tokenFor(t.app, other, 'owner');
+    const attempts = [
+      t.app.inject({ method: 'GET', url: `/v1/surveys/${survey.id}`, headers: bearer(intruder) }),
+      t.app.inject({ method: 'PATCH', url: `/v1/surveys/${survey.id}`, headers: bearer(intruder), payload: { minGroupSize: 50 } }),
+      t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/waves`, headers: bearer(intruder) }),
+      t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(intruder) }),
+      t.app.inject({ method: 'GET', url: `/v1/surveys/${survey.id}/waves`, headers: bearer(intruder) }),
+    ];
+    for (const response of await Promise.all(attempts)) expect(response.statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/surveys', headers: bearer(intruder) })).json()).toEqual([]);
+    const mine = (await t.app.inject({ method: 'GET', url: `/v1/surveys/${survey.id}`, headers: bearer(admin) })).json();
+    expect(mine).toMatchObject({ status: 'draft', minGroupSize: 5 });
+  });
+
+  it('when a code pool is asked of a survey with no open wave, then 409', async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+    const response = await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/code-pools`, headers: bearer(admin), payload: { count: 2 } });
+    expect(response.statusCode).toBe(409);
+  });
+});
