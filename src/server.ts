@@ -3,7 +3,7 @@ import { buildApp } from './app.ts';
 import { ConfigError, loadEnvConfig } from './config.ts';
 import { migrateToLatest } from './db/migrator.ts';
 import { openRuntime } from './runtime.ts';
-import { DEMO_OWNER_EMAIL, DEMO_ORG_SLUG, seedDemo } from './demo/seed.ts';
+import { DEMO_OWNER_EMAIL, DEMO_ORG_SLUG, seedDemo, type DemoSeed } from './demo/seed.ts';
 
 async function main(): Promise<void> {
   const env = loadEnvConfig();
@@ -27,15 +27,19 @@ async function main(): Promise<void> {
   const address = await app.listen({ port: env.PORT, host: env.HOST });
   app.log.info({ demo: runtime.demo, startupMs: Math.round(performance.now() - startedAt) }, 'quorum listening');
 
-  if (runtime.demo) printDemoBanner(address, await seedDemo(app.db, runtime.config.minGroupSize));
+  if (runtime.demo) printDemoBanner(address, runtime.config.publicUrl, await seedDemo(app.db, app.keys, runtime.config.minGroupSize));
 }
 
-function printDemoBanner(address: string, seeded: { password: string } | null): void {
+function printDemoBanner(address: string, publicUrl: string, seeded: DemoSeed | null): void {
   const credentials = seeded
     ? [
         `  organization: ${DEMO_ORG_SLUG}`,
         `  owner:        ${DEMO_OWNER_EMAIL}`,
         `  password:     ${seeded.password}    (shown only this once)`,
+        `  A "${seeded.sample.surveyTitle}" wave is open for 44 demo employees. One of their invitations:`,
+        `    link:  ${publicUrl}/s/${seeded.sample.token}   (the link that goes in the e-mail; its page comes with the survey pages)`,
+        `    code:  ${seeded.sample.code}   (typed at a kiosk for organization "${DEMO_ORG_SLUG}")`,
+        `    answer it now through the API: curl -s ${address}/v1/respond/session -H 'content-type: application/json' -d '{"token":"${seeded.sample.token}"}'`,
       ]
     : [`  The demo organization "${DEMO_ORG_SLUG}" exists; its owner password was printed at the first start.`, `  Forgot it? npm run cli -- reset-password --org ${DEMO_ORG_SLUG} --email ${DEMO_OWNER_EMAIL}`];
   const password = seeded?.password ?? '<password>';

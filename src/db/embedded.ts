@@ -37,6 +37,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const settings = {
     listen_addresses: '127.0.0.1',
     unix_socket_directories: '',
+    // Server logs must not become the link that the tables avoid (docs/privacy.md, T2): no
+    // statements, and no bind parameters (token hashes, markers) even for failing ones.
+    log_statement: 'none',
+    log_min_duration_statement: '-1',
+    log_parameter_max_length: '0',
+    log_parameter_max_length_on_error: '0',
     ...options.settings,
   };
   const server = new EmbeddedPostgres({

@@ -27,7 +27,11 @@ describe('npm start in demo mode (embedded PostgreSQL)', () => {
   it('when started on an empty folder, then it prints demo credentials that log in; SIGTERM stops it cleanly; a restart keeps the data', async () => {
     const first = spawnNode('src/server.ts', [], env);
     const [, password] = await first.waitFor(/password:\s+(\S+)\s+\(shown only this once\)/);
+    const [, sampleToken] = await first.waitFor(/"token":"(qi_[A-Za-z0-9_-]+)"/);
     expect((await login(password!)).status).toBe(200);
+    const session = await fetch(`http://127.0.0.1:${env.PORT}/v1/respond/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: sampleToken }) });
+    expect(session.status).toBe(200);
+    expect(((await session.json()) as { survey: { title: string } }).survey.title).toBe('Weekly pulse');
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
 
