@@ -15,6 +15,12 @@ export interface Database {
   participation: ParticipationTable;
   sealed_responses: SealedResponseTable;
   responses: ResponseTable;
+  answer_counts: AnswerCountTable;
+}
+
+export interface Scope {
+  dimension: string;
+  value: string;
 }
 
 /** Attribute values by dimension key, e.g. { department: 'Support', location: 'Seoul' }. */
@@ -34,6 +40,8 @@ export interface OrganizationTable {
   slug: string;
   name: string;
   min_group_size: number;
+  reportable_pairs: ColumnType<Array<[string, string]>, string | undefined, string>;
+  comment_min_group_size: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: CreatedAt;
 }
 
@@ -43,6 +51,7 @@ export interface HrAccountTable {
   email: string;
   password_hash: string;
   role: Role;
+  scope: ColumnType<Scope | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 
@@ -149,6 +158,15 @@ export interface ResponseTable {
   wave_id: string;
   attributes: Json<ReleasedAttributes>;
   answers: Json<import('../surveys/questions.ts').Answers>;
+}
+
+export interface AnswerCountTable {
+  org_id: string;
+  wave_id: string;
+  combo: Json<ReleasedAttributes>;
+  question_id: string;
+  value: string;
+  n: number;
 }
 
 export type Organization = Selectable<OrganizationTable>;

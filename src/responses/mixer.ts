@@ -4,6 +4,7 @@ import type { Database } from '../db/schema.ts';
 import type { Keys } from '../crypto/tokens.ts';
 import { generalise, shuffle } from './generalise.ts';
 import { openResponse } from './sealed-box.ts';
+import { addCounters, countAnswers } from '../reports/counters.ts';
 
 export interface ReleaseResult {
   released: number;
@@ -31,7 +32,7 @@ export async function releaseResponses(db: Kysely<Database> | Transaction<Databa
     const wave = await trx
       .selectFrom('waves')
       .innerJoin('surveys', (j) => j.onRef('surveys.org_id', '=', 'waves.org_id').onRef('surveys.id', '=', 'waves.survey_id'))
-      .select(['surveys.id as surveyId', 'surveys.min_group_size as k'])
+      .select(['surveys.id as surveyId', 'surveys.min_group_size as k', 'surveys.definition'])
       .where('waves.org_id', '=', orgId)
       .where('waves.id', '=', waveId)
       .executeTakeFirstOrThrow();
@@ -56,6 +57,7 @@ export async function releaseResponses(db: Kysely<Database> | Transaction<Databa
       cryptoRandom,
     );
     await trx.insertInto('responses').values(rows).execute();
+    await addCounters(trx, orgId, waveId, countAnswers(wave.definition, readable.map((r, i) => ({ combo: attributes[i]!, answers: r.payload.answers }))));
     await trx
       .deleteFrom('sealed_responses')
       .where('org_id', '=', orgId)
