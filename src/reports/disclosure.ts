@@ -1,7 +1,9 @@
 import * as highsModule from 'highs';
+import type { Highs } from 'highs';
 
-// highs ships one .d.ts for both module systems; under nodenext its default export is reached this way.
-const loadHighs = highsModule.default;
+// highs ships one CommonJS-style .d.ts for both module systems; under nodenext TypeScript sees its
+// default export as the namespace, while at run time it is the loader function.
+const loadHighs = highsModule.default as unknown as () => Promise<Highs>;
 
 /**
  * Disclosure control for one family of linked tables (SPEC P2, P3).
@@ -70,7 +72,7 @@ function singleMarginIntervals(cells: Cell[], margins: string[][], suppressed: S
   return intervals;
 }
 
-let solver: Promise<Awaited<ReturnType<typeof loadHighs>>> | undefined;
+let solver: Promise<Highs> | undefined;
 
 /** Several margins: minimise and maximise each hidden cell as an integer program (HiGHS). */
 async function exactIntervals(cells: Cell[], margins: string[][], suppressed: Set<string>, hiddenMargins: Set<number>): Promise<Map<string, [number, number]>> {

@@ -1,10 +1,11 @@
 import * as highsModule from 'highs';
+import type { Highs } from 'highs';
 
-// highs ships one .d.ts for both module systems; under nodenext its default export is reached this way.
-const loadHighs = highsModule.default;
+// highs ships one CommonJS-style .d.ts for both module systems; under nodenext TypeScript sees its
+// default export as the namespace, while at run time it is the loader function.
+const loadHighs = highsModule.default as unknown as () => Promise<Highs>;
 import type { Cell } from '../../src/reports/disclosure.ts';
 
-type Highs = Awaited<ReturnType<typeof loadHighs>>;
 let highs: Highs | undefined;
 
 /**
