@@ -19,6 +19,7 @@ import { apiKeyRoutes } from './api-keys/routes.ts';
 import { rosterRoutes } from './roster/routes.ts';
 import { surveyRoutes, templateRoutes } from './surveys/routes.ts';
 import { respondRoutes } from './responses/routes.ts';
+import { reportRoutes } from './reports/routes.ts';
 
 export interface BuildOptions {
   /** Tests pass a logger writing to a stream they read. */
@@ -60,6 +61,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(templateRoutes, { prefix: '/v1/templates' });
   await app.register(surveyRoutes, { prefix: '/v1/surveys' });
   await app.register(respondRoutes, { prefix: '/v1/respond' });
+  await app.register(reportRoutes, { prefix: '/v1/reports/surveys' });
 
   await app.ready();
   return app;

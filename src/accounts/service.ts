@@ -1,14 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { Keys } from '../crypto/tokens.ts';
 import { loginSubject } from '../auth/lockout.ts';
-import type { Database, Role } from '../db/schema.ts';
-import { Conflict, Forbidden, NotFound, Unauthenticated } from '../errors.ts';
+import type { Database, Role, Scope } from '../db/schema.ts';
+import { Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed } from '../errors.ts';
 import { isUniqueViolation } from '../db/connection.ts';
 import { generatePassword, hashPassword, verifyPassword } from '../auth/passwords.ts';
 import { hasRole, type Principal } from '../auth/principal.ts';
 
 export async function listAccounts(db: Kysely<Database>, orgId: string) {
-  return db.selectFrom('hr_accounts').select(['id', 'email', 'role', 'created_at']).where('org_id', '=', orgId).orderBy('email').execute();
+  return db.selectFrom('hr_accounts').select(['id', 'email', 'role', 'scope', 'created_at']).where('org_id', '=', orgId).orderBy('email').execute();
 }
 
 /** Only an owner may create or remove an owner; an admin manages admins and analysts. */
@@ -16,14 +16,19 @@ function assertMayManage(actor: Principal, role: Role): void {
   if (role === 'owner' && !hasRole(actor, 'owner')) throw new Forbidden('Only an owner may manage owner accounts.');
 }
 
-export async function createAccount(db: Kysely<Database>, actor: Principal, input: { email: string; role: Role; password?: string | undefined }) {
+export async function createAccount(db: Kysely<Database>, actor: Principal, input: { email: string; role: Role; password?: string | undefined; scope?: Scope | undefined }) {
   assertMayManage(actor, input.role);
+  if (input.scope) {
+    if (input.role !== 'analyst') throw new ValidationFailed([{ field: 'body.scope', message: 'only an analyst can be limited to a segment' }]);
+    const dimension = await db.selectFrom('attribute_dimensions').select('key').where('org_id', '=', actor.orgId).where('key', '=', input.scope.dimension).where('reportable', '=', true).executeTakeFirst();
+    if (!dimension) throw new ValidationFailed([{ field: 'body.scope.dimension', message: 'is not a reportable dimension' }]);
+  }
   const password = input.password ?? generatePassword();
   try {
     const account = await db
       .insertInto('hr_accounts')
-      .values({ org_id: actor.orgId, email: input.email, role: input.role, password_hash: await hashPassword(password) })
-      .returning(['id', 'email', 'role', 'created_at'])
+      .values({ org_id: actor.orgId, email: input.email, role: input.role, password_hash: await hashPassword(password), scope: input.scope ? JSON.stringify(input.scope) : null })
+      .returning(['id', 'email', 'role', 'scope', 'created_at'])
       .executeTakeFirstOrThrow();
     return { account, generatedPassword: input.password === undefined ? password : undefined };
   } catch (error) {

@@ -1,8 +1,8 @@
-import type { Role } from '../db/schema.ts';
+import type { Role, Scope } from '../db/schema.ts';
 
 /** Who is calling: an HR account through a session, or an integration through an API key. */
 export type Principal =
-  | { kind: 'session'; orgId: string; role: Role; accountId: string; sessionId: string }
+  | { kind: 'session'; orgId: string; role: Role; accountId: string; sessionId: string; scope: Scope | null }
   | { kind: 'api-key'; orgId: string; role: Role; apiKeyId: string };
 
 const RANK: Record<Role, number> = { analyst: 1, admin: 2, owner: 3 };

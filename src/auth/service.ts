@@ -93,11 +93,11 @@ export async function authenticate(db: Kysely<Database>, keys: Keys, token: stri
     const session = await db
       .selectFrom('sessions')
       .innerJoin('hr_accounts', (j) => j.onRef('hr_accounts.org_id', '=', 'sessions.org_id').onRef('hr_accounts.id', '=', 'sessions.account_id'))
-      .select(['sessions.id', 'sessions.org_id', 'sessions.account_id', 'hr_accounts.role'])
+      .select(['sessions.id', 'sessions.org_id', 'sessions.account_id', 'hr_accounts.role', 'hr_accounts.scope'])
       .where('sessions.token_hash', '=', keyedHash(keys.session, token))
       .where('sessions.expires_at', '>', sql<Date>`now()`)
       .executeTakeFirst();
-    return session ? { kind: 'session', orgId: session.org_id, role: session.role, accountId: session.account_id, sessionId: session.id } : null;
+    return session ? { kind: 'session', orgId: session.org_id, role: session.role, accountId: session.account_id, sessionId: session.id, scope: session.scope } : null;
   }
   return null;
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, Organization } from '../db/schema.ts';
-import { Conflict, NotFound } from '../errors.ts';
+import { Conflict, NotFound, ValidationFailed } from '../errors.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { isUniqueViolation } from '../db/connection.ts';
 
@@ -43,12 +43,26 @@ export async function getOrganization(db: Kysely<Database>, orgId: string): Prom
   return org;
 }
 
-export async function updateOrganization(db: Kysely<Database>, orgId: string, changes: { name?: string | undefined; minGroupSize?: number | undefined }): Promise<Organization> {
+export interface OrganizationChanges {
+  name?: string | undefined;
+  minGroupSize?: number | undefined;
+  commentMinGroupSize?: number | null | undefined;
+  reportablePairs?: Array<[string, string]> | undefined;
+}
+
+export async function updateOrganization(db: Kysely<Database>, orgId: string, changes: OrganizationChanges): Promise<Organization> {
+  if (changes.reportablePairs) {
+    const reportable = new Set((await db.selectFrom('attribute_dimensions').select('key').where('org_id', '=', orgId).where('reportable', '=', true).execute()).map((d) => d.key));
+    const bad = changes.reportablePairs.flatMap((pair, i) => pair.filter((d) => !reportable.has(d)).map((d) => ({ field: `body.reportablePairs.${i}`, message: `${d} is not a reportable dimension` })));
+    if (bad.length) throw new ValidationFailed(bad);
+  }
   const org = await db
     .updateTable('organizations')
     .set({
       ...(changes.name !== undefined ? { name: changes.name } : {}),
       ...(changes.minGroupSize !== undefined ? { min_group_size: changes.minGroupSize } : {}),
+      ...(changes.commentMinGroupSize !== undefined ? { comment_min_group_size: changes.commentMinGroupSize } : {}),
+      ...(changes.reportablePairs !== undefined ? { reportable_pairs: JSON.stringify(changes.reportablePairs) } : {}),
     })
     .where('id', '=', orgId)
     .returningAll()
