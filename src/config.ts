@@ -30,6 +30,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('.quorum').describe('Where demo mode keeps the embedded database and its generated secrets.'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329).describe('Port of the embedded PostgreSQL (demo mode only).'),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional().describe('Base URL employees reach Quorum at, used in survey links. Default: http://HOST:PORT.'),
+  RELEASE_BATCH_SIZE: z.coerce.number().int().min(6).max(10_000).default(50).describe('Answers wait sealed until this many (and at least 2k) are pending; bigger batches keep more attribute detail (docs/privacy.md).'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10).describe('Maximum PostgreSQL connections per app instance.'),
 });
 
@@ -47,6 +48,8 @@ export interface AppConfig {
   dbPoolSize: number;
   /** Base of the links in invitations, without a trailing slash. */
   publicUrl: string;
+  /** Pending answers needed (with at least 2k) before the mixer releases a batch. */
+  releaseBatchSize: number;
 }
 
 export class ConfigError extends Error {
@@ -78,6 +81,7 @@ export function toAppConfig(env: EnvConfig, resolved: { databaseUrl: string; tok
     trustProxy: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
     dbPoolSize: env.DB_POOL_SIZE,
+    releaseBatchSize: env.RELEASE_BATCH_SIZE,
     publicUrl: (env.PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? 'localhost' : env.HOST}:${env.PORT}`).replace(/\/+$/, ''),
   };
 }

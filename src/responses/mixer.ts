@@ -16,12 +16,13 @@ const cryptoRandom = () => randomInt(2 ** 47) / 2 ** 47;
 
 /**
  * Moves sealed responses of one wave to the results table (SPEC P1, P3). While the wave is open it
- * waits until 2k are pending and releases all but k of them, chosen at random: every release then
- * adds at least k responses, and the k kept back guarantee the final release at close is at
- * least k too. `flush` (wave closing) releases everything. Released rows are generalised,
+ * waits until max(2k, batchSize) are pending and releases all but k of them, chosen at random:
+ * every release then adds at least k responses, and the k kept back guarantee the final release
+ * at close is at least k too. Generalisation works per batch (that is what protects against an
+ * operator who can order answers and releases), so bigger batches keep more attribute detail. `flush` (wave closing) releases everything. Released rows are generalised,
  * shuffled and written in one transaction, so they share its transaction id with each other only.
  */
-export async function releaseResponses(db: Kysely<Database> | Transaction<Database>, keys: Keys, orgId: string, waveId: string, options: { flush: boolean }): Promise<ReleaseResult> {
+export async function releaseResponses(db: Kysely<Database> | Transaction<Database>, keys: Keys, orgId: string, waveId: string, options: { flush: boolean; batchSize?: number }): Promise<ReleaseResult> {
   const run = async (trx: Transaction<Database>): Promise<ReleaseResult> => {
     const lockKey = sql`hashtextextended(${`release:${waveId}`}, 0)`;
     if (options.flush) await sql`select pg_advisory_xact_lock(${lockKey})`.execute(trx);
@@ -38,7 +39,7 @@ export async function releaseResponses(db: Kysely<Database> | Transaction<Databa
       .executeTakeFirstOrThrow();
     const pending = await trx.selectFrom('sealed_responses').select(['id', 'sealed']).where('org_id', '=', orgId).where('wave_id', '=', waveId).forUpdate().execute();
     const k = wave.k;
-    if (!options.flush && pending.length < 2 * k) return { released: 0, stillSealed: pending.length, unreadable: 0 };
+    if (!options.flush && pending.length < Math.max(2 * k, options.batchSize ?? 0)) return { released: 0, stillSealed: pending.length, unreadable: 0 };
 
     const batch = options.flush ? pending : shuffle(pending, cryptoRandom).slice(0, pending.length - k);
     const opened = batch.map((row) => ({ id: row.id, payload: openResponse(keys, orgId, waveId, row.sealed) }));

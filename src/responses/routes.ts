@@ -108,7 +108,7 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { release } = await submitAnswers(app.db, app.keys, sessionTokenOf(request), request.body.answers);
+      const { release } = await submitAnswers(app.db, app.keys, sessionTokenOf(request), request.body.answers, app.config.releaseBatchSize);
       // The answers are committed; a failed release is retried by the next submit or the close.
       await release.catch((err: unknown) => request.log.warn({ err }, 'release postponed'));
       reply.clearCookie(SURVEY_COOKIE, cookie);

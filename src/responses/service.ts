@@ -110,7 +110,7 @@ export function localizeSurvey(definition: SurveyDefinition, minGroupSize: numbe
  * secret can compute) and sealing the answers happen in one transaction: a 2xx means both are
  * durable, and a second submit of the same invitation fails on the marker's key.
  */
-export async function submitAnswers(db: Kysely<Database>, keys: Keys, sessionToken: string | undefined, rawAnswers: unknown): Promise<{ release: Promise<ReleaseResult> }> {
+export async function submitAnswers(db: Kysely<Database>, keys: Keys, sessionToken: string | undefined, rawAnswers: unknown, releaseBatchSize: number): Promise<{ release: Promise<ReleaseResult> }> {
   const ctx = await contextForSession(db, keys, sessionToken);
   const parsed = answersSchema(ctx.definition).safeParse(rawAnswers);
   if (!parsed.success) {
@@ -141,6 +141,6 @@ export async function submitAnswers(db: Kysely<Database>, keys: Keys, sessionTok
       .values({ org_id: ctx.orgId, wave_id: ctx.waveId, sealed: sealResponse(keys, ctx.orgId, ctx.waveId, { surveyId: ctx.surveyId, attributes: invitation.attributes, answers }) })
       .execute();
   });
-  // After the commit, in its own transaction: release a batch if 2k are now waiting.
-  return { release: releaseResponses(db, keys, ctx.orgId, ctx.waveId, { flush: false }) };
+  // After the commit, in its own transaction: release a batch if enough are now waiting.
+  return { release: releaseResponses(db, keys, ctx.orgId, ctx.waveId, { flush: false, batchSize: releaseBatchSize }) };
 }

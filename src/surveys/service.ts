@@ -67,21 +67,21 @@ export async function getSurvey(db: Kysely<Database> | Transaction<Database>, or
 }
 
 /**
- * A draft may change in every way. Once open, questions and audience are frozen; k may only go up,
- * which hides more and so can never reveal what the old value hid (SPEC P2).
+ * A draft may change in every way. Once opened (and after closing), questions and audience are
+ * frozen; k may only go up, which hides more and so can never reveal what the old value hid (SPEC P2).
  */
 export async function updateSurvey(db: Kysely<Database>, orgId: string, surveyId: string, changes: Omit<SurveyInput, 'template'>) {
   return db.transaction().execute(async (trx) => {
     const survey = await trx.selectFrom('surveys').select(['status', 'min_group_size']).where('org_id', '=', orgId).where('id', '=', surveyId).forUpdate().executeTakeFirst();
     if (!survey) throw new NotFound('Survey');
-    if (survey.status === 'closed') throw new Conflict('survey-closed', 'A closed survey cannot change.');
-    if (survey.status === 'open' && (changes.definition !== undefined || changes.audience !== undefined || changes.schedule !== undefined)) {
-      throw new Conflict('survey-frozen', 'Questions, audience and schedule are frozen once the survey is open; only minGroupSize may be raised.');
+    const started = survey.status !== 'draft';
+    if (started && (changes.definition !== undefined || changes.audience !== undefined || changes.schedule !== undefined)) {
+      throw new Conflict('survey-frozen', 'Questions, audience and schedule are frozen once the survey has opened; only minGroupSize may be raised.');
     }
     if (changes.minGroupSize !== undefined) {
-      const floor = survey.status === 'open' ? survey.min_group_size : await organizationK(db, orgId);
+      const floor = started ? survey.min_group_size : await organizationK(db, orgId);
       if (changes.minGroupSize < floor) {
-        throw new ValidationFailed([{ field: 'body.minGroupSize', message: survey.status === 'open' ? `can only be raised on an open survey (now ${floor})` : `may not be below the organization's minimum group size (${floor})` }]);
+        throw new ValidationFailed([{ field: 'body.minGroupSize', message: started ? `can only be raised once the survey has opened (now ${floor})` : `may not be below the organization's minimum group size (${floor})` }]);
       }
     }
     await assertDeclared(db, orgId, changes.audience);

@@ -43,6 +43,8 @@ export function testConfig(databaseUrl: string, overrides: Partial<AppConfig> = 
     logLevel: 'silent',
     dbPoolSize: 5,
     publicUrl: 'https://quorum.test',
+    // Small batches by default so tests see releases early; the reports tests use the real default.
+    releaseBatchSize: 6,
     ...overrides,
   };
 }
