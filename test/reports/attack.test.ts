@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { bearer, buildOrganization, tokenFor } from '../helpers/factories.ts';
+import { answersFor, createSurvey, openWave, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
+import { publishedCounts, report } from '../helpers/reports.ts';
+import { attack } from '../helpers/lp-attacker.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await buildTestApp();
+});
+afterAll(() => t.close());
+
+const DEPARTMENTS = ['Support', 'Sales', 'Legal', 'Ops'];
+const LOCATIONS = ['Seoul', 'Busan', 'Gdańsk'];
+
+const scenario = fc.record({
+  people: fc.array(fc.record({ department: fc.constantFrom(...DEPARTMENTS), location: fc.constantFrom(...LOCATIONS), answers: fc.boolean(), comments: fc.boolean() }), { minLength: 12, maxLength: 60 }),
+  k: fc.integer({ min: 3, max: 7 }),
+  seed: fc.nat(1000),
+});
+
+type Group = { group: string; suppressed: boolean; respondents: number | null; questions: Record<string, { n?: number }> };
+let attackedRuns = 0;
+
+/**
+ * The attacker of issue 4, as code: one reader collects every output it can get (overview,
+ * both breakdowns, the declared pair) and solves one integer program whose unknowns are the
+ * department × location counts. Every hidden group must keep an interval at least k wide
+ * (or as wide as the roster allows), and no published number may rest on fewer than k.
+ */
+describe('disclosure control over the real API (fast-check)', () => {
+  it('when random rosters answer with random k, then no output is under k and no combination of outputs narrows a hidden group below k', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async ({ people, k, seed }) => {
+        const org = await buildOrganization(t.app, { minGroupSize: 3 });
+        const owner = await tokenFor(t.app, org, 'owner');
+        await t.app.inject({ method: 'PUT', url: '/v1/roster/dimensions', headers: bearer(owner), payload: [{ key: 'department', reportable: true }, { key: 'location', reportable: true }] });
+        await t.app.inject({ method: 'PATCH', url: '/v1/organization', headers: bearer(owner), payload: { reportablePairs: [['department', 'location']] } });
+        const rows = people.map((p, i) => ({ externalId: `P${i}`, attributes: { department: p.department, location: p.location } }));
+        await t.app.inject({ method: 'POST', url: '/v1/roster/import', headers: bearer(owner), payload: rows });
+        const survey = await createSurvey(t.app, owner, { template: 'pulse', minGroupSize: k });
+        const { invitations } = await openWave(t.app, owner, survey.id);
+        for (const [i, invitation] of invitations.entries()) {
+          const person = people[Number(invitation.externalId.slice(1))]!;
+          if (!person.answers) continue;
+          const session = (await startSession(t.app, tokenOfLink(invitation.link))).json();
+          const answers = { ...answersFor(session.survey.questions, seed + i), ...(person.comments ? { share: 'a comment' } : {}) };
+          expect((await submit(t.app, session.sessionToken, answers)).statusCode).toBe(201);
+        }
+        await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(owner) });
+
+        const overview = (await report(t.app, owner, survey.id, 'overview')).json();
+        const byDepartment = (await report(t.app, owner, survey.id, 'breakdown', { dimension: 'department' })).json();
+        const byLocation = (await report(t.app, owner, survey.id, 'breakdown', { dimension: 'location' })).json();
+        const pair = (await report(t.app, owner, survey.id, 'breakdown', { dimension: 'department', by: 'location' })).json();
+        const heat = (await report(t.app, owner, survey.id, 'heatmap', { dimension: 'department', columns: 'question' })).json();
+        for (const body of [overview, byDepartment, byLocation, pair, heat]) for (const n of publishedCounts(body)) expect(n).toBeGreaterThanOrEqual(k);
+
+        // Two families of linked tables: respondents, and who answered the optional comment.
+        const families: Array<(g: { respondents: number | null; questions: Record<string, { n?: number }> }) => number | null> = [
+          (g) => g.respondents,
+          (g) => g.questions?.share?.n ?? null,
+        ];
+        for (const count of families) {
+          const total = overview.report.suppressed ? null : count(overview.report);
+          // Unknowns: one per released (department, location) cell; every output is a sum of them.
+          const cells = (pair.groups as Group[]).map((g) => ({ id: g.group, n: g.suppressed ? 0 : (count(g as never) ?? 0), upper: Infinity }));
+          const hidden = new Set((pair.groups as Group[]).filter((g) => g.suppressed || count(g as never) === null).map((g) => g.group));
+          if (hidden.size === 0) continue;
+          const margins: Array<{ cells: string[]; total: number }> = total === null ? [] : [{ cells: cells.map((c) => c.id), total }];
+          for (const [body, position] of [[byDepartment, 0], [byLocation, 1]] as const) {
+            for (const g of body.groups as Group[]) {
+              const n = g.suppressed ? null : count(g as never);
+              if (n !== null) margins.push({ cells: cells.filter((c) => c.id.split(' × ')[position] === g.group).map((c) => c.id), total: n });
+            }
+          }
+          const intervals = await attack(cells, margins, hidden);
+          attackedRuns++;
+          for (const [id, [lo, hi]] of intervals) expect(hi - lo, `${id} narrowed to [${lo}, ${hi}] with k=${k}`).toBeGreaterThanOrEqual(k);
+        }
+      }),
+      { numRuns: 20 },
+    );
+    expect(attackedRuns, 'runs with hidden groups to attack').toBeGreaterThan(0);
+  }, 240_000);
+});
