@@ -51,6 +51,16 @@ describe('complementary suppression against a linear-programming attacker', () =
     expect([...(await protect(cells, [cells.map((c) => c.id)], 5)).suppressed].sort()).toEqual(['Legal', 'Sales']);
   });
 
+  it('when the worked example of docs/reports.md is protected, then other and Engineering are hidden', async () => {
+    const cells = [
+      { id: 'Customer Support', n: 23, upper: Infinity },
+      { id: 'Sales', n: 9, upper: Infinity },
+      { id: 'Engineering', n: 6, upper: Infinity },
+      { id: 'other', n: 3, upper: Infinity },
+    ];
+    expect([...(await protect(cells, [cells.map((c) => c.id)], 5)).suppressed].sort()).toEqual(['Engineering', 'other']);
+  });
+
   it('when the same data is protected twice, then the pattern is the same', async () => {
     const cells = [{ id: 'a', n: 7, upper: Infinity }, { id: 'b', n: 7, upper: Infinity }, { id: 'c', n: 1, upper: Infinity }];
     expect([...(await protect(cells, [['a', 'b', 'c']], 5)).suppressed]).toEqual([...(await protect(cells, [['a', 'b', 'c']], 5)).suppressed]);

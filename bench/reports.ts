@@ -1,0 +1,121 @@
+// Report latency at scale, beside plain SQL aggregates over the same rows, in the same run:
+//   node bench/reports.ts [responses=100000] [releaseBatch=1000]
+// Responses are generated, generalised and counted exactly as the mixer does (generalise,
+// countAnswers, addCounters), in release batches, then the report routes are timed through the app.
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { buildApp } from '../src/app.ts';
+import { startEmbeddedPostgres } from '../src/db/embedded.ts';
+import { migrateToLatest } from '../src/db/migrator.ts';
+import { ensureDatabase } from '../src/runtime.ts';
+import { createOrganizationWithOwner } from '../src/orgs/service.ts';
+import { generalise } from '../src/responses/generalise.ts';
+import { addCounters, countAnswers } from '../src/reports/counters.ts';
+import type { SurveyDefinition } from '../src/surveys/questions.ts';
+
+const total = Number(process.argv[2] ?? 100_000);
+const batch = Number(process.argv[3] ?? 1000);
+const themes = ['engage', 'inform', 'inspire', 'instruct', 'reward', 'wellbeing', 'workload', 'growth'];
+const definition: SurveyDefinition = {
+  title: { en: 'Bench' },
+  languages: ['en'],
+  defaultLanguage: 'en',
+  questions: [
+    ...Array.from({ length: 16 }, (_, i) => ({ id: `q${i + 1}`, type: 'likert5' as const, theme: themes[i % themes.length], text: { en: `Q${i + 1}` }, required: true })),
+    { id: 'enps', type: 'scale0_10', text: { en: 'eNPS' }, required: true },
+    { id: 'shift', type: 'single_choice', text: { en: 'Shift' }, required: true, options: ['day', 'night', 'mixed'].map((id) => ({ id, text: { en: id } })) },
+    { id: 'stress', type: 'multi_choice', text: { en: 'Stress' }, required: false, options: ['load', 'customers', 'targets', 'shifts'].map((id) => ({ id, text: { en: id } })) },
+    { id: 'comment', type: 'text', text: { en: 'Comment' }, required: false, maxLength: 2000 },
+  ],
+};
+
+const dir = await mkdtemp(path.join(tmpdir(), 'quorum-bench-'));
+await chmod(dir, 0o755);
+const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: 56000 + Math.floor(Math.random() * 1000), password: 'bench', persistent: false });
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+try {
+  await ensureDatabase(server.urlFor('postgres'), 'bench');
+  const app = await buildApp({ databaseUrl: server.urlFor('bench'), tokenPepper: randomBytes(32), minGroupSize: 5, sessionTtlMinutes: 60, cookieSecure: false, trustProxy: false, logLevel: 'silent', dbPoolSize: 4, publicUrl: 'http://bench', releaseBatchSize: 50 });
+  await migrateToLatest(app.db);
+  const { org } = await createOrganizationWithOwner(app.db, { slug: 'bench', name: 'Bench', minGroupSize: 5, ownerEmail: 'o@bench.example', ownerPassword: 'benchmark-password' });
+  const token = (await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { organization: 'bench', email: 'o@bench.example', password: 'benchmark-password' } })).json().token as string;
+  const auth = { authorization: `Bearer ${token}` };
+  await app.inject({ method: 'PUT', url: '/v1/roster/dimensions', headers: auth, payload: ['department', 'location', 'tenure_band'].map((key) => ({ key, reportable: true })) });
+  const survey = (await app.inject({ method: 'POST', url: '/v1/surveys', headers: auth, payload: { definition } })).json();
+  const wave = await app.db.insertInto('waves').values({ org_id: org.id, survey_id: survey.id, number: 1, status: 'closed' }).returning('id').executeTakeFirstOrThrow();
+
+  const roster = execFileSync(process.execPath, [path.resolve(import.meta.dirname, '../../shared/data/roster.mjs'), String(total)], { encoding: 'utf8', maxBuffer: 1 << 30 })
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
+  let seed = 7;
+  const rand = (n: number) => ((seed = (seed * 1664525 + 1013904223) >>> 0) % n);
+  const t0 = performance.now();
+  for (let start = 0; start < total; start += batch) {
+    const people = roster.slice(start, start + batch);
+    const attributes = people.map((r) => ({ department: r[3]!, location: r[5]!, tenure_band: r[6]! }));
+    const answers = people.map(() => {
+      const a: Record<string, number | string | string[]> = {};
+      for (let i = 1; i <= 16; i++) a[`q${i}`] = 1 + rand(5);
+      a.enps = rand(11);
+      a.shift = ['day', 'night', 'mixed'][rand(3)]!;
+      if (rand(2)) a.stress = ['load', 'customers'].slice(0, 1 + rand(2));
+      if (rand(4) === 0) a.comment = 'Something about the week';
+      return a;
+    });
+    const released = generalise(attributes, ['department', 'location', 'tenure_band'], 5);
+    await app.db.transaction().execute(async (trx) => {
+      await sql`insert into responses (org_id, survey_id, wave_id, attributes, answers)
+        select ${org.id}, ${survey.id}, ${wave.id}, a::jsonb, x::jsonb from unnest(${released.map((r) => JSON.stringify(r))}::text[], ${answers.map((r) => JSON.stringify(r))}::text[]) as t(a, x)`.execute(trx);
+      await addCounters(trx, org.id, wave.id, countAnswers(definition, released.map((combo, i) => ({ combo, answers: answers[i]! }))));
+    });
+  }
+  await sql`vacuum analyze responses`.execute(app.db);
+  await sql`vacuum analyze answer_counts`.execute(app.db);
+  const loadMs = performance.now() - t0;
+  const counterRows = (await app.db.selectFrom('answer_counts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+
+  const time = async (fn: () => Promise<unknown>) => {
+    const cold = performance.now();
+    await fn();
+    const coldMs = performance.now() - cold;
+    const warm: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const s = performance.now();
+      await fn();
+      warm.push(performance.now() - s);
+    }
+    return { cold: coldMs, warm: median(warm) };
+  };
+  const route = (p: string) => async () => {
+    const r = await app.inject({ method: 'GET', url: `/v1/reports/surveys/${survey.id}/${p}`, headers: auth });
+    if (r.statusCode !== 200) throw new Error(`${p}: ${r.body}`);
+  };
+  const likertAvgs = Array.from({ length: 16 }, (_, i) => `avg((answers->>'q${i + 1}')::int)`).join(', ');
+  const baselineOverview = () => sql.raw(`select count(*), ${likertAvgs} from responses where wave_id = '${wave.id}'`).execute(app.db);
+  const baselineBreakdown = () => sql.raw(`select attributes->>'department', count(*), ${likertAvgs} from responses where wave_id = '${wave.id}' group by 1`).execute(app.db);
+
+  const results = {
+    baselineOverview: await time(baselineOverview),
+    overview: await time(route('overview')),
+    baselineBreakdown: await time(baselineBreakdown),
+    breakdown: await time(route('breakdown?dimension=department')),
+    heatmap: await time(route('heatmap?dimension=department&columns=theme')),
+    trend: await time(route('trend')),
+    comments: await time(route('comments?question=comment')),
+  };
+  console.log(`responses: ${total} × ${definition.questions.length} questions; release batches of ${batch}; load ${(loadMs / 1000).toFixed(1)} s; ${counterRows} counter rows`);
+  for (const [name, r] of Object.entries(results)) {
+    const base = name.startsWith('baseline') ? '' : name === 'breakdown' || name === 'heatmap' ? results.baselineBreakdown.warm : results.baselineOverview.warm;
+    console.log(`${name.padEnd(18)} cold ${r.cold.toFixed(1).padStart(8)} ms   warm ${r.warm.toFixed(1).padStart(8)} ms${base === '' ? '' : `   baseline/this ${(Number(base) / r.warm).toFixed(2)}`}`);
+  }
+  await app.close();
+} finally {
+  await server.stop();
+  await rm(dir, { recursive: true, force: true });
+}
