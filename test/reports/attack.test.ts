@@ -56,7 +56,13 @@ describe('disclosure control over the real API (fast-check)', () => {
         const byLocation = (await report(t.app, owner, survey.id, 'breakdown', { dimension: 'location' })).json();
         const pair = (await report(t.app, owner, survey.id, 'breakdown', { dimension: 'department', by: 'location' })).json();
         const heat = (await report(t.app, owner, survey.id, 'heatmap', { dimension: 'department', columns: 'question' })).json();
-        for (const body of [overview, byDepartment, byLocation, pair, heat]) for (const n of publishedCounts(body)) expect(n).toBeGreaterThanOrEqual(k);
+        const trendAll = (await report(t.app, owner, survey.id, 'trend')).json();
+        const trendByLocation = (await report(t.app, owner, survey.id, 'trend', { dimension: 'location' })).json();
+        for (const body of [overview, byDepartment, byLocation, pair, heat, trendAll, trendByLocation]) for (const n of publishedCounts(body)) expect(n).toBeGreaterThanOrEqual(k);
+        // Comment lists, whole and per published group, are empty or rest on at least k writers.
+        const lists = [(await report(t.app, owner, survey.id, 'comments', { question: 'share' })).json()];
+        for (const g of byDepartment.groups as Group[]) lists.push((await report(t.app, owner, survey.id, 'comments', { question: 'share', dimension: 'department', value: g.group })).json());
+        for (const list of lists) expect(list.comments.length === 0 || list.comments.length >= k).toBe(true);
 
         // Two families of linked tables: respondents, and who answered the optional comment.
         const families: Array<(g: { respondents: number | null; questions: Record<string, { n?: number }> }) => number | null> = [
