@@ -20,6 +20,7 @@ import { rosterRoutes } from './roster/routes.ts';
 import { surveyRoutes, templateRoutes } from './surveys/routes.ts';
 import { respondRoutes } from './responses/routes.ts';
 import { reportRoutes } from './reports/routes.ts';
+import { pageRoutes } from './pages/routes.ts';
 
 export interface BuildOptions {
   /** Tests pass a logger writing to a stream they read. */
@@ -62,6 +63,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(surveyRoutes, { prefix: '/v1/surveys' });
   await app.register(respondRoutes, { prefix: '/v1/respond' });
   await app.register(reportRoutes, { prefix: '/v1/reports/surveys' });
+  await app.register(pageRoutes);
 
   await app.ready();
   return app;

@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import formbody from '@fastify/formbody';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { DomainError } from '../errors.ts';
+import { orgSlugSchema } from '../auth/schemas.ts';
+import { answersSchema, type SurveyDefinition } from '../surveys/questions.ts';
+import { contextForSession, localizeSurvey, sessionFromCode, sessionFromLinkToken, submitAnswers } from '../responses/service.ts';
+import { SURVEY_COOKIE } from '../responses/routes.ts';
+import { STRINGS, uiLanguage, type UiLanguage } from './i18n.ts';
+import { identifyingSignals, type Signal } from './identifying.ts';
+import { kioskPage, page, problemPage, surveyPage, thanksPage, type FormState } from './views.ts';
+
+const STYLESHEET = readFileSync(new URL('./quorum.css', import.meta.url), 'utf8');
+// Pages load nothing but their own stylesheet: no script, no third-party asset, no inline style.
+const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const langQuery = z.object({ lang: z.string().max(20).optional() });
+type Form = Record<string, string | string[] | undefined>;
+
+function languages(request: FastifyRequest, lang: string | undefined): string[] {
+  const accepted = (request.headers['accept-language'] ?? '').split(',').map((part) => part.split(';')[0]!.trim()).filter(Boolean);
+  return [lang, ...accepted].filter((l): l is string => !!l).flatMap((l) => [l, l.split('-')[0]!.toLowerCase()]);
+}
+
+const withLang = (path: string, lang: string | undefined) => (lang ? `${path}?lang=${encodeURIComponent(lang)}` : path);
+
+/** Turns form fields (q_<id>) into typed answers; what cannot be read is left for the schema to reject. */
+function answersFromForm(definition: SurveyDefinition, form: Form): { answers: Record<string, unknown>; values: Record<string, string | string[]> } {
+  const answers: Record<string, unknown> = {};
+  const values: Record<string, string | string[]> = {};
+  for (const q of definition.questions) {
+    const raw = form[`q_${q.id}`];
+    if (raw === undefined || raw === '') continue;
+    values[q.id] = raw;
+    const one = Array.isArray(raw) ? raw[0]! : raw;
+    if (q.type === 'likert5' || q.type === 'scale0_10') answers[q.id] = /^\d+$/.test(one) ? Number(one) : one;
+    else if (q.type === 'yes_no') answers[q.id] = one === 'true' ? true : one === 'false' ? false : one;
+    else if (q.type === 'multi_choice') answers[q.id] = Array.isArray(raw) ? raw : [raw];
+    else if (q.type === 'text') {
+      if (one.trim() !== '') answers[q.id] = one;
+    } else answers[q.id] = one;
+  }
+  return { answers, values };
+}
+
+/** The employee's side as HTML: works without JavaScript, keeps the token out of the URL (P5). */
+export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  const cookie = { httpOnly: true, sameSite: 'lax', secure: app.config.cookieSecure, path: '/' } as const;
+
+  app.addHook('onSend', async (_request, reply) => {
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) reply.header('content-security-policy', PAGE_CSP);
+  });
+
+  const render = (reply: FastifyReply, lang: UiLanguage, title: string, body: Parameters<typeof page>[2], path: string, status = 200) =>
+    reply
+      .code(status)
+      .type('text/html; charset=utf-8')
+      .send(page(lang, title, body, (l) => withLang(path, l)) as never);
+
+  // Domain errors become a page in the reader's language, with the same status the API would use.
+  app.setErrorHandler((error, request, reply) => {
+    const lang = uiLanguage(languages(request, (request.query as { lang?: string } | undefined)?.lang));
+    const code = error instanceof DomainError ? error.code : 'unknown-token';
+    const status = error instanceof DomainError ? error.status : 400;
+    if (!(error instanceof DomainError)) request.log.warn({ err: error }, 'page error');
+    return render(reply, lang, STRINGS[lang].problemTitle, problemPage(lang, code), request.url.split('?')[0]!, status);
+  });
+
+  app.get('/assets/quorum.css', { schema: { hide: true } }, async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=86400').type('text/css; charset=utf-8').send(STYLESHEET as never),
+  );
+
+  // The link from the e-mail: exchange the token, then redirect so it leaves the address bar (P5).
+  app.get(
+    '/s/:token',
+    { config: { rateLimit: { max: 30, timeWindow: '1 minute' } }, schema: { hide: true, params: z.object({ token: z.string().min(1).max(200) }), querystring: langQuery } },
+    async (request, reply) => {
+      const session = await sessionFromLinkToken(app.db, app.keys, request.params.token);
+      reply.setCookie(SURVEY_COOKIE, session.token, { ...cookie, expires: session.expiresAt });
+      return reply.redirect(withLang('/survey', request.query.lang), 303);
+    },
+  );
+
+  app.get('/k/:organization', { schema: { hide: true, params: z.object({ organization: orgSlugSchema }), querystring: langQuery } }, async (request, reply) => {
+    const lang = uiLanguage(languages(request, request.query.lang));
+    return render(reply, lang, STRINGS[lang].kioskTitle, kioskPage(lang, withLang(`/k/${request.params.organization}`, request.query.lang), undefined), `/k/${request.params.organization}`);
+  });
+
+  const perOrganization = app.rateLimit({ max: 600, timeWindow: '1 minute', keyGenerator: (request) => `code-org:${(request.params as { organization?: string }).organization ?? ''}` });
+  app.post(
+    '/k/:organization',
+    {
+      config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
+      preHandler: perOrganization,
+      schema: { hide: true, params: z.object({ organization: orgSlugSchema }), querystring: langQuery, body: z.object({ code: z.string().max(200).default('') }) },
+    },
+    async (request, reply) => {
+      const lang = uiLanguage(languages(request, request.query.lang));
+      const path = `/k/${request.params.organization}`;
+      try {
+        const session = await sessionFromCode(app.db, app.keys, request.params.organization, request.body.code);
+        reply.setCookie(SURVEY_COOKIE, session.token, { ...cookie, expires: session.expiresAt });
+        return reply.redirect(withLang('/survey', request.query.lang), 303);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        const message = STRINGS[lang].problems[error.code] ?? STRINGS[lang].problems['unknown-token']!;
+        return render(reply, lang, STRINGS[lang].kioskTitle, kioskPage(lang, withLang(path, request.query.lang), message), path, error.status);
+      }
+    },
+  );
+
+  const showSurvey = async (request: FastifyRequest, reply: FastifyReply, lang: string | undefined, state: FormState, status = 200) => {
+    const ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
+    const preferred = languages(request, lang);
+    const survey = localizeSurvey(ctx.definition, ctx.minGroupSize, preferred);
+    const ui = uiLanguage([survey.language, ...preferred]);
+    return render(reply, ui, survey.title, surveyPage(ui, survey, withLang('/survey', lang), state), '/survey', status);
+  };
+
+  app.get('/survey', { schema: { hide: true, querystring: langQuery } }, async (request, reply) => showSurvey(request, reply, request.query.lang, { values: {}, errors: {}, warnings: {} }));
+
+  app.post('/survey', { config: { rateLimit: { max: 30, timeWindow: '1 minute' } }, schema: { hide: true, querystring: langQuery, body: z.record(z.string(), z.union([z.string(), z.array(z.string())])) } }, async (request, reply) => {
+    const ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
+    const lang = uiLanguage([...languages(request, request.query.lang), ctx.definition.defaultLanguage]);
+    const { answers, values } = answersFromForm(ctx.definition, request.body);
+    const parsed = answersSchema(ctx.definition).safeParse(answers);
+    const errors: Record<string, string> = {};
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const id = String(issue.path[0] ?? '');
+        if (id) errors[id] = answers[id] === undefined ? STRINGS[lang].answerRequired : STRINGS[lang].answerInvalid;
+      }
+    }
+    const warnings: Record<string, Signal[]> = {};
+    if (request.body.confirm_identifying !== 'yes') {
+      for (const q of ctx.definition.questions) {
+        const text = answers[q.id];
+        if (q.type === 'text' && typeof text === 'string' && identifyingSignals(text).length) warnings[q.id] = identifyingSignals(text);
+      }
+    }
+    if (Object.keys(errors).length || Object.keys(warnings).length) {
+      return showSurvey(request, reply, request.query.lang, { values, errors, warnings }, Object.keys(errors).length ? 400 : 200);
+    }
+    const { release } = await submitAnswers(app.db, app.keys, request.cookies[SURVEY_COOKIE], answers, app.config.releaseBatchSize);
+    await release.catch((err: unknown) => request.log.warn({ err }, 'release postponed'));
+    reply.clearCookie(SURVEY_COOKIE, cookie);
+    return reply.redirect(withLang('/thanks', request.query.lang), 303);
+  });
+
+  app.get('/thanks', { schema: { hide: true, querystring: langQuery } }, async (request, reply) => {
+    const lang = uiLanguage(languages(request, request.query.lang));
+    return render(reply, lang, STRINGS[lang].thanksTitle, thanksPage(lang), '/thanks');
+  });
+};

@@ -1,0 +1,133 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { buildOrganization, tokenFor, type TestOrg } from '../helpers/factories.ts';
+import { declareDimensions, importCsv, rosterCsv } from '../helpers/roster.ts';
+import { createSurvey, openWave } from '../helpers/surveys.ts';
+import { ROOT } from '../helpers/process.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = path.join(ROOT, 'docs/screenshots');
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+// .ci/run installs Debian's chromium; elsewhere the browser tests are skipped, never faked.
+const available = existsSync(CHROMIUM) || process.env.CI === 'true';
+
+let t: TestApp;
+let org: TestOrg;
+let base: string;
+let browser: Browser;
+let invitations: Array<{ link: string; code: string }>;
+
+beforeAll(async () => {
+  if (!available) return;
+  t = await buildTestApp({ config: { cookieSecure: false } });
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+  org = await buildOrganization(t.app);
+  const admin = await tokenFor(t.app, org, 'admin');
+  await declareDimensions(t.app, admin);
+  await importCsv(t.app, admin, rosterCsv(30));
+  const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+  invitations = (await openWave(t.app, admin, survey.id)).invitations.map((i) => ({ link: i.link.replace('https://quorum.test', base), code: i.code }));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+/** axe-core through the DevTools protocol (the page's CSP forbids injected scripts, rightly). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(axeSource);
+  const result = (await page.evaluate(() => (globalThis as unknown as { axe: { run: (o: object) => Promise<unknown> } }).axe.run({ runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'] }))) as {
+    violations: Array<{ id: string; impact: string; nodes: unknown[] }>;
+  };
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`);
+}
+
+const participation = async () => (await t.app.db.selectFrom('participation').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', org.id).executeTakeFirstOrThrow()).n;
+
+describe.runIf(available)('the survey in a real browser (Chromium)', () => {
+  it('when an employee opens the link, answers in Korean after a validation error and a comment warning, then it is counted and the token has left the URL', async () => {
+    const context = await browser.newContext({ locale: 'ko-KR', viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.goto(invitations[0]!.link);
+    expect(page.url()).toBe(`${base}/survey`);
+    expect(page.url()).not.toContain('qi_');
+    expect(await page.locator('h1').textContent()).toBe('주간 펄스');
+    await expect.poll(() => page.locator('.promise li').count()).toBe(4);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'survey-ko.png'), fullPage: true });
+
+    // Validation round-trip: answer one question, send; the error sits by the field and the answer stays.
+    await page.locator('#q_week-3').check();
+    await page.getByRole('button', { name: '응답 제출' }).click();
+    expect(await page.locator('.summary').isVisible()).toBe(true);
+    expect(await page.locator('#q_workload-error').textContent()).toBe('이 질문에 답해 주세요.');
+    expect(await page.locator('#q_week-3').isChecked()).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'survey-errors-ko.png'), fullPage: true });
+
+    for (const id of ['workload', 'support', 'recognition']) await page.locator(`#q_${id}-2`).check();
+    await page.locator('#q_share').fill('Talk to my manager Jan Kowalski, phone 010-1234-5678');
+    await page.getByRole('button', { name: '응답 제출' }).click();
+    expect(await page.locator('.warning').isVisible()).toBe(true);
+    expect(await page.locator('#q_share').inputValue()).toContain('Jan Kowalski');
+    expect(await participation()).toBe(0);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'comment-warning-ko.png'), fullPage: true });
+
+    await page.locator('#q_share').fill('More breaks between difficult calls, please.');
+    await page.getByRole('button', { name: '응답 제출' }).click();
+    expect(page.url()).toBe(`${base}/thanks`);
+    expect(await page.locator('h1').textContent()).toBe('감사합니다');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'thanks-ko.png'), fullPage: true });
+    expect(await participation()).toBe(1);
+    // Nothing left in the browser that could prove what was answered: no cookie at all.
+    expect(await context.cookies()).toEqual([]);
+
+    await page.goto(invitations[0]!.link);
+    expect(await page.locator('[role=alert]').textContent()).toContain('이미 접수');
+    await context.close();
+  });
+
+  it('when a code is typed at a kiosk, then the survey opens, and a wrong code says so next to the field', async () => {
+    const context = await browser.newContext({ locale: 'pl-PL' });
+    const page = await context.newPage();
+    await page.goto(`${base}/k/${org.slug}`);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.locator('#code').fill('abandon ability able about above 0000');
+    await page.getByRole('button', { name: 'Zacznij' }).click();
+    expect(await page.locator('#code-error').textContent()).toContain('nieprawidłowy');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'kiosk-error-pl.png'), fullPage: true });
+    await page.locator('#code').fill(invitations[1]!.code.toUpperCase().replaceAll('-', ' '));
+    await page.getByRole('button', { name: 'Zacznij' }).click();
+    expect(page.url()).toBe(`${base}/survey`);
+    for (const id of ['week', 'workload', 'support', 'recognition']) await page.locator(`#q_${id}-4`).check();
+    await page.getByRole('button', { name: 'Wyślij odpowiedzi' }).click();
+    expect(page.url()).toBe(`${base}/thanks`);
+    expect(await participation()).toBe(2);
+    await context.close();
+  });
+
+  it('when the language switcher is used, then the page changes language and keeps no extra cookie', async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(invitations[2]!.link);
+    expect(await page.locator('h1').textContent()).toBe('Weekly pulse');
+    await page.getByRole('link', { name: 'Polski' }).click();
+    expect(await page.locator('h1').textContent()).toBe('Cotygodniowy puls');
+    expect((await context.cookies()).map((c) => c.name)).toEqual(['quorum_survey']);
+    const csp = (await page.request.get(`${base}/survey?lang=pl`)).headers()['content-security-policy'];
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'survey-en-desktop.png') });
+    await context.close();
+  });
+});
