@@ -21,6 +21,7 @@ import { surveyRoutes, templateRoutes } from './surveys/routes.ts';
 import { respondRoutes } from './responses/routes.ts';
 import { reportRoutes } from './reports/routes.ts';
 import { pageRoutes } from './pages/routes.ts';
+import { schedulerPlugin } from './delivery/scheduler.ts';
 
 export interface BuildOptions {
   /** Tests pass a logger writing to a stream they read. */
@@ -64,6 +65,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(respondRoutes, { prefix: '/v1/respond' });
   await app.register(reportRoutes, { prefix: '/v1/reports/surveys' });
   await app.register(pageRoutes);
+  await app.register(schedulerPlugin);
 
   await app.ready();
   return app;

@@ -31,6 +31,9 @@ const envSchema = z.object({
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329).describe('Port of the embedded PostgreSQL (demo mode only).'),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional().describe('Base URL employees reach Quorum at, used in survey links. Default: http://HOST:PORT.'),
   RELEASE_BATCH_SIZE: z.coerce.number().int().min(6).max(10_000).default(50).describe('Answers wait sealed until this many (and at least 2k) are pending; bigger batches keep more attribute detail (docs/privacy.md).'),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional().describe('SMTP server for invitations and reminders, e.g. smtp://user:pass@mail:587. Unset: e-mail delivery is off.'),
+  MAIL_FROM: z.string().min(3).default('Quorum <quorum@localhost>').describe('Sender of invitation and reminder e-mails.'),
+  SCHEDULER_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30).describe('How often the scheduler sends mail, opens due pulse waves and sends due reminders; 0 turns it off.'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10).describe('Maximum PostgreSQL connections per app instance.'),
 });
 
@@ -50,6 +53,9 @@ export interface AppConfig {
   publicUrl: string;
   /** Pending answers needed (with at least 2k) before the mixer releases a batch. */
   releaseBatchSize: number;
+  smtpUrl: string | null;
+  mailFrom: string;
+  schedulerIntervalSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -82,6 +88,9 @@ export function toAppConfig(env: EnvConfig, resolved: { databaseUrl: string; tok
     logLevel: env.LOG_LEVEL,
     dbPoolSize: env.DB_POOL_SIZE,
     releaseBatchSize: env.RELEASE_BATCH_SIZE,
+    smtpUrl: env.SMTP_URL ?? null,
+    mailFrom: env.MAIL_FROM,
+    schedulerIntervalSeconds: env.SCHEDULER_INTERVAL_SECONDS,
     publicUrl: (env.PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? 'localhost' : env.HOST}:${env.PORT}`).replace(/\/+$/, ''),
   };
 }

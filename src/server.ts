@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const address = await app.listen({ port: env.PORT, host: env.HOST });
   app.log.info({ demo: runtime.demo, startupMs: Math.round(performance.now() - startedAt) }, 'quorum listening');
 
-  if (runtime.demo) printDemoBanner(address, runtime.config.publicUrl, await seedDemo(app.db, app.keys, runtime.config.minGroupSize));
+  if (runtime.demo) printDemoBanner(address, runtime.config.publicUrl, await seedDemo(app.db, app.keys, runtime.config.minGroupSize, runtime.config.publicUrl));
 }
 
 function printDemoBanner(address: string, publicUrl: string, seeded: DemoSeed | null): void {

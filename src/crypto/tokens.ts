@@ -11,6 +11,7 @@ export const KEY_PURPOSES = [
   'participation',
   'sealed-box',
   'survey-session',
+  'mail-outbox',
 ] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 

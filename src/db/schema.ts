@@ -16,6 +16,16 @@ export interface Database {
   sealed_responses: SealedResponseTable;
   responses: ResponseTable;
   answer_counts: AnswerCountTable;
+  mail_outbox: MailOutboxTable;
+}
+
+export interface MailOutboxTable {
+  org_id: string;
+  id: Generated<string>;
+  sealed: Buffer;
+  attempts: Generated<number>;
+  not_before: Generated<Date>;
+  locked_until: Date | null;
 }
 
 export interface Scope {
@@ -112,6 +122,8 @@ export interface SurveyTable {
   audience: Json<import('../surveys/questions.ts').Audience>;
   min_group_size: number;
   schedule: Schedule | null;
+  reminder_after_days: ColumnType<number | null, number | null | undefined, number | null>;
+  delivery: ColumnType<'download' | 'email', 'download' | 'email' | undefined, 'download' | 'email'>;
   template: string | null;
   created_at: CreatedAt;
 }
@@ -125,6 +137,7 @@ export interface WaveTable {
   /** 'YYYY-MM-DD': days only (SPEC P1). */
   opened_on: ColumnType<string, never, never>;
   closed_on: ColumnType<string | null, never, string | null>;
+  reminded_on: ColumnType<string | null, never, string | null>;
 }
 
 export interface InvitationTable {

@@ -21,7 +21,7 @@ export interface DemoSeed {
  * Demo mode on an empty database: one organization and its owner (password returned once), a
  * small roster, and a weekly pulse with its first wave open, so there is a real link to try.
  */
-export async function seedDemo(db: Kysely<Database>, keys: Keys, minGroupSize: number): Promise<DemoSeed | null> {
+export async function seedDemo(db: Kysely<Database>, keys: Keys, minGroupSize: number, publicUrl: string): Promise<DemoSeed | null> {
   const any = await db.selectFrom('organizations').select('id').limit(1).executeTakeFirst();
   if (any) return null;
   const password = generatePassword();
@@ -39,7 +39,7 @@ export async function seedDemo(db: Kysely<Database>, keys: Keys, minGroupSize: n
   );
   await importRoster(db, org.id, rows, 'upsert');
   const survey = await createSurvey(db, org.id, { template: 'pulse', schedule: 'weekly' });
-  const { distribution } = await openWave(db, keys, org.id, survey.id);
+  const { distribution } = await openWave(db, keys, org.id, survey.id, { publicUrl, emailEnabled: false });
   const first = distribution[0]!;
   return { password, sample: { token: first.token, code: first.code, surveyTitle: survey.definition.title.en ?? 'Weekly pulse' } };
 }

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, requireRole } from '../plugins/auth.ts';
 import { problemResponses } from '../plugins/problems.ts';
-import { NotFound } from '../errors.ts';
+import { Conflict, NotFound } from '../errors.ts';
+import { remindNonResponders } from '../delivery/reminders.ts';
 import { toCsv } from '../exports/csv.ts';
 import { sendText, wants } from '../exports/negotiation.ts';
 import { renderCodeSheet, SHEET_STYLE_HASH } from '../invitations/sheet.ts';
@@ -80,7 +81,7 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { wave, distribution } = await openWave(app.db, app.keys, principalOf(request).orgId, request.params.id);
+      const { wave, distribution } = await openWave(app.db, app.keys, principalOf(request).orgId, request.params.id, { publicUrl: app.config.publicUrl, emailEnabled: app.config.smtpUrl !== null });
       reply.code(201);
       if (wants(request.headers.accept, 'text/csv')) {
         const csv = toCsv(['external_id', 'email', 'name', 'link', 'code'], distribution.map((d) => [d.externalId, d.email, d.name, linkFor(d.token), d.code]));
@@ -90,6 +91,25 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
         wave: { id: wave.id, number: wave.number, openedOn: wave.opened_on },
         invitations: distribution.map((d) => ({ externalId: d.externalId, email: d.email, name: d.name, link: linkFor(d.token), code: d.code })),
       };
+    },
+  );
+
+  app.post(
+    '/:id/reminders',
+    {
+      preHandler: manage,
+      schema: {
+        tags,
+        summary: "Remind the current wave's non-responders by e-mail (nobody sees who they are)",
+        description: 'Every e-mailed invitee gets a fresh link and code (so changed rows reveal nothing); only those who have not answered are mailed.',
+        params: surveyParams,
+        response: { 202: z.object({ status: z.literal('queued') }), ...problemResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      if (!app.config.smtpUrl) throw new Conflict('email-not-configured', 'Reminders go by e-mail, but SMTP_URL is not set.');
+      await remindNonResponders(app.db, app.keys, principalOf(request).orgId, request.params.id, app.config.publicUrl, { onlyIfDue: false });
+      return reply.code(202).send({ status: 'queued' as const });
     },
   );
 

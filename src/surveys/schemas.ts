@@ -5,16 +5,28 @@ import type { SurveyTable } from '../db/schema.ts';
 
 const schedule = z.enum(['weekly', 'biweekly', 'monthly']).nullable().describe('Recurring pulse: each wave issues fresh invitations and closes the previous one.');
 
+const delivery = z.enum(['download', 'email']).describe('email: the service mails every invitee who has an address (HR never sees those links); download: HR receives every link.');
+const reminderAfterDays = z.number().int().min(1).max(60).nullable().describe('Days after a wave opens when non-responders get one reminder (by e-mail).');
+
 export const createSurveyBody = z.object({
   template: z.string().max(60).optional().describe('Start from a shipped template (GET /v1/templates).'),
   definition: surveyDefinitionSchema.optional(),
   audience: audienceSchema.optional(),
   minGroupSize: z.number().int().min(3).max(1000).optional().describe("k for this survey; never below the organization's."),
   schedule: schedule.optional(),
+  delivery: delivery.optional(),
+  reminderAfterDays: reminderAfterDays.optional(),
 });
 
 export const updateSurveyBody = z
-  .object({ definition: surveyDefinitionSchema.optional(), audience: audienceSchema.optional(), minGroupSize: z.number().int().min(3).max(1000).optional(), schedule: schedule.optional() })
+  .object({
+    definition: surveyDefinitionSchema.optional(),
+    audience: audienceSchema.optional(),
+    minGroupSize: z.number().int().min(3).max(1000).optional(),
+    schedule: schedule.optional(),
+    delivery: delivery.optional(),
+    reminderAfterDays: reminderAfterDays.optional(),
+  })
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'nothing to change');
 
 export const surveyParams = z.object({ id: z.uuid() });
@@ -26,12 +38,25 @@ export const surveyResponse = z.object({
   audience: audienceSchema,
   minGroupSize: z.number().int(),
   schedule,
+  delivery,
+  reminderAfterDays,
   template: z.string().nullable(),
   createdAt: z.iso.datetime(),
 });
 
-export function toSurveyResponse(s: Pick<Selectable<SurveyTable>, 'id' | 'status' | 'definition' | 'audience' | 'min_group_size' | 'schedule' | 'template' | 'created_at'>) {
-  return { id: s.id, status: s.status, definition: s.definition, audience: s.audience, minGroupSize: s.min_group_size, schedule: s.schedule, template: s.template, createdAt: s.created_at.toISOString() };
+export function toSurveyResponse(s: Pick<Selectable<SurveyTable>, 'id' | 'status' | 'definition' | 'audience' | 'min_group_size' | 'schedule' | 'delivery' | 'reminder_after_days' | 'template' | 'created_at'>) {
+  return {
+    id: s.id,
+    status: s.status,
+    definition: s.definition,
+    audience: s.audience,
+    minGroupSize: s.min_group_size,
+    schedule: s.schedule,
+    delivery: s.delivery,
+    reminderAfterDays: s.reminder_after_days,
+    template: s.template,
+    createdAt: s.created_at.toISOString(),
+  };
 }
 
 export const waveResponse = z.object({ id: z.uuid(), number: z.number().int(), status: z.enum(['open', 'closed']), openedOn: z.iso.date(), closedOn: z.iso.date().nullable() });

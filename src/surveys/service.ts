@@ -6,6 +6,8 @@ import { issueInvitations, snapshotAttributes, type IssuedInvitation } from '../
 import { releaseResponses } from '../responses/mixer.ts';
 import { shuffle } from '../responses/generalise.ts';
 import { findTemplate } from './templates.ts';
+import { queueMail } from '../delivery/outbox.ts';
+import { composeMail } from '../delivery/templates.ts';
 import type { Audience, SurveyDefinition } from './questions.ts';
 
 export interface SurveyInput {
@@ -14,9 +16,17 @@ export interface SurveyInput {
   audience?: Audience | undefined;
   minGroupSize?: number | undefined;
   schedule?: Schedule | null | undefined;
+  delivery?: 'download' | 'email' | undefined;
+  reminderAfterDays?: number | null | undefined;
 }
 
-const surveyColumns = ['id', 'status', 'definition', 'audience', 'min_group_size', 'schedule', 'template', 'created_at'] as const;
+const surveyColumns = ['id', 'status', 'definition', 'audience', 'min_group_size', 'schedule', 'delivery', 'reminder_after_days', 'template', 'created_at'] as const;
+
+/** Where links go: HR's download, or the service's own mail (then HR never sees the tokens). */
+export interface Delivery {
+  publicUrl: string;
+  emailEnabled: boolean;
+}
 
 async function assertDeclared(db: Kysely<Database>, orgId: string, audience: Audience | undefined): Promise<void> {
   const keys = Object.keys(audience?.filter ?? {});
@@ -50,6 +60,8 @@ export async function createSurvey(db: Kysely<Database>, orgId: string, input: S
       audience: JSON.stringify(input.audience ?? { filter: {} }),
       min_group_size: input.minGroupSize ?? orgK,
       schedule: input.schedule ?? null,
+      delivery: input.delivery ?? 'download',
+      reminder_after_days: input.reminderAfterDays ?? null,
       template: template?.key ?? null,
     })
     .returning(surveyColumns)
@@ -75,7 +87,7 @@ export async function updateSurvey(db: Kysely<Database>, orgId: string, surveyId
     const survey = await trx.selectFrom('surveys').select(['status', 'min_group_size']).where('org_id', '=', orgId).where('id', '=', surveyId).forUpdate().executeTakeFirst();
     if (!survey) throw new NotFound('Survey');
     const started = survey.status !== 'draft';
-    if (started && (changes.definition !== undefined || changes.audience !== undefined || changes.schedule !== undefined)) {
+    if (started && (changes.definition !== undefined || changes.audience !== undefined || changes.schedule !== undefined || changes.delivery !== undefined)) {
       throw new Conflict('survey-frozen', 'Questions, audience and schedule are frozen once the survey has opened; only minGroupSize may be raised.');
     }
     if (changes.minGroupSize !== undefined) {
@@ -92,6 +104,8 @@ export async function updateSurvey(db: Kysely<Database>, orgId: string, surveyId
         ...(changes.audience !== undefined ? { audience: JSON.stringify(changes.audience) } : {}),
         ...(changes.minGroupSize !== undefined ? { min_group_size: changes.minGroupSize } : {}),
         ...(changes.schedule !== undefined ? { schedule: changes.schedule } : {}),
+        ...(changes.delivery !== undefined ? { delivery: changes.delivery } : {}),
+        ...(changes.reminderAfterDays !== undefined ? { reminder_after_days: changes.reminderAfterDays } : {}),
       })
       .where('org_id', '=', orgId)
       .where('id', '=', surveyId)
@@ -131,11 +145,14 @@ async function closeOpenWave(trx: Transaction<Database>, keys: Keys, orgId: stri
  * Opens the next wave: closes the current one, invites every active participant in the audience
  * with a fresh token and code, and returns those plaintexts — the only time they exist.
  */
-export async function openWave(db: Kysely<Database>, keys: Keys, orgId: string, surveyId: string) {
+async function openNextWave(db: Kysely<Database>, keys: Keys, orgId: string, surveyId: string, delivery: Delivery, onlyIfDue: boolean) {
   return db.transaction().execute(async (trx) => {
-    const survey = await trx.selectFrom('surveys').select(['status', 'audience']).where('org_id', '=', orgId).where('id', '=', surveyId).forUpdate().executeTakeFirst();
+    const survey = await trx.selectFrom('surveys').select(['status', 'audience', 'delivery', 'definition', 'min_group_size', 'schedule']).where('org_id', '=', orgId).where('id', '=', surveyId).forUpdate().executeTakeFirst();
     if (!survey) throw new NotFound('Survey');
     if (survey.status === 'closed') throw new Conflict('survey-closed', 'The survey is closed; create a new one.');
+    if (survey.delivery === 'email' && !delivery.emailEnabled) throw new Conflict('email-not-configured', 'This survey is delivered by e-mail, but SMTP_URL is not set.');
+    // The scheduler re-checks under the survey's row lock, so two instances never open the same wave.
+    if (onlyIfDue && !(await waveIsDue(trx, orgId, surveyId, survey.schedule))) return null;
     await closeOpenWave(trx, keys, orgId, surveyId);
     const last = await trx.selectFrom('waves').select((eb) => eb.fn.max('number').as('n')).where('org_id', '=', orgId).where('survey_id', '=', surveyId).executeTakeFirst();
     const wave = await trx
@@ -158,9 +175,45 @@ export async function openWave(db: Kysely<Database>, keys: Keys, orgId: string, 
       participants.map((p) => ({ participantId: p.id, attributes: snapshotAttributes(p.attributes, reportable) })),
     );
     await trx.updateTable('surveys').set({ status: 'open' }).where('org_id', '=', orgId).where('id', '=', surveyId).execute();
-    const distribution: DistributionEntry[] = participants.map((p, i) => ({ externalId: p.external_id, email: p.email, name: p.name, ...issued[i]! }));
+    let distribution: DistributionEntry[] = participants.map((p, i) => ({ externalId: p.external_id, email: p.email, name: p.name, ...issued[i]! }));
+    if (survey.delivery === 'email') {
+      const mailed = distribution.filter((d) => d.email !== null);
+      await queueMail(trx, keys, orgId, mailed.map((d) => composeMail('invitation', survey.definition, survey.min_group_size, d.email!, `${delivery.publicUrl}/s/${d.token}`, d.code)));
+      // HR receives only those the service cannot reach (no e-mail), to hand out another way.
+      distribution = distribution.filter((d) => d.email === null);
+    }
     return { wave, distribution };
   });
+}
+
+export async function openWave(db: Kysely<Database>, keys: Keys, orgId: string, surveyId: string, delivery: Delivery) {
+  return (await openNextWave(db, keys, orgId, surveyId, delivery, false))!;
+}
+
+/** The scheduler's way in: opens the next wave only if the current one has run its interval. */
+export async function openWaveIfDue(db: Kysely<Database>, keys: Keys, orgId: string, surveyId: string, delivery: Delivery) {
+  return openNextWave(db, keys, orgId, surveyId, delivery, true);
+}
+
+const INTERVAL_DAYS: Record<Schedule, number> = { weekly: 7, biweekly: 14, monthly: 30 };
+
+async function waveIsDue(trx: Transaction<Database>, orgId: string, surveyId: string, schedule: Schedule | null): Promise<boolean> {
+  if (!schedule) return false;
+  const current = await trx.selectFrom('waves').select(sql<boolean>`opened_on + ${INTERVAL_DAYS[schedule]}::int <= current_date`.as('due')).where('org_id', '=', orgId).where('survey_id', '=', surveyId).where('status', '=', 'open').executeTakeFirst();
+  return current?.due ?? false;
+}
+
+/** Recurring pulses whose current wave has run its interval: candidates for the scheduler. */
+export async function surveysWithDueWaves(db: Kysely<Database>) {
+  return db
+    .selectFrom('surveys')
+    .innerJoin('waves', (j) => j.onRef('waves.org_id', '=', 'surveys.org_id').onRef('waves.survey_id', '=', 'surveys.id'))
+    .select(['surveys.org_id', 'surveys.id'])
+    .where('surveys.status', '=', 'open')
+    .where('waves.status', '=', 'open')
+    .where('surveys.schedule', 'is not', null)
+    .where(sql<boolean>`waves.opened_on + case surveys.schedule when 'weekly' then 7 when 'biweekly' then 14 else 30 end <= current_date`)
+    .execute();
 }
 
 export async function closeSurvey(db: Kysely<Database>, keys: Keys, orgId: string, surveyId: string) {

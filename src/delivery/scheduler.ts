@@ -1,0 +1,78 @@
+import fp from 'fastify-plugin';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { Keys } from '../crypto/tokens.ts';
+import { openWaveIfDue, surveysWithDueWaves } from '../surveys/service.ts';
+import { remindNonResponders, surveysDueForReminder } from './reminders.ts';
+import { drainOutbox, type Send } from './outbox.ts';
+import { smtpSender } from './transport.ts';
+
+export interface ScheduledWorkDeps {
+  db: Kysely<Database>;
+  keys: Keys;
+  publicUrl: string;
+  send: Send | null;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * One pass of the scheduler. Safe when several instances run it at once: a wave opens under its
+ * survey's row lock and re-checks that it is due; a reminder runs under its wave's row lock and
+ * marks the wave reminded in the same transaction as the mail it queues; mail rows are claimed
+ * with SKIP LOCKED. Everything it decides is in PostgreSQL, so a restart loses nothing.
+ */
+export async function runScheduledWork(deps: ScheduledWorkDeps): Promise<{ opened: number; reminded: number; sent: number; failed: number }> {
+  const { db, keys, publicUrl, send, log } = deps;
+  let opened = 0;
+  let reminded = 0;
+  if (send) {
+    for (const s of await surveysWithDueWaves(db)) {
+      try {
+        if (await openWaveIfDue(db, keys, s.org_id, s.id, { publicUrl, emailEnabled: true })) opened++;
+      } catch (err) {
+        log.warn({ err }, 'scheduled wave not opened');
+      }
+    }
+    for (const s of await surveysDueForReminder(db)) {
+      try {
+        if (await remindNonResponders(db, keys, s.org_id, s.id, publicUrl, { onlyIfDue: true })) reminded++;
+      } catch (err) {
+        log.warn({ err }, 'scheduled reminder not sent');
+      }
+    }
+  }
+  let sent = 0;
+  let failed = 0;
+  if (send) {
+    for (;;) {
+      const batch = await drainOutbox(db, keys, send);
+      sent += batch.sent;
+      failed += batch.failed;
+      if (batch.sent + batch.failed === 0 || batch.failed > 0) break;
+    }
+  }
+  return { opened, reminded, sent, failed };
+}
+
+/** Runs the scheduler every SCHEDULER_INTERVAL_SECONDS while the app is up (0: off). */
+export const schedulerPlugin = fp(
+  async (app) => {
+    const seconds = app.config.schedulerIntervalSeconds;
+    if (seconds <= 0) return;
+    const sender = app.config.smtpUrl ? smtpSender(app.config.smtpUrl, app.config.mailFrom) : null;
+    let running: Promise<unknown> = Promise.resolve();
+    const timer = setInterval(() => {
+      running = running.then(() =>
+        runScheduledWork({ db: app.db, keys: app.keys, publicUrl: app.config.publicUrl, send: sender?.send ?? null, log: app.log }).catch((err: unknown) => app.log.warn({ err }, 'scheduler pass failed')),
+      );
+    }, seconds * 1000);
+    timer.unref();
+    app.addHook('onClose', async () => {
+      clearInterval(timer);
+      await running;
+      sender?.close();
+    });
+  },
+  { name: 'scheduler', dependencies: ['db'] },
+);
