@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.ts';
+import type { Attributes, Database } from '../db/schema.ts';
+import { sql } from 'kysely';
 import { Conflict, DomainError, Unauthenticated, ValidationFailed } from '../errors.ts';
 import { keyedHash, type Keys } from '../crypto/tokens.ts';
 import { normalizeNicknameCode } from '../invitations/codes.ts';
@@ -24,6 +25,7 @@ interface InvitationContext {
   surveyId: string;
   definition: SurveyDefinition;
   minGroupSize: number;
+  attributes: Attributes;
 }
 
 function invitationQuery(db: Kysely<Database>) {
@@ -40,6 +42,7 @@ function invitationQuery(db: Kysely<Database>) {
       'surveys.id as surveyId',
       'surveys.definition as definition',
       'surveys.min_group_size as minGroupSize',
+      'invitations.attributes as attributes',
     ]);
 }
 
@@ -80,13 +83,26 @@ export async function sessionFromCode(db: Kysely<Database>, keys: Keys, organiza
   return startSession(db, keys, ctx);
 }
 
-export async function contextForSession(db: Kysely<Database>, keys: Keys, sessionToken: string | undefined): Promise<InvitationContext> {
+export async function contextForSession(db: Kysely<Database>, keys: Keys, sessionToken: string | undefined, options: { checkSpent: boolean } = { checkSpent: true }): Promise<InvitationContext> {
   const session = sessionToken ? readSurveySession(keys, sessionToken) : null;
   if (!session) throw sessionExpired();
   const ctx = await invitationQuery(db).where('invitations.org_id', '=', session.orgId).where('invitations.id', '=', session.invitationId).executeTakeFirst();
   if (!ctx) throw sessionExpired();
-  await assertUsable(db, keys, ctx);
+  if (options.checkSpent) await assertUsable(db, keys, ctx);
+  else if (ctx.revoked) throw revokedToken();
+  else if (ctx.waveStatus === 'closed') throw expiredToken();
   return ctx;
+}
+
+// A survey's questions are frozen once it opens, so its answer schema is built once, not per answer.
+const schemas = new Map<string, ReturnType<typeof answersSchema>>();
+function cachedAnswersSchema(surveyId: string, definition: SurveyDefinition) {
+  let schema = schemas.get(surveyId);
+  if (!schema) {
+    if (schemas.size > 1000) schemas.clear();
+    schemas.set(surveyId, (schema = answersSchema(definition)));
+  }
+  return schema;
 }
 
 /** The survey as the respondent sees it, in one language (falling back to the survey's default). */
@@ -111,8 +127,9 @@ export function localizeSurvey(definition: SurveyDefinition, minGroupSize: numbe
  * durable, and a second submit of the same invitation fails on the marker's key.
  */
 export async function submitAnswers(db: Kysely<Database>, keys: Keys, sessionToken: string | undefined, rawAnswers: unknown, releaseBatchSize: number): Promise<{ release: Promise<ReleaseResult> }> {
-  const ctx = await contextForSession(db, keys, sessionToken);
-  const parsed = answersSchema(ctx.definition).safeParse(rawAnswers);
+  // The spent check happens in the write itself (the marker's key), saving a round trip.
+  const ctx = await contextForSession(db, keys, sessionToken, { checkSpent: false });
+  const parsed = cachedAnswersSchema(ctx.surveyId, ctx.definition).safeParse(rawAnswers);
   if (!parsed.success) {
     throw new ValidationFailed(
       parsed.error.issues.map((i) => ({ field: ['answers', ...i.path.map(String)].join('.') + (i.code === 'unrecognized_keys' ? `.${i.keys.join(',')}` : ''), message: i.message })),
@@ -120,27 +137,36 @@ export async function submitAnswers(db: Kysely<Database>, keys: Keys, sessionTok
     );
   }
   const answers: Answers = parsed.data;
-  await db.transaction().execute(async (trx) => {
-    // FOR SHARE on the wave serialises with closing it (FOR UPDATE): no answer slips in after the final release.
-    const wave = await trx.selectFrom('waves').select('status').where('org_id', '=', ctx.orgId).where('id', '=', ctx.waveId).forShare().executeTakeFirstOrThrow();
-    if (wave.status !== 'open') throw expiredToken();
-    // Read without a row lock on purpose: FOR SHARE would stamp this transaction's id into the
-    // invitation's xmax, equal to the xmin of the participation row below — telling a database
-    // reader who answered (SPEC P1 against T2). A revocation racing this submit simply loses.
-    const invitation = await trx.selectFrom('invitations').select(['revoked', 'attributes']).where('org_id', '=', ctx.orgId).where('id', '=', ctx.invitationId).executeTakeFirstOrThrow();
-    if (invitation.revoked) throw revokedToken();
-    const spent = await trx
-      .insertInto('participation')
-      .values({ org_id: ctx.orgId, wave_id: ctx.waveId, marker: participationMarker(keys, ctx.invitationId) })
-      .onConflict((oc) => oc.doNothing())
-      .returning('marker')
-      .executeTakeFirst();
-    if (!spent) throw alreadySubmitted();
-    await trx
-      .insertInto('sealed_responses')
-      .values({ org_id: ctx.orgId, wave_id: ctx.waveId, sealed: sealResponse(keys, ctx.orgId, ctx.waveId, { surveyId: ctx.surveyId, attributes: invitation.attributes, answers }) })
-      .execute();
-  });
+  const sealed = sealResponse(keys, ctx.orgId, ctx.waveId, { surveyId: ctx.surveyId, attributes: ctx.attributes, answers });
+  // One statement, so one atomic transaction and one round trip: the wave must still be open
+  // (FOR SHARE serialises with closing it, which takes FOR UPDATE), the invitation not revoked
+  // (read without a row lock: a lock would stamp this transaction's id into the invitation's
+  // xmax, equal to the participation row's xmin — telling a database reader who answered, P1/T2),
+  // then the participation marker (its key refuses a second submit) and the sealed answers.
+  const { rows } = await sql<{ wave_status: string | null; revoked: boolean | null; stored: boolean; pending: number }>`
+    with wave as (
+      select status from waves where org_id = ${ctx.orgId} and id = ${ctx.waveId} for share
+    ), invitation as (
+      select revoked from invitations where org_id = ${ctx.orgId} and id = ${ctx.invitationId}
+    ), spent as (
+      insert into participation (org_id, wave_id, marker)
+      select ${ctx.orgId}, ${ctx.waveId}, ${participationMarker(keys, ctx.invitationId)}
+      where (select status from wave) = 'open' and not (select revoked from invitation)
+      on conflict do nothing
+      returning 1
+    ), boxed as (
+      insert into sealed_responses (org_id, wave_id, sealed)
+      select ${ctx.orgId}, ${ctx.waveId}, ${sealed} where exists (select 1 from spent)
+      returning 1
+    )
+    select (select status from wave) as wave_status, (select revoked from invitation) as revoked, exists (select 1 from boxed) as stored,
+      (select count(*) from sealed_responses where org_id = ${ctx.orgId} and wave_id = ${ctx.waveId}) as pending
+  `.execute(db);
+  const outcome = rows[0]!;
+  if (outcome.wave_status !== 'open') throw expiredToken();
+  if (outcome.revoked) throw revokedToken();
+  if (!outcome.stored) throw alreadySubmitted();
   // After the commit, in its own transaction: release a batch if enough are now waiting.
-  return { release: releaseResponses(db, keys, ctx.orgId, ctx.waveId, { flush: false, batchSize: releaseBatchSize }) };
+  // (The count above was taken before this answer's row: it is one more now.)
+  return { release: releaseResponses(db, keys, ctx.orgId, ctx.waveId, { flush: false, batchSize: releaseBatchSize, pending: outcome.pending + 1 }) };
 }
