@@ -60,7 +60,8 @@ try {
   const appPort = 3900 + Math.floor(Math.random() * 90);
   // --profile writes a V8 CPU profile of the app process to bench/profiles/ (open in Chrome DevTools).
   const profile = process.argv.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${path.join(HERE, 'profiles')}`] : [];
-  app = spawn(process.execPath, [...profile, 'src/server.ts'], {
+  // The same flags as `npm start` (package.json).
+  app = spawn(process.execPath, [...profile, '--max-semi-space-size=4', 'src/server.ts'], {
     cwd: path.resolve(HERE, '..'),
     env: { ...process.env, DATABASE_URL: url, TOKEN_PEPPER: pepper.toString('hex'), PORT: String(appPort), LOG_LEVEL: 'warn', TRUST_PROXY: 'true', DB_POOL_SIZE: '20', SCHEDULER_INTERVAL_SECONDS: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -154,7 +155,10 @@ try {
   app.kill('SIGTERM');
   await new Promise((resolve) => app!.once('exit', resolve));
   await db.destroy();
-  if (process.argv.includes('--submit-only')) process.exit(0);
+  if (process.argv.includes('--submit-only')) {
+    log(`peak RSS of the app: ${Math.round(peakRss / 2 ** 20)} MB`);
+    process.exit(0);
+  }
 
   // Import, wave opening and reports are their own scripts (each prints its baseline beside it).
   const script = (file: string, args: string[]) => execFileSync(process.execPath, [path.join(HERE, file), ...args], { encoding: 'utf8', maxBuffer: 1 << 26 }).trim();
