@@ -144,3 +144,9 @@ export const STRINGS: Record<UiLanguage, Strings> = { en, ko, pl };
 export function uiLanguage(preferred: string[]): UiLanguage {
   return (preferred.map((l) => l.toLowerCase()).find((l): l is UiLanguage => (UI_LANGUAGES as readonly string[]).includes(l)) ?? 'en');
 }
+
+/** ?lang= first, then the browser's Accept-Language, each with its primary subtag as a fallback. */
+export function preferredLanguages(acceptLanguage: string | undefined, explicit: string | undefined): string[] {
+  const accepted = (acceptLanguage ?? '').split(',').map((part) => part.split(';')[0]!.trim()).filter(Boolean);
+  return [explicit, ...accepted].filter((l): l is string => !!l).flatMap((l) => [l, l.split('-')[0]!.toLowerCase()]);
+}

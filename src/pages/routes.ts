@@ -8,7 +8,7 @@ import { orgSlugSchema } from '../auth/schemas.ts';
 import { answersSchema, type SurveyDefinition } from '../surveys/questions.ts';
 import { contextForSession, localizeSurvey, sessionFromCode, sessionFromLinkToken, submitAnswers } from '../responses/service.ts';
 import { SURVEY_COOKIE } from '../responses/routes.ts';
-import { STRINGS, uiLanguage, type UiLanguage } from './i18n.ts';
+import { preferredLanguages, STRINGS, uiLanguage, type UiLanguage } from './i18n.ts';
 import { identifyingSignals, type Signal } from './identifying.ts';
 import { kioskPage, page, problemPage, surveyPage, thanksPage, type FormState } from './views.ts';
 
@@ -19,10 +19,7 @@ const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-act
 const langQuery = z.object({ lang: z.string().max(20).optional() });
 type Form = Record<string, string | string[] | undefined>;
 
-function languages(request: FastifyRequest, lang: string | undefined): string[] {
-  const accepted = (request.headers['accept-language'] ?? '').split(',').map((part) => part.split(';')[0]!.trim()).filter(Boolean);
-  return [lang, ...accepted].filter((l): l is string => !!l).flatMap((l) => [l, l.split('-')[0]!.toLowerCase()]);
-}
+const languages = (request: FastifyRequest, lang: string | undefined) => preferredLanguages(request.headers['accept-language'], lang);
 
 const withLang = (path: string, lang: string | undefined) => (lang ? `${path}?lang=${encodeURIComponent(lang)}` : path);
 

@@ -6,6 +6,7 @@ import { orgSlugSchema } from '../auth/schemas.ts';
 import { QUESTION_TYPES } from '../surveys/questions.ts';
 import { contextForSession, localizeSurvey, sessionFromCode, sessionFromLinkToken, submitAnswers } from './service.ts';
 import { SURVEY_SESSION_PREFIX } from './survey-session.ts';
+import { preferredLanguages } from '../pages/i18n.ts';
 
 export const SURVEY_COOKIE = 'quorum_survey';
 const tags = ['employee'];
@@ -30,11 +31,7 @@ const respondentSurvey = z.object({
 const sessionResponse = z.object({ sessionToken: z.string(), expiresAt: z.iso.datetime(), survey: respondentSurvey });
 const languageQuery = z.object({ lang: z.string().max(20).optional() });
 
-/** ?lang= first, then the browser's Accept-Language, each with its primary subtag as fallback. */
-function preferredLanguages(request: FastifyRequest, lang: string | undefined): string[] {
-  const accepted = (request.headers['accept-language'] ?? '').split(',').map((part) => part.split(';')[0]!.trim()).filter(Boolean);
-  return [lang, ...accepted].filter((l): l is string => !!l).flatMap((l) => [l, l.split('-')[0]!.toLowerCase()]);
-}
+const languagesOf = (request: FastifyRequest, lang: string | undefined) => preferredLanguages(request.headers['accept-language'], lang);
 
 function sessionTokenOf(request: FastifyRequest): string | undefined {
   const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
@@ -61,7 +58,7 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const session = await sessionFromLinkToken(app.db, app.keys, request.body.token);
       reply.setCookie(SURVEY_COOKIE, session.token, { ...cookie, expires: session.expiresAt });
-      return { sessionToken: session.token, expiresAt: session.expiresAt.toISOString(), survey: localizeSurvey(session.context.definition, session.context.minGroupSize, preferredLanguages(request, request.query.lang)) };
+      return { sessionToken: session.token, expiresAt: session.expiresAt.toISOString(), survey: localizeSurvey(session.context.definition, session.context.minGroupSize, languagesOf(request, request.query.lang)) };
     },
   );
 
@@ -83,7 +80,7 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const session = await sessionFromCode(app.db, app.keys, request.body.organization, request.body.code);
       reply.setCookie(SURVEY_COOKIE, session.token, { ...cookie, expires: session.expiresAt });
-      return { sessionToken: session.token, expiresAt: session.expiresAt.toISOString(), survey: localizeSurvey(session.context.definition, session.context.minGroupSize, preferredLanguages(request, request.query.lang)) };
+      return { sessionToken: session.token, expiresAt: session.expiresAt.toISOString(), survey: localizeSurvey(session.context.definition, session.context.minGroupSize, languagesOf(request, request.query.lang)) };
     },
   );
 
@@ -92,7 +89,7 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
     { schema: { tags, summary: 'The survey of the current session, in the requested language', querystring: languageQuery, response: { 200: respondentSurvey, ...problemResponses(401, 409, 410) } } },
     async (request) => {
       const ctx = await contextForSession(app.db, app.keys, sessionTokenOf(request));
-      return localizeSurvey(ctx.definition, ctx.minGroupSize, preferredLanguages(request, request.query.lang));
+      return localizeSurvey(ctx.definition, ctx.minGroupSize, languagesOf(request, request.query.lang));
     },
   );
 
