@@ -11,13 +11,13 @@ const tags = ['accounts'];
 export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '',
-    { preHandler: manage, schema: { tags, summary: 'HR accounts of the organization', response: { 200: z.array(accountResponse), ...problemResponses(401, 403) } } },
+    { onRequest: manage, schema: { tags, summary: 'HR accounts of the organization', response: { 200: z.array(accountResponse), ...problemResponses(401, 403) } } },
     async (request) => (await listAccounts(app.db, principalOf(request).orgId)).map(toAccountResponse),
   );
 
   app.post(
     '',
-    { preHandler: manage, schema: { tags, summary: 'Add an HR account', body: createAccountBody, response: { 201: createAccountResponse, ...problemResponses(400, 401, 403, 409) } } },
+    { onRequest: manage, schema: { tags, summary: 'Add an HR account', body: createAccountBody, response: { 201: createAccountResponse, ...problemResponses(400, 401, 403, 409) } } },
     async (request, reply) => {
       const { account, generatedPassword } = await createAccount(app.db, principalOf(request), request.body);
       return reply.code(201).send({ account: toAccountResponse(account), ...(generatedPassword ? { password: generatedPassword } : {}) });
@@ -26,7 +26,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.delete(
     '/:id',
-    { preHandler: manage, schema: { tags, summary: 'Remove an HR account', params: accountParams, response: { 204: z.null(), ...problemResponses(400, 401, 403, 404, 409) } } },
+    { onRequest: manage, schema: { tags, summary: 'Remove an HR account', params: accountParams, response: { 204: z.null(), ...problemResponses(400, 401, 403, 404, 409) } } },
     async (request, reply) => {
       await deleteAccount(app.db, principalOf(request), request.params.id);
       return reply.code(204).send(null);
@@ -36,7 +36,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
   app.put(
     '/me/password',
     {
-      preHandler: requireRole({ role: 'analyst', sessionOnly: true }),
+      onRequest: requireRole({ role: 'analyst', sessionOnly: true }),
       schema: { tags, summary: 'Change your own password (ends your other sessions)', body: changePasswordBody, response: { 204: z.null(), ...problemResponses(400, 401, 403) } },
     },
     async (request, reply) => {

@@ -27,13 +27,13 @@ const manage = requireRole({ role: 'admin', sessionOnly: true });
 const tags = ['api keys'];
 
 export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.get('', { preHandler: manage, schema: { tags, summary: 'API keys of the organization', response: { 200: z.array(apiKeyResponse), ...problemResponses(401, 403) } } }, async (request) =>
+  app.get('', { onRequest: manage, schema: { tags, summary: 'API keys of the organization', response: { 200: z.array(apiKeyResponse), ...problemResponses(401, 403) } } }, async (request) =>
     (await listApiKeys(app.db, principalOf(request).orgId)).map(toResponse),
   );
 
   app.post(
     '',
-    { preHandler: manage, schema: { tags, summary: 'Create an API key (shown once)', body: createApiKeyBody, response: { 201: createdApiKeyResponse, ...problemResponses(400, 401, 403) } } },
+    { onRequest: manage, schema: { tags, summary: 'Create an API key (shown once)', body: createApiKeyBody, response: { 201: createdApiKeyResponse, ...problemResponses(400, 401, 403) } } },
     async (request, reply) => {
       const created = await createApiKey(app.db, app.keys, principalOf(request).orgId, request.body);
       return reply.code(201).send({ ...toResponse(created), key: created.key });
@@ -42,7 +42,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.delete(
     '/:id',
-    { preHandler: manage, schema: { tags, summary: 'Revoke an API key', params: z.object({ id: z.uuid() }), response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) } } },
+    { onRequest: manage, schema: { tags, summary: 'Revoke an API key', params: z.object({ id: z.uuid() }), response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) } } },
     async (request, reply) => {
       await revokeApiKey(app.db, principalOf(request).orgId, request.params.id);
       return reply.code(204).send(null);

@@ -28,7 +28,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/logout',
-    { preHandler: requireRole({ role: 'analyst' }), schema: { tags: ['auth'], summary: 'End the current session', response: { 204: z.null(), ...problemResponses(401) } } },
+    { onRequest: requireRole({ role: 'analyst' }), schema: { tags: ['auth'], summary: 'End the current session', response: { 204: z.null(), ...problemResponses(401) } } },
     async (request, reply) => {
       await logout(app.db, principalOf(request));
       reply.clearCookie(SESSION_COOKIE, { ...cookieBase, path: '/' });
@@ -38,7 +38,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/me',
-    { preHandler: requireRole({ role: 'analyst' }), schema: { tags: ['auth'], summary: 'Who is calling', response: { 200: whoAmIResponse, ...problemResponses(401) } } },
+    { onRequest: requireRole({ role: 'analyst' }), schema: { tags: ['auth'], summary: 'Who is calling', response: { 200: whoAmIResponse, ...problemResponses(401) } } },
     async (request) => {
       const p = principalOf(request);
       return { kind: p.kind, role: p.role, organizationId: p.orgId, ...(p.kind === 'session' ? { accountId: p.accountId } : {}) };

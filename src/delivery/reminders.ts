@@ -16,10 +16,11 @@ import { composeMail } from './templates.ts';
  * nothing about who answered; only the sealed outbox, shuffled, holds the non-responders' mail.
  * Run once per wave (`reminded_on`), in one transaction with the queued mail.
  */
-export async function remindNonResponders(db: Kysely<Database>, keys: Keys, orgId: string, surveyId: string, publicUrl: string, options: { onlyIfDue: boolean }): Promise<boolean> {
+export async function remindNonResponders(db: Kysely<Database>, keys: Keys, orgId: string, surveyId: string, publicUrl: string, options: { onlyIfDue: boolean; emailEnabled: boolean }): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const survey = await trx.selectFrom('surveys').select(['definition', 'min_group_size', 'reminder_after_days']).where('org_id', '=', orgId).where('id', '=', surveyId).executeTakeFirst();
     if (!survey) throw new NotFound('Survey');
+    if (!options.emailEnabled) throw new Conflict('email-not-configured', 'Reminders go by e-mail, but SMTP_URL is not set.');
     const wave = await trx
       .selectFrom('waves')
       .select(['id', 'reminded_on', sql<boolean>`opened_on + ${survey.reminder_after_days ?? 0}::int <= current_date`.as('due')])

@@ -36,7 +36,7 @@ export async function runScheduledWork(deps: ScheduledWorkDeps): Promise<{ opene
     }
     for (const s of await surveysDueForReminder(db)) {
       try {
-        if (await remindNonResponders(db, keys, s.org_id, s.id, publicUrl, { onlyIfDue: true })) reminded++;
+        if (await remindNonResponders(db, keys, s.org_id, s.id, publicUrl, { onlyIfDue: true, emailEnabled: true })) reminded++;
       } catch (err) {
         log.warn({ err }, 'scheduled reminder not sent');
       }

@@ -7,14 +7,14 @@ import { getOrganization, updateOrganization } from './service.ts';
 export const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '',
-    { preHandler: requireRole({ role: 'analyst' }), schema: { tags: ['organization'], summary: "The caller's organization", response: { 200: organizationResponse, ...problemResponses(401) } } },
+    { onRequest: requireRole({ role: 'analyst' }), schema: { tags: ['organization'], summary: "The caller's organization", response: { 200: organizationResponse, ...problemResponses(401) } } },
     async (request) => toOrganizationResponse(await getOrganization(app.db, principalOf(request).orgId)),
   );
 
   app.patch(
     '',
     {
-      preHandler: requireRole({ role: 'owner' }),
+      onRequest: requireRole({ role: 'owner' }),
       schema: { tags: ['organization'], summary: 'Rename or change the default k', body: updateOrganizationBody, response: { 200: organizationResponse, ...problemResponses(400, 401, 403) } },
     },
     async (request) => toOrganizationResponse(await updateOrganization(app.db, principalOf(request).orgId, request.body)),

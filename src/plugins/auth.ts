@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { authenticate } from '../auth/service.ts';
 import { hasRole, type Principal } from '../auth/principal.ts';
 import type { Role } from '../db/schema.ts';
@@ -45,8 +45,11 @@ export interface AccessRule {
   sessionOnly?: boolean;
 }
 
-/** preHandler for HR routes: authenticates and enforces the role. */
-export function requireRole(rule: AccessRule): preHandlerAsyncHookHandler {
+/**
+ * onRequest hook for HR routes: authenticates and enforces the role before the body is even
+ * parsed, so a caller without the right gets 401/403, never a validation answer about the body.
+ */
+export function requireRole(rule: AccessRule): onRequestAsyncHookHandler {
   return async function checkAccess(request: FastifyRequest, _reply: FastifyReply) {
     const principal = await resolvePrincipal(request);
     if (!hasRole(principal, rule.role)) throw new Forbidden();

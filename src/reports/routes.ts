@@ -49,7 +49,7 @@ const groupHeader = (questionIds: string[], prefix: string[] = []) => [...prefix
 export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/:id/overview',
-    { preHandler: read, schema: { tags, summary: 'Invited, responded, rate, engagement, eNPS, themes and every question', params: reportParams, querystring: waveQuery, response: { 200: overviewResponse, ...errors } } },
+    { onRequest: read, schema: { tags, summary: 'Invited, responded, rate, engagement, eNPS, themes and every question', params: reportParams, querystring: waveQuery, response: { 200: overviewResponse, ...errors } } },
     async (request, reply) => {
       const ctx = await loadContext(app.db, principalOf(request), request.params.id);
       const result = await overview(app.db, ctx, request.query.wave);
@@ -61,7 +61,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/:id/breakdown',
-    { preHandler: read, schema: { tags, summary: 'Every metric per group of one reportable dimension (or a declared pair)', params: reportParams, querystring: breakdownQuery, response: { 200: breakdownResponse, ...errors } } },
+    { onRequest: read, schema: { tags, summary: 'Every metric per group of one reportable dimension (or a declared pair)', params: reportParams, querystring: breakdownQuery, response: { 200: breakdownResponse, ...errors } } },
     async (request, reply) => {
       const ctx = await loadContext(app.db, principalOf(request), request.params.id);
       const result = await breakdown(app.db, ctx, request.query.wave, request.query.dimension, request.query.by);
@@ -73,7 +73,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/:id/heatmap',
-    { preHandler: read, schema: { tags, summary: 'Groups of a dimension against themes or questions', params: reportParams, querystring: heatmapQuery, response: { 200: heatmapResponse, ...errors } } },
+    { onRequest: read, schema: { tags, summary: 'Groups of a dimension against themes or questions', params: reportParams, querystring: heatmapQuery, response: { 200: heatmapResponse, ...errors } } },
     async (request, reply) => {
       const ctx = await loadContext(app.db, principalOf(request), request.params.id);
       const result = await heatmap(app.db, ctx, request.query.wave, request.query.dimension, request.query.columns);
@@ -84,7 +84,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/:id/trend',
-    { preHandler: read, schema: { tags, summary: 'Each metric per wave, overall or per group', params: reportParams, querystring: trendQuery, response: { 200: trendResponse, ...errors } } },
+    { onRequest: read, schema: { tags, summary: 'Each metric per wave, overall or per group', params: reportParams, querystring: trendQuery, response: { 200: trendResponse, ...errors } } },
     async (request, reply) => {
       const ctx = await loadContext(app.db, principalOf(request), request.params.id);
       const points = await trend(app.db, ctx, request.query.dimension);
@@ -98,7 +98,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/:id/comments',
-    { preHandler: read, schema: { tags, summary: 'Comments of a text question: groups of at least the comment threshold, random order', params: reportParams, querystring: commentsQuery, response: { 200: commentsResponse, ...errors } } },
+    { onRequest: read, schema: { tags, summary: 'Comments of a text question: groups of at least the comment threshold, random order', params: reportParams, querystring: commentsQuery, response: { 200: commentsResponse, ...errors } } },
     async (request, reply) => {
       const { dimension, value } = request.query;
       if ((dimension === undefined) !== (value === undefined)) throw new ValidationFailed([{ field: dimension === undefined ? 'query.dimension' : 'query.value', message: 'dimension and value go together' }]);

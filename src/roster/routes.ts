@@ -16,14 +16,14 @@ export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/dimensions',
-    { preHandler: requireRole({ role: 'analyst' }), schema: { tags, summary: 'Attribute dimensions of the roster', response: { 200: dimensionsResponse, ...problemResponses(401) } } },
+    { onRequest: requireRole({ role: 'analyst' }), schema: { tags, summary: 'Attribute dimensions of the roster', response: { 200: dimensionsResponse, ...problemResponses(401) } } },
     async (request) => listDimensions(app.db, principalOf(request).orgId),
   );
 
   app.put(
     '/dimensions',
     {
-      preHandler: requireRole({ role: 'admin' }),
+      onRequest: requireRole({ role: 'admin' }),
       schema: { tags, summary: 'Declare the attribute dimensions (ordered) and which are reportable', body: dimensionsBody, response: { 200: dimensionsResponse, ...problemResponses(400, 401, 403) } },
     },
     async (request) => replaceDimensions(app.db, principalOf(request).orgId, request.body),
@@ -33,7 +33,7 @@ export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
     '/import',
     {
       bodyLimit: IMPORT_BODY_LIMIT,
-      preHandler: requireRole({ role: 'admin' }),
+      onRequest: requireRole({ role: 'admin' }),
       schema: {
         tags,
         summary: 'Import participants from CSV (text/csv) or JSON, as an upsert by external id',
@@ -64,7 +64,7 @@ export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/participants',
-    { preHandler: requireRole({ role: 'admin' }), schema: { tags, summary: 'Participants, by external id', querystring: participantsQuery, response: { 200: z.array(participantResponse), ...problemResponses(400, 401, 403) } } },
+    { onRequest: requireRole({ role: 'admin' }), schema: { tags, summary: 'Participants, by external id', querystring: participantsQuery, response: { 200: z.array(participantResponse), ...problemResponses(400, 401, 403) } } },
     async (request) =>
       (await listParticipants(app.db, principalOf(request).orgId, request.query.limit, request.query.after)).map((p) => ({
         id: p.id,

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, requireRole } from '../plugins/auth.ts';
 import { problemResponses } from '../plugins/problems.ts';
-import { Conflict, NotFound } from '../errors.ts';
+import { NotFound } from '../errors.ts';
 import { remindNonResponders } from '../delivery/reminders.ts';
 import { toCsv } from '../exports/csv.ts';
 import { sendText, wants } from '../exports/negotiation.ts';
@@ -28,10 +28,10 @@ const tags = ['surveys'];
 
 
 export const templateRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.get('', { preHandler: read, schema: { tags, summary: 'Shipped survey templates (en, ko, pl)', response: { 200: z.array(templateResponse), ...problemResponses(401) } } }, async () => TEMPLATES);
+  app.get('', { onRequest: read, schema: { tags, summary: 'Shipped survey templates (en, ko, pl)', response: { 200: z.array(templateResponse), ...problemResponses(401) } } }, async () => TEMPLATES);
   app.get(
     '/:key',
-    { preHandler: read, schema: { tags, summary: 'One template', params: z.object({ key: z.string().max(60) }), response: { 200: templateResponse, ...problemResponses(401, 404) } } },
+    { onRequest: read, schema: { tags, summary: 'One template', params: z.object({ key: z.string().max(60) }), response: { 200: templateResponse, ...problemResponses(401, 404) } } },
     async (request) => findTemplate(request.params.key) ?? Promise.reject(new NotFound('Template')),
   );
 };
@@ -41,22 +41,22 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '',
-    { preHandler: manage, schema: { tags, summary: 'Create a draft survey, from a template or a definition', body: createSurveyBody, response: { 201: surveyResponse, ...problemResponses(400, 401, 403) } } },
+    { onRequest: manage, schema: { tags, summary: 'Create a draft survey, from a template or a definition', body: createSurveyBody, response: { 201: surveyResponse, ...problemResponses(400, 401, 403) } } },
     async (request, reply) => reply.code(201).send(toSurveyResponse(await createSurvey(app.db, principalOf(request).orgId, request.body))),
   );
 
-  app.get('', { preHandler: read, schema: { tags, summary: 'Surveys of the organization', response: { 200: z.array(surveyResponse), ...problemResponses(401) } } }, async (request) =>
+  app.get('', { onRequest: read, schema: { tags, summary: 'Surveys of the organization', response: { 200: z.array(surveyResponse), ...problemResponses(401) } } }, async (request) =>
     (await listSurveys(app.db, principalOf(request).orgId)).map(toSurveyResponse),
   );
 
-  app.get('/:id', { preHandler: read, schema: { tags, summary: 'One survey', params: surveyParams, response: { 200: surveyResponse, ...problemResponses(400, 401, 404) } } }, async (request) =>
+  app.get('/:id', { onRequest: read, schema: { tags, summary: 'One survey', params: surveyParams, response: { 200: surveyResponse, ...problemResponses(400, 401, 404) } } }, async (request) =>
     toSurveyResponse(await getSurvey(app.db, principalOf(request).orgId, request.params.id)),
   );
 
   app.patch(
     '/:id',
     {
-      preHandler: manage,
+      onRequest: manage,
       schema: { tags, summary: 'Edit a draft; on an open survey only raise k', params: surveyParams, body: updateSurveyBody, response: { 200: surveyResponse, ...problemResponses(400, 401, 403, 404, 409) } },
     },
     async (request) => toSurveyResponse(await updateSurvey(app.db, principalOf(request).orgId, request.params.id, request.body)),
@@ -64,7 +64,7 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/:id/waves',
-    { preHandler: read, schema: { tags, summary: 'Waves of a survey', params: surveyParams, response: { 200: z.array(waveResponse), ...problemResponses(400, 401, 404) } } },
+    { onRequest: read, schema: { tags, summary: 'Waves of a survey', params: surveyParams, response: { 200: z.array(waveResponse), ...problemResponses(400, 401, 404) } } },
     async (request) =>
       (await listWaves(app.db, principalOf(request).orgId, request.params.id)).map((w) => ({ id: w.id, number: w.number, status: w.status, openedOn: w.opened_on, closedOn: w.closed_on })),
   );
@@ -72,7 +72,7 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/:id/waves',
     {
-      preHandler: manage,
+      onRequest: manage,
       schema: {
         tags,
         summary: 'Open the next wave: close the current one and issue fresh invitations (shown once)',
@@ -97,7 +97,7 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/:id/reminders',
     {
-      preHandler: manage,
+      onRequest: manage,
       schema: {
         tags,
         summary: "Remind the current wave's non-responders by e-mail (nobody sees who they are)",
@@ -107,22 +107,21 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      if (!app.config.smtpUrl) throw new Conflict('email-not-configured', 'Reminders go by e-mail, but SMTP_URL is not set.');
-      await remindNonResponders(app.db, app.keys, principalOf(request).orgId, request.params.id, app.config.publicUrl, { onlyIfDue: false });
+      await remindNonResponders(app.db, app.keys, principalOf(request).orgId, request.params.id, app.config.publicUrl, { onlyIfDue: false, emailEnabled: app.config.smtpUrl !== null });
       return reply.code(202).send({ status: 'queued' as const });
     },
   );
 
   app.post(
     '/:id/close',
-    { preHandler: manage, schema: { tags, summary: 'Close the survey: expires every token and releases every response', params: surveyParams, response: { 200: surveyResponse, ...problemResponses(400, 401, 403, 404, 409) } } },
+    { onRequest: manage, schema: { tags, summary: 'Close the survey: expires every token and releases every response', params: surveyParams, response: { 200: surveyResponse, ...problemResponses(400, 401, 403, 404, 409) } } },
     async (request) => toSurveyResponse(await closeSurvey(app.db, app.keys, principalOf(request).orgId, request.params.id)),
   );
 
   app.post(
     '/:id/code-pools',
     {
-      preHandler: manage,
+      onRequest: manage,
       schema: {
         tags,
         summary: 'Anonymous codes for kiosks: JSON, or a printable sheet with QR codes (Accept: text/html)',
