@@ -39,7 +39,7 @@ const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 try {
   await ensureDatabase(server.urlFor('postgres'), 'bench');
-  const app = await buildApp({ databaseUrl: server.urlFor('bench'), tokenPepper: randomBytes(32), minGroupSize: 5, sessionTtlMinutes: 60, cookieSecure: false, trustProxy: false, logLevel: 'silent', dbPoolSize: 4, publicUrl: 'http://bench', releaseBatchSize: 50, smtpUrl: null, mailFrom: 'bench@localhost', schedulerIntervalSeconds: 0 });
+  const app = await buildApp({ databaseUrl: server.urlFor('bench'), tokenPepper: randomBytes(32), minGroupSize: 5, sessionTtlMinutes: 60, cookieSecure: false, trustProxy: false, logLevel: 'silent', dbPoolSize: 4, publicUrl: 'http://bench', releaseBatchSize: 50, statementTimeoutMs: 600_000, smtpUrl: null, mailFrom: 'bench@localhost', schedulerIntervalSeconds: 0 });
   await migrateToLatest(app.db);
   const { org } = await createOrganizationWithOwner(app.db, { slug: 'bench', name: 'Bench', minGroupSize: 5, ownerEmail: 'o@bench.example', ownerPassword: 'benchmark-password' });
   const token = (await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { organization: 'bench', email: 'o@bench.example', password: 'benchmark-password' } })).json().token as string;

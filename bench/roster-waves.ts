@@ -18,7 +18,7 @@ await chmod(dir, 0o755);
 const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: 55000 + Math.floor(Math.random() * 1000), password: 'bench', persistent: false });
 try {
   await ensureDatabase(server.urlFor('postgres'), 'bench');
-  const app = await buildApp({ databaseUrl: server.urlFor('bench'), tokenPepper: randomBytes(32), minGroupSize: 5, sessionTtlMinutes: 60, cookieSecure: false, trustProxy: false, logLevel: 'silent', dbPoolSize: 4, publicUrl: 'http://bench', releaseBatchSize: 50, smtpUrl: null, mailFrom: 'bench@localhost', schedulerIntervalSeconds: 0 });
+  const app = await buildApp({ databaseUrl: server.urlFor('bench'), tokenPepper: randomBytes(32), minGroupSize: 5, sessionTtlMinutes: 60, cookieSecure: false, trustProxy: false, logLevel: 'silent', dbPoolSize: 4, publicUrl: 'http://bench', releaseBatchSize: 50, statementTimeoutMs: 600_000, smtpUrl: null, mailFrom: 'bench@localhost', schedulerIntervalSeconds: 0 });
   await migrateToLatest(app.db);
   await createOrganizationWithOwner(app.db, { slug: 'bench', name: 'Bench', minGroupSize: 5, ownerEmail: 'o@bench.example', ownerPassword: 'benchmark-password' });
   const token = (await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { organization: 'bench', email: 'o@bench.example', password: 'benchmark-password' } })).json().token as string;

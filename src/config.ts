@@ -34,6 +34,7 @@ const envSchema = z.object({
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional().describe('SMTP server for invitations and reminders, e.g. smtp://user:pass@mail:587. Unset: e-mail delivery is off.'),
   MAIL_FROM: z.string().min(3).default('Quorum <quorum@localhost>').describe('Sender of invitation and reminder e-mails.'),
   SCHEDULER_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30).describe('How often the scheduler sends mail, opens due pulse waves and sends due reminders; 0 turns it off.'),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(30_000).describe('Longest a single SQL statement may run; a report that takes longer answers 503.'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10).describe('Maximum PostgreSQL connections per app instance.'),
 });
 
@@ -53,6 +54,7 @@ export interface AppConfig {
   publicUrl: string;
   /** Pending answers needed (with at least 2k) before the mixer releases a batch. */
   releaseBatchSize: number;
+  statementTimeoutMs: number;
   smtpUrl: string | null;
   mailFrom: string;
   schedulerIntervalSeconds: number;
@@ -88,6 +90,7 @@ export function toAppConfig(env: EnvConfig, resolved: { databaseUrl: string; tok
     logLevel: env.LOG_LEVEL,
     dbPoolSize: env.DB_POOL_SIZE,
     releaseBatchSize: env.RELEASE_BATCH_SIZE,
+    statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
     smtpUrl: env.SMTP_URL ?? null,
     mailFrom: env.MAIL_FROM,
     schedulerIntervalSeconds: env.SCHEDULER_INTERVAL_SECONDS,

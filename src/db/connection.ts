@@ -42,7 +42,9 @@ export function createDb({ connectionString, max = 10, statementTimeoutMs = 30_0
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: string }).code;
-  if (code && /^(08|53|57P0)/.test(code)) return true; // connection exception, insufficient resources, admin shutdown
+  // connection exception, insufficient resources (disk full, too many connections), admin
+  // shutdown, and a statement cancelled by statement_timeout: all "try again later", never a 500.
+  if (code && /^(08|53|57P0|57014)/.test(code)) return true;
   if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(error.message);
 }

@@ -45,6 +45,7 @@ export function testConfig(databaseUrl: string, overrides: Partial<AppConfig> = 
     publicUrl: 'https://quorum.test',
     // Small batches by default so tests see releases early; the reports tests use the real default.
     releaseBatchSize: 6,
+    statementTimeoutMs: 30_000,
     smtpUrl: null,
     mailFrom: 'Quorum <quorum@quorum.test>',
     schedulerIntervalSeconds: 0,
