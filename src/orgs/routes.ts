@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { principalOf, requireRole } from '../plugins/auth.ts';
 import { problemResponses } from '../plugins/problems.ts';
 import { organizationResponse, toOrganizationResponse, updateOrganizationBody } from './schemas.ts';
-import { getOrganization, updateOrganization } from './service.ts';
+import { deleteOrganization, getOrganization, updateOrganization } from './service.ts';
+import { z } from 'zod';
 
 export const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -18,5 +19,22 @@ export const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags: ['organization'], summary: 'Rename or change the default k', body: updateOrganizationBody, response: { 200: organizationResponse, ...problemResponses(400, 401, 403) } },
     },
     async (request) => toOrganizationResponse(await updateOrganization(app.db, principalOf(request).orgId, request.body)),
+  );
+
+  app.delete(
+    '',
+    {
+      onRequest: requireRole({ role: 'owner', sessionOnly: true }),
+      schema: {
+        tags: ['organization'],
+        summary: 'Delete the organization and all of its data (irreversible)',
+        body: z.object({ confirm: z.string().describe("The organization's slug, typed again.") }),
+        response: { 204: z.null(), ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      await deleteOrganization(app.db, principalOf(request).orgId, request.body.confirm);
+      return reply.code(204).send(null);
+    },
   );
 };

@@ -70,3 +70,12 @@ export async function updateOrganization(db: Kysely<Database>, orgId: string, ch
   if (!org) throw new NotFound('Organization');
   return org;
 }
+
+/**
+ * Removes an organization and everything it owns. Every tenant table reaches `organizations`
+ * through ON DELETE CASCADE foreign keys, so one statement removes it all, atomically.
+ */
+export async function deleteOrganization(db: Kysely<Database>, orgId: string, confirmSlug: string): Promise<void> {
+  const result = await db.deleteFrom('organizations').where('id', '=', orgId).where('slug', '=', confirmSlug).executeTakeFirst();
+  if (result.numDeletedRows === 0n) throw new ValidationFailed([{ field: 'body.confirm', message: "must be the organization's slug" }]);
+}

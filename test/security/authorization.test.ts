@@ -18,6 +18,7 @@ const ACCESS: Record<string, Access> = {
   'GET /v1/auth/me': 'analyst',
   'GET /v1/organization': 'analyst',
   'PATCH /v1/organization': 'owner',
+  'DELETE /v1/organization': 'owner',
   'GET /v1/accounts': 'admin-person',
   'POST /v1/accounts': 'admin-person',
   'DELETE /v1/accounts/{id}': 'admin-person',
@@ -52,7 +53,7 @@ const ACCESS: Record<string, Access> = {
 };
 // Operations that change or destroy shared fixtures: only the refusals are exercised here
 // (their allowed paths are covered by their own feature tests).
-const DESTRUCTIVE = new Set(['POST /v1/auth/logout', 'DELETE /v1/accounts/{id}', 'PUT /v1/accounts/me/password', 'DELETE /v1/api-keys/{id}', 'POST /v1/surveys/{id}/close', 'POST /v1/surveys/{id}/waves', 'POST /v1/roster/import', 'PUT /v1/roster/dimensions', 'PATCH /v1/organization']);
+const DESTRUCTIVE = new Set(['POST /v1/auth/logout', 'DELETE /v1/accounts/{id}', 'PUT /v1/accounts/me/password', 'DELETE /v1/api-keys/{id}', 'POST /v1/surveys/{id}/close', 'POST /v1/surveys/{id}/waves', 'POST /v1/roster/import', 'PUT /v1/roster/dimensions', 'PATCH /v1/organization', 'DELETE /v1/organization']);
 const RANK = { analyst: 1, admin: 2, owner: 3 } as const;
 
 let t: TestApp;
