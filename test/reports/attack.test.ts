@@ -30,10 +30,7 @@ let attackedRuns = 0;
  * department × location counts. Every hidden group must keep an interval at least k wide
  * (or as wide as the roster allows), and no published number may rest on fewer than k.
  */
-describe('disclosure control over the real API (fast-check)', () => {
-  it('when random rosters answer with random k, then no output is under k and no combination of outputs narrows a hidden group below k', async () => {
-    await fc.assert(
-      fc.asyncProperty(scenario, async ({ people, k, seed }) => {
+const property = async ({ people, k, seed }: { people: Array<{ department: string; location: string; answers: boolean; comments: boolean }>; k: number; seed: number }) => {
         const org = await buildOrganization(t.app, { minGroupSize: 3 });
         const owner = await tokenFor(t.app, org, 'owner');
         await t.app.inject({ method: 'PUT', url: '/v1/roster/dimensions', headers: bearer(owner), payload: [{ key: 'department', reportable: true }, { key: 'location', reportable: true }] });
@@ -86,9 +83,23 @@ describe('disclosure control over the real API (fast-check)', () => {
           attackedRuns++;
           for (const [id, [lo, hi]] of intervals) expect(hi - lo, `${id} narrowed to [${lo}, ${hi}] with k=${k}`).toBeGreaterThanOrEqual(k);
         }
-      }),
-      { numRuns: 20 },
-    );
+};
+
+describe('disclosure control over the real API (fast-check)', () => {
+  // A fixed seed keeps CI deterministic (seed 2 also catches complementary suppression switched
+  // off); explore new cases locally with QUORUM_FC_SEED=<n>.
+  it('when random rosters answer with random k, then no output is under k and no combination of outputs narrows a hidden group below k', async () => {
+    attackedRuns = 0;
+    await fc.assert(fc.asyncProperty(scenario, property), { numRuns: 20, seed: Number(process.env.QUORUM_FC_SEED ?? 2) });
     expect(attackedRuns, 'runs with hidden groups to attack').toBeGreaterThan(0);
+  }, 240_000);
+
+  // KNOWN GAP (docs/reports.md, "Open problem"): two one-dimension breakdowns, plus which
+  // department × location combinations exist (HR knows the roster), can jointly pin an
+  // intersection below k. Found by this attacker (fast-check seed 1661213719). Expected to fail
+  // until one-dimension tables are protected jointly as margins of the cross table; vitest will
+  // report this test as broken the day that is fixed, so it cannot be forgotten.
+  it.fails('known gap: a counterexample where breakdowns jointly pin a pair cell below k', async () => {
+    await fc.assert(fc.asyncProperty(scenario, property), { seed: 1661213719, path: '13:2:3:9:11:2:0:0:23:2:1:26:3:10', endOnFailure: true });
   }, 240_000);
 });
