@@ -37,7 +37,7 @@ function printDemoBanner(address: string, publicUrl: string, seeded: DemoSeed | 
         `  owner:        ${DEMO_OWNER_EMAIL}`,
         `  password:     ${seeded.password}    (shown only this once)`,
         `  A "${seeded.sample.surveyTitle}" wave is open for 44 demo employees. One of their invitations:`,
-        `    link:  ${publicUrl}/s/${seeded.sample.token}   (the link that goes in the e-mail; its page comes with the survey pages)`,
+        `    link:  ${publicUrl}/s/${seeded.sample.token}   (open it in a browser: this is what the e-mail carries)`,
         `    code:  ${seeded.sample.code}   (typed at a kiosk for organization "${DEMO_ORG_SLUG}")`,
         `    answer it now through the API: curl -s ${address}/v1/respond/session -H 'content-type: application/json' -d '{"token":"${seeded.sample.token}"}'`,
       ]
