@@ -93,6 +93,12 @@ describe('invitations by e-mail', () => {
     for (const link of answeredLinks) expect((await answerByLink(t.app, link.replace(base, 'x'))).statusCode).toBe(201);
     const answeredBy = new Set([sink.messages[0]!, ...sink.messages.slice(1, 4)].map(recipient));
     const before = sink.messages.length;
+    const hashesOf = async () =>
+      new Map(
+        (await sql<{ id: string; h: string }>`select i.id, encode(i.token_hash, 'hex') as h from invitations i join participants p on p.org_id = i.org_id and p.id = i.participant_id
+          where i.org_id = ${org.id} and p.email is not null and i.wave_id in (select id from waves where org_id = ${org.id} and survey_id = ${surveyId} and status = 'open')`.execute(t.app.db)).rows.map((r) => [r.id, r.h]),
+      );
+    const hashesBefore = await hashesOf();
     const reminded = await t.app.inject({ method: 'POST', url: `/v1/surveys/${surveyId}/reminders`, headers: bearer(admin) });
     expect(reminded.statusCode).toBe(202);
     expect(reminded.body).not.toMatch(/\d{2,}/); // no count of non-responders either
@@ -100,6 +106,11 @@ describe('invitations by e-mail', () => {
     const reminders = sink.messages.slice(before);
     expect(reminders.map(recipient).sort()).toEqual([...(await emails())].filter((e) => !answeredBy.has(e)).sort());
     expect(reminders[0]!.subject).toBe('Reminder: Weekly pulse');
+    // P1 against T2: every e-mailed invitation was re-issued, responders included, so the rows
+    // that changed say nothing about who answered.
+    const hashesAfter = await hashesOf();
+    expect(hashesAfter.size).toBe(hashesBefore.size);
+    for (const [id, hash] of hashesBefore) expect(hashesAfter.get(id), id).not.toBe(hash);
     const old = sink.messages.find((m) => recipient(m) === recipient(reminders[0]!))!;
     expect((await startSession(t.app, tokenOfLink(linkIn(old)))).json().code).toBe('unknown-token');
     expect((await answerByLink(t.app, linkIn(reminders[0]!))).statusCode).toBe(201);
