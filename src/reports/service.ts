@@ -1,14 +1,13 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database, ReleasedAttributes, Scope } from '../db/schema.ts';
+import type { Database, Scope } from '../db/schema.ts';
 import { NotFound, ValidationFailed } from '../errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { SurveyDefinition } from '../surveys/questions.ts';
-import { shuffle } from '../responses/generalise.ts';
-import { protect, type Cell } from './disclosure.ts';
-import { engagementIndex, questionStats, tally, themeCounts, type CounterRow, type GroupCounts, type QuestionStats } from './metrics.ts';
+import { OTHER, shuffle } from '../responses/generalise.ts';
+import { engagementIndex, questionStats, themeCounts, type QuestionStats } from './metrics.ts';
+import { mergeCounts, NOT_REPORTED, oneCell, pairDeclared, surveyTables, TOTAL, type WaveTables } from './patterns.ts';
 
-/** The label of respondents whose value of a dimension was generalised away by the mixer. */
-export const NOT_REPORTED = '(not reported)';
+export { NOT_REPORTED };
 const ALL = '(all)';
 
 export interface ReportContext {
@@ -57,25 +56,6 @@ export function assertReportable(ctx: ReportContext, dimension: string, field: s
   if (!ctx.reportable.includes(dimension)) throw new ValidationFailed([{ field, message: 'is not a reportable dimension of this organization' }]);
 }
 
-async function counters(db: Kysely<Database>, orgId: string, waveIds: string[]): Promise<CounterRow[]> {
-  if (waveIds.length === 0) return [];
-  return db.selectFrom('answer_counts').select(['wave_id', 'combo', 'question_id', 'value', 'n']).where('org_id', '=', orgId).where('wave_id', 'in', waveIds).execute();
-}
-
-/** Invited counts per raw value of a dimension (roster knowledge an attacker has anyway). */
-async function invitedBy(db: Kysely<Database>, orgId: string, waveId: string, dimension: string | null): Promise<Map<string, number>> {
-  const rows = await db
-    .selectFrom('invitations')
-    .select([dimension ? sql<string>`coalesce(attributes ->> ${dimension}, ${NOT_REPORTED})`.as('value') : sql<string>`${ALL}::text`.as('value'), (eb) => eb.fn.countAll<number>().as('n')])
-    .where('org_id', '=', orgId)
-    .where('wave_id', '=', waveId)
-    .groupBy('value')
-    .execute();
-  return new Map(rows.map((r) => [r.value, r.n]));
-}
-
-const valueOf = (combo: ReleasedAttributes, dimension: string) => combo[dimension] ?? NOT_REPORTED;
-
 /** One published group (a row of a breakdown): its numbers, or a bare marker when suppressed. */
 export interface GroupReport {
   group: string;
@@ -89,57 +69,41 @@ export interface GroupReport {
   themes: Record<string, { favourable: number; answers: number } | { suppressed: true }>;
 }
 
-interface Grouping {
-  /** Group of each released combination; undefined leaves it out (outside a scope). */
-  groupOf: (combo: ReleasedAttributes) => string | undefined;
-  /** Margins over group ids whose sums are published elsewhere (at least the grand total). */
-  margins: (groups: string[]) => string[][];
-  /** The attacker's maximum for a group (invited). */
-  upper: (group: string) => number;
-  invited: (group: string) => number | null;
+/** A published cell of one of the wave's tables, as a group a reader sees. */
+interface GroupCell {
+  id: string;
+  first?: string;
+  second?: string;
+  label: string;
+  atoms: number[];
+  invited: number | null;
 }
 
-/**
- * Computes every group's numbers and hides what P2/P3 require: respondent counts first (with the
- * `forced` pattern kept from other waves), then each question and theme table, each protected
- * against subtraction from its published total.
- */
-async function buildGroups(ctx: ReportContext, rows: CounterRow[], grouping: Grouping, forced: Set<string> = new Set(), k = ctx.k): Promise<GroupReport[]> {
-  const groups = tally(rows, grouping.groupOf);
-  const ids = [...groups.keys()].sort();
-  const margins = grouping.margins(ids);
-  const cellsOf = (n: (g: GroupCounts) => number): Cell[] => ids.map((id) => ({ id, n: n(groups.get(id)!), upper: grouping.upper(id) }));
-  const hiddenGroups = (await protect(cellsOf((g) => g.respondents), margins, k, forced)).suppressed;
+async function waveTables(db: Kysely<Database>, ctx: ReportContext, waveId: string): Promise<WaveTables> {
+  return (await surveyTables(db, ctx)).get(waveId)!;
+}
 
-  const hiddenQuestion = new Map<string, Set<string>>();
-  for (const q of ctx.definition.questions) {
-    hiddenQuestion.set(q.id, (await protect(cellsOf((g) => g.questions.get(q.id)?.answered ?? 0), margins, k, hiddenGroups)).suppressed);
-  }
-  const themeNames = [...new Set(ctx.definition.questions.flatMap((q) => (q.type === 'likert5' && q.theme ? [q.theme] : [])))];
-  const hiddenTheme = new Map<string, Set<string>>();
-  for (const theme of themeNames) {
-    const constituents = ctx.definition.questions.filter((q) => q.type === 'likert5' && q.theme === theme);
-    const forcedTheme = new Set([...hiddenGroups, ...constituents.flatMap((q) => [...hiddenQuestion.get(q.id)!])]);
-    hiddenTheme.set(theme, (await protect(cellsOf((g) => themeCounts(ctx.definition, g).get(theme)?.answers ?? 0), margins, k, forcedTheme)).suppressed);
-  }
-
-  return ids.map((id) => {
-    const g = groups.get(id)!;
-    const invited = grouping.invited(id);
-    if (hiddenGroups.has(id)) {
-      return { group: id, suppressed: true, respondents: null, invited, responseRate: null, engagementIndex: null, enps: null, questions: {}, themes: {} };
-    }
-    const visible = (qid: string) => !hiddenQuestion.get(qid)!.has(id);
+/** Each group's numbers, with what the wave's pattern hides replaced by markers (SPEC P2, P3). */
+function groupReports(ctx: ReportContext, w: WaveTables, cells: GroupCell[]): GroupReport[] {
+  const { k } = ctx;
+  const themeQuestions = new Map<string, string[]>();
+  for (const q of ctx.definition.questions) if (q.type === 'likert5' && q.theme) themeQuestions.set(q.theme, [...(themeQuestions.get(q.theme) ?? []), q.id]);
+  return cells.map(({ id, label, atoms, invited }) => {
+    if (w.hidden.respondents.has(id)) return emptyGroup(label, invited);
+    const g = mergeCounts(atoms.map((i) => w.atoms[i]!));
+    const visible = (qid: string) => !w.hidden.questions.get(qid)!.has(id);
     const questions = Object.fromEntries(ctx.definition.questions.map((q) => [q.id, visible(q.id) ? questionStats(q, g.questions.get(q.id)) : ({ suppressed: true } as const)]));
     const enpsQuestion = ctx.definition.questions.find((q) => q.type === 'scale0_10');
     const enpsStats = enpsQuestion ? questions[enpsQuestion.id] : undefined;
+    // A theme pools its questions' counts, so it is shown only where every one of them is: then
+    // it adds no equation an attacker could use that the questions do not already give.
     const themes = Object.fromEntries(
-      [...themeCounts(ctx.definition, g)].map(([theme, t]) => [theme, hiddenTheme.get(theme)!.has(id) ? ({ suppressed: true } as const) : { answers: t.answers, favourable: t.answers ? Math.round((t.favourable / t.answers) * 1000) / 1000 : 0 }]),
+      [...themeCounts(ctx.definition, g)].map(([theme, t]) => [theme, themeQuestions.get(theme)!.every(visible) ? { answers: t.answers, favourable: t.answers ? Math.round((t.favourable / t.answers) * 1000) / 1000 : 0 } : ({ suppressed: true } as const)]),
     );
     // P7: a rate only where at least k were invited; the responded count is the published cell.
     const responseRate = invited !== null && invited >= k ? Math.round((g.respondents / invited) * 1000) / 1000 : null;
     return {
-      group: id,
+      group: label,
       suppressed: false,
       respondents: g.respondents,
       invited,
@@ -152,99 +116,80 @@ async function buildGroups(ctx: ReportContext, rows: CounterRow[], grouping: Gro
   });
 }
 
-function oneDimension(dimension: string, invited: Map<string, number>, total: number): Grouping {
-  return {
-    groupOf: (combo) => valueOf(combo, dimension),
-    margins: (ids) => [ids],
-    // "other" and "(not reported)" mix values, so only the total invited bounds them.
-    upper: (group) => invited.get(group) ?? total,
-    invited: (group) => (group === 'other' || group === NOT_REPORTED ? null : (invited.get(group) ?? null)),
-  };
-}
-
-/** The wave as a whole, or for a scoped reader their segment only (served only if the segment's breakdown cell is). */
-export async function overview(db: Kysely<Database>, ctx: ReportContext, waveNumber: number | undefined) {
-  const wave = pickWave(ctx, waveNumber);
-  const rows = await counters(db, ctx.orgId, [wave.id]);
-  const group = ctx.scope ? (await breakdownOf(db, ctx, wave.id, rows, ctx.scope.dimension)).find((g) => g.group === ctx.scope!.value) : undefined;
-  if (ctx.scope) return { wave, scope: ctx.scope, report: group ?? emptyGroup(ctx.scope.value) };
-  const invited = await invitedBy(db, ctx.orgId, wave.id, null);
-  const total = invited.get(ALL) ?? 0;
-  const [report] = await buildGroups(ctx, rows, { groupOf: () => ALL, margins: () => [], upper: () => total, invited: () => total });
-  return { wave, scope: null, report: report ?? emptyGroup(ALL, total) };
-}
-
 function emptyGroup(group: string, invited: number | null = null): GroupReport {
   return { group, suppressed: true, respondents: null, invited, responseRate: null, engagementIndex: null, enps: null, questions: {}, themes: {} };
 }
 
-/** All groups of one dimension for a wave, with the suppression pattern kept stable across the survey's waves. */
-async function breakdownOf(db: Kysely<Database>, ctx: ReportContext, waveId: string, rows: CounterRow[], dimension: string, k = ctx.k): Promise<GroupReport[]> {
-  const forced = await stablePattern(db, ctx, dimension, k);
-  const invited = await invitedBy(db, ctx.orgId, waveId, dimension);
-  const total = [...invited.values()].reduce((a, b) => a + b, 0);
-  return buildGroups(ctx, rows, oneDimension(dimension, invited, total), forced, k);
+function cellsOf(w: WaveTables, tableId: string): Array<{ id: string; atoms: number[] }> {
+  return w.tables.find((t) => t.id === tableId)?.cells ?? [];
 }
 
-/**
- * Groups hidden in any wave of the survey stay hidden in every wave (issue 4: earlier waves must
- * not help reconstruct a later one). Adding hidden cells only widens an attacker's intervals.
- */
-async function stablePattern(db: Kysely<Database>, ctx: ReportContext, dimension: string, k: number): Promise<Set<string>> {
-  const all = await counters(db, ctx.orgId, ctx.waves.map((w) => w.id));
-  const hidden = new Set<string>();
-  for (const wave of ctx.waves) {
-    const rows = all.filter((r) => r.wave_id === wave.id);
-    const groups = tally(rows, (combo) => valueOf(combo, dimension));
-    const cells = [...groups].map(([id, g]) => ({ id, n: g.respondents, upper: Infinity }));
-    for (const id of (await protect(cells, [cells.map((c) => c.id)], k)).suppressed) hidden.add(id);
+/** The groups of one dimension's breakdown, sorted by value. */
+function dimensionCells(ctx: ReportContext, w: WaveTables, dimension: string): GroupCell[] {
+  const position = ctx.reportable.indexOf(dimension);
+  return cellsOf(w, JSON.stringify([dimension]))
+    .map((c) => {
+      const value = w.atoms[c.atoms[0]!]!.values[position]!;
+      // "other" and "(not reported)" mix values, so the roster gives no invited count for them.
+      const invited = value === OTHER || value === NOT_REPORTED ? null : [...w.invited].filter(([key]) => (JSON.parse(key) as string[])[position] === value).reduce((s, [, n]) => s + n, 0);
+      return { id: c.id, label: value, atoms: c.atoms, invited };
+    })
+    .sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+}
+
+/** The groups of a declared pair, labelled "first × second" in the order asked. */
+function pairCells(ctx: ReportContext, w: WaveTables, first: string, second: string): GroupCell[] {
+  const [a, b] = pairDeclared(ctx, first, second)!;
+  const [i, j] = [ctx.reportable.indexOf(first), ctx.reportable.indexOf(second)];
+  return cellsOf(w, JSON.stringify([a, b]))
+    .map((c) => {
+      const values = w.atoms[c.atoms[0]!]!.values;
+      return { id: c.id, label: `${values[i]} × ${values[j]}`, first: values[i]!, second: values[j]!, atoms: c.atoms, invited: null };
+    })
+    .sort((x, y) => (x.first < y.first ? -1 : x.first > y.first ? 1 : x.second < y.second ? -1 : x.second > y.second ? 1 : 0));
+}
+
+/** The wave as a whole, or for a scoped reader their segment only (its cell of the scope dimension's breakdown). */
+export async function overview(db: Kysely<Database>, ctx: ReportContext, waveNumber: number | undefined) {
+  const wave = pickWave(ctx, waveNumber);
+  const w = await waveTables(db, ctx, wave.id);
+  if (ctx.scope) {
+    const { dimension, value } = ctx.scope;
+    const cell = dimensionCells(ctx, w, dimension).find((c) => c.label === value);
+    return { wave, scope: ctx.scope, report: cell ? groupReports(ctx, w, [cell])[0]! : emptyGroup(value) };
   }
-  return hidden;
+  const cells = cellsOf(w, TOTAL).map((c) => ({ id: c.id, label: ALL, atoms: c.atoms, invited: w.totalInvited }));
+  return { wave, scope: null, report: cells.length ? groupReports(ctx, w, cells)[0]! : emptyGroup(ALL, w.totalInvited) };
 }
 
 export async function breakdown(db: Kysely<Database>, ctx: ReportContext, waveNumber: number | undefined, dimension: string, by: string | undefined) {
   assertReportable(ctx, dimension, 'query.dimension');
   const wave = pickWave(ctx, waveNumber);
-  const rows = await counters(db, ctx.orgId, [wave.id]);
   if (by !== undefined) {
     assertReportable(ctx, by, 'query.by');
-    const declared = ctx.pairs.some(([a, b]) => (a === dimension && b === by) || (a === by && b === dimension));
-    if (!declared) throw new ValidationFailed([{ field: 'query.by', message: `${dimension} × ${by} is not a pair the organization declared reportable` }]);
-    return { wave, dimension, by, groups: await pairGroups(db, ctx, wave.id, rows, dimension, by) };
+    assertPair(ctx, dimension, by, 'query.by');
   }
-  if (ctx.scope) {
-    // A scoped reader's breakdown is a row of the (scope dimension × dimension) table, whose margins others can see.
-    const groups = dimension === ctx.scope.dimension ? (await breakdownOf(db, ctx, wave.id, rows, dimension)).filter((g) => g.group === ctx.scope!.value) : await pairGroups(db, ctx, wave.id, rows, ctx.scope.dimension, dimension, ctx.scope.value);
+  const w = await waveTables(db, ctx, wave.id);
+  if (by !== undefined) {
+    // A scoped reader sees the pair only along their own segment (a row or column of it).
+    if (ctx.scope && ctx.scope.dimension !== dimension && ctx.scope.dimension !== by) throw new ValidationFailed([{ field: 'query.by', message: `a reader limited to a ${ctx.scope.dimension} sees pairs with ${ctx.scope.dimension} only` }]);
+    const cells = pairCells(ctx, w, dimension, by).filter((c) => !ctx.scope || (ctx.scope.dimension === dimension ? c.first : c.second) === ctx.scope.value);
+    return { wave, dimension, by, groups: groupReports(ctx, w, cells) };
+  }
+  if (ctx.scope && dimension !== ctx.scope.dimension) {
+    // A scoped reader's breakdown is their row of the (scope dimension × dimension) table, which
+    // exists, and is protected with everything else, only where that pair was declared.
+    assertPair(ctx, ctx.scope.dimension, dimension, 'query.dimension');
+    const scope = ctx.scope;
+    const groups = groupReports(ctx, w, pairCells(ctx, w, scope.dimension, dimension).filter((c) => c.first === scope.value));
     return { wave, dimension, by: null, groups };
   }
-  return { wave, dimension, by: null, groups: await breakdownOf(db, ctx, wave.id, rows, dimension) };
+  const cells = dimensionCells(ctx, w, dimension).filter((c) => !ctx.scope || c.label === ctx.scope.value);
+  return { wave, dimension, by: null, groups: groupReports(ctx, w, cells) };
 }
 
-const pairKey = (a: string, b: string) => JSON.stringify([a, b]);
-
-/** Two dimensions crossed; row and column totals are published by the one-dimension breakdowns. */
-async function pairGroups(db: Kysely<Database>, ctx: ReportContext, waveId: string, rows: CounterRow[], first: string, second: string, onlyRow?: string): Promise<GroupReport[]> {
-  const rowsPublished = new Set((await breakdownOf(db, ctx, waveId, rows, first)).filter((g) => !g.suppressed).map((g) => g.group));
-  const colsPublished = new Set((await breakdownOf(db, ctx, waveId, rows, second)).filter((g) => !g.suppressed).map((g) => g.group));
-  const invited = await invitedBy(db, ctx.orgId, waveId, first);
-  const total = [...invited.values()].reduce((a, b) => a + b, 0);
-  const grouping: Grouping = {
-    groupOf: (combo) => pairKey(valueOf(combo, first), valueOf(combo, second)),
-    margins: (ids) => {
-      const parsed = ids.map((id) => [id, ...(JSON.parse(id) as [string, string])] as const);
-      const byRow = Object.groupBy(parsed, ([, a]) => a);
-      const byCol = Object.groupBy(parsed, ([, , b]) => b);
-      return [
-        ...Object.entries(byRow).filter(([a]) => rowsPublished.has(a)).map(([, m]) => m!.map(([id]) => id)),
-        ...Object.entries(byCol).filter(([b]) => colsPublished.has(b)).map(([, m]) => m!.map(([id]) => id)),
-        ids,
-      ];
-    },
-    upper: (id) => invited.get((JSON.parse(id) as [string, string])[0]) ?? total,
-    invited: () => null,
-  };
-  const groups = await buildGroups(ctx, rows, grouping);
-  return groups.filter((g) => onlyRow === undefined || (JSON.parse(g.group) as [string, string])[0] === onlyRow).map((g) => ({ ...g, group: (JSON.parse(g.group) as [string, string]).join(' × ') }));
+function assertPair(ctx: ReportContext, a: string, b: string, field: string): void {
+  if (!pairDeclared(ctx, a, b)) throw new ValidationFailed([{ field, message: `${a} × ${b} is not a pair the organization declared reportable` }]);
 }
 
 /** Rows of a breakdown against themes (pooled favourability) or questions (favourability, else mean). */
@@ -296,10 +241,10 @@ export async function comments(db: Kysely<Database>, ctx: ReportContext, waveNum
   const wave = pickWave(ctx, waveNumber);
   const target = ctx.scope ?? segment;
   if (target) assertReportable(ctx, target.dimension, 'query.dimension');
-  const rows = await counters(db, ctx.orgId, [wave.id]);
-  const groups = target ? await breakdownOf(db, ctx, wave.id, rows, target.dimension, ctx.commentK) : await buildGroups(ctx, rows, { groupOf: () => ALL, margins: () => [], upper: () => Infinity, invited: () => null }, new Set(), ctx.commentK);
-  const cell = groups.find((g) => g.group === (target?.value ?? ALL))?.questions[questionId];
-  if (!cell || !('n' in cell)) return { wave, question: questionId, suppressed: true, comments: [] as string[] };
+  const w = await waveTables(db, ctx, wave.id);
+  const cell = target ? oneCell(target.dimension, target.value) : TOTAL;
+  const exists = w.tables.some((t) => t.cells.some((c) => c.id === cell));
+  if (!exists || w.hidden.comments.get(questionId)!.has(cell)) return { wave, question: questionId, suppressed: true, comments: [] as string[] };
   let query = db
     .selectFrom('responses')
     .select(sql<string>`answers ->> ${questionId}`.as('text'))

@@ -67,19 +67,23 @@ const property = async ({ people, k, seed }: { people: Array<{ department: strin
           (g) => g.questions?.share?.n ?? null,
         ];
         for (const count of families) {
-          const total = overview.report.suppressed ? null : count(overview.report);
           // Unknowns: one per released (department, location) cell; every output is a sum of them.
-          const cells = (pair.groups as Group[]).map((g) => ({ id: g.group, n: g.suppressed ? 0 : (count(g as never) ?? 0), upper: Infinity }));
-          const hidden = new Set((pair.groups as Group[]).filter((g) => g.suppressed || count(g as never) === null).map((g) => g.group));
-          if (hidden.size === 0) continue;
-          const margins: Array<{ cells: string[]; total: number }> = total === null ? [] : [{ cells: cells.map((c) => c.id), total }];
+          const pairs = pair.groups as Group[];
+          const unknowns = pairs.map((g) => ({ id: g.group, upper: Infinity }));
+          const published: Array<{ ids: string[]; total: number }> = [];
+          const targets: Array<{ id: string; ids: string[] }> = [];
+          const add = (id: string, ids: string[], g: { suppressed: boolean; respondents: number | null; questions: Record<string, { n?: number }> }) => {
+            const n = g.suppressed ? null : count(g);
+            if (n === null) targets.push({ id, ids });
+            else published.push({ ids, total: n });
+          };
+          add('(all)', unknowns.map((u) => u.id), overview.report);
+          for (const g of pairs) add(g.group, [g.group], g);
           for (const [body, position] of [[byDepartment, 0], [byLocation, 1]] as const) {
-            for (const g of body.groups as Group[]) {
-              const n = g.suppressed ? null : count(g as never);
-              if (n !== null) margins.push({ cells: cells.filter((c) => c.id.split(' × ')[position] === g.group).map((c) => c.id), total: n });
-            }
+            for (const g of body.groups as Group[]) add(g.group, unknowns.filter((u) => u.id.split(' × ')[position] === g.group).map((u) => u.id), g);
           }
-          const intervals = await attack(cells, margins, hidden);
+          if (targets.length === 0) continue;
+          const intervals = await attack(unknowns, published, targets);
           attackedRuns++;
           for (const [id, [lo, hi]] of intervals) expect(hi - lo, `${id} narrowed to [${lo}, ${hi}] with k=${k}`).toBeGreaterThanOrEqual(k);
         }
@@ -94,12 +98,11 @@ describe('disclosure control over the real API (fast-check)', () => {
     expect(attackedRuns, 'runs with hidden groups to attack').toBeGreaterThan(0);
   }, 240_000);
 
-  // KNOWN GAP (docs/reports.md, "Open problem"): two one-dimension breakdowns, plus which
-  // department × location combinations exist (HR knows the roster), can jointly pin an
-  // intersection below k. Found by this attacker (fast-check seed 1661213719). Expected to fail
-  // until one-dimension tables are protected jointly as margins of the cross table; vitest will
-  // report this test as broken the day that is fixed, so it cannot be forgotten.
-  it.fails('known gap: a counterexample where breakdowns jointly pin a pair cell below k', async () => {
+  // Issue 4's cross-breakdown counterexample (fast-check seed 1661213719): the department and
+  // location breakdowns, with which combinations exist, pinned how many in one combination
+  // answered an optional question while each table was protected on its own. All published
+  // tables of a family are now protected jointly; this replays it.
+  it('when the counterexample that once leaked is replayed, then every hidden cell keeps an interval of at least k', async () => {
     await fc.assert(fc.asyncProperty(scenario, property), { seed: 1661213719, path: '13:2:3:9:11:2:0:0:23:2:1:26:3:10', endOnFailure: true });
   }, 240_000);
 });

@@ -69,9 +69,10 @@ describe('breakdowns', () => {
   it('when an attacker combines the breakdown with the overview total by integer programming, then no hidden group narrows below k', async () => {
     for (const dimension of ['department', 'location', 'tenure_band']) {
       const groups = (await report(t.app, admin, surveyId, 'breakdown', { dimension })).json().groups as Array<{ group: string; suppressed: boolean; respondents: number | null }>;
-      const cells = groups.map((g) => ({ id: g.group, n: g.respondents ?? 0, upper: Infinity }));
-      const hidden = new Set(groups.filter((g) => g.suppressed).map((g) => g.group));
-      for (const [, [lo, hi]] of await attack(cells, [{ cells: cells.map((c) => c.id), total: 150 }], hidden)) expect(hi - lo).toBeGreaterThanOrEqual(K);
+      const unknowns = groups.map((g) => ({ id: g.group, upper: Infinity }));
+      const published = [{ ids: unknowns.map((u) => u.id), total: 150 }, ...groups.filter((g) => !g.suppressed).map((g) => ({ ids: [g.group], total: g.respondents! }))];
+      const hidden = groups.filter((g) => g.suppressed).map((g) => ({ id: g.group, ids: [g.group] }));
+      for (const [, [lo, hi]] of await attack(unknowns, published, hidden)) expect(hi - lo).toBeGreaterThanOrEqual(K);
     }
   });
 
@@ -137,6 +138,12 @@ describe('scoped readers', () => {
     const byLocation = (await report(t.app, token, surveyId, 'breakdown', { dimension: 'location' })).json();
     for (const g of byLocation.groups) expect(g.group.startsWith('Customer Support × ')).toBe(true);
     expect(publishedCounts(byLocation).every((n) => n >= K)).toBe(true);
+    // Their row of department × tenure_band exists only if the organization declared that pair.
+    const byTenure = await report(t.app, token, surveyId, 'breakdown', { dimension: 'tenure_band' });
+    expect(byTenure.statusCode).toBe(400);
+    expect(byTenure.json().errors[0].field).toBe('query.dimension');
+    // A pair without their own dimension would show other segments' groups.
+    expect((await report(t.app, token, surveyId, 'breakdown', { dimension: 'location', by: 'tenure_band' })).statusCode).toBe(400);
   });
 
   it('when a scope is given to a non-analyst or on a non-reportable dimension, then 400', async () => {

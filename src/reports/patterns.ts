@@ -1,0 +1,190 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, ReleasedAttributes } from '../db/schema.ts';
+import { OTHER } from '../responses/generalise.ts';
+import { protect, type Atom, type Table } from './disclosure.ts';
+import { tally, type CounterRow, type GroupCounts } from './metrics.ts';
+import type { ReportContext } from './service.ts';
+
+/** The label of respondents whose value of a dimension was generalised away by the mixer. */
+export const NOT_REPORTED = '(not reported)';
+
+/**
+ * Every table a survey's readers can see, for every wave, and what each must hide.
+ *
+ * The atoms are the released attribute combinations (over the reportable dimensions); the
+ * published tables are the wave total, one breakdown per reportable dimension and one per
+ * declared pair. Scoped readers see cells of these same tables and nothing else, so one
+ * suppression pattern, computed jointly over all of them (disclosure.ts), serves every endpoint
+ * and every reader: no two outputs can be combined into something the pattern did not consider.
+ */
+export interface WaveTables {
+  waveId: string;
+  atoms: Array<{ values: string[]; counts: GroupCounts }>;
+  /** Invitations per raw combination of the reportable dimensions (roster knowledge). */
+  invited: Map<string, number>;
+  totalInvited: number;
+  tables: Table[];
+  hidden: {
+    respondents: Set<string>;
+    /** Per question: cells whose count of answerers is hidden (respondents' hidden cells included). */
+    questions: Map<string, Set<string>>;
+    /** Per text question: cells whose comment list may not be read (the comment threshold). */
+    comments: Map<string, Set<string>>;
+  };
+}
+
+export const TOTAL = 'total';
+export const oneCell = (dimension: string, value: string) => JSON.stringify([dimension, value]);
+export const pairCell = (a: string, va: string, b: string, vb: string) => JSON.stringify([a, va, b, vb]);
+
+/** The declared pairs over reportable dimensions, each once, in reportable order. */
+export function declaredPairs(ctx: Pick<ReportContext, 'reportable' | 'pairs'>): Array<[string, string]> {
+  const position = (d: string) => ctx.reportable.indexOf(d);
+  const pairs = new Map<string, [string, string]>();
+  for (const [x, y] of ctx.pairs) {
+    if (x === y || position(x) < 0 || position(y) < 0) continue;
+    const pair: [string, string] = position(x) < position(y) ? [x, y] : [y, x];
+    pairs.set(JSON.stringify(pair), pair);
+  }
+  return [...pairs.values()];
+}
+
+export function pairDeclared(ctx: Pick<ReportContext, 'reportable' | 'pairs'>, a: string, b: string): [string, string] | undefined {
+  return declaredPairs(ctx).find(([x, y]) => (x === a && y === b) || (x === b && y === a));
+}
+
+const cache = new Map<string, Promise<Map<string, WaveTables>>>();
+const CACHE_ENTRIES = 64;
+
+/**
+ * The tables and patterns of every wave of the survey. Counters only ever grow (each release adds
+ * to them), so a wave's counter rows and their sum identify its data; with the invitation count
+ * and the settings they key a cache, and an unchanged survey costs one small query.
+ */
+export async function surveyTables(db: Kysely<Database>, ctx: ReportContext): Promise<Map<string, WaveTables>> {
+  if (ctx.waves.length === 0) return new Map();
+  const waveIds = ctx.waves.map((w) => w.id);
+  const fingerprint = await sql<{ id: string; rows: number; sum: number; invited: number }>`
+    select w.id,
+      (select count(*) from answer_counts a where a.org_id = w.org_id and a.wave_id = w.id) as rows,
+      (select coalesce(sum(a.n), 0) from answer_counts a where a.org_id = w.org_id and a.wave_id = w.id) as sum,
+      (select count(*) from invitations i where i.org_id = w.org_id and i.wave_id = w.id) as invited
+    from waves w where w.org_id = ${ctx.orgId} and w.id = any(${waveIds}::uuid[]) order by w.id`.execute(db);
+  const key = JSON.stringify([ctx.surveyId, ctx.k, ctx.commentK, ctx.reportable, declaredPairs(ctx), fingerprint.rows]);
+  let entry = cache.get(key);
+  if (!entry) {
+    entry = compute(db, ctx, waveIds);
+    cache.set(key, entry);
+    entry.catch(() => cache.delete(key));
+    if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  }
+  return entry;
+}
+
+async function compute(db: Kysely<Database>, ctx: ReportContext, waveIds: string[]): Promise<Map<string, WaveTables>> {
+  const dims = ctx.reportable;
+  const rows: CounterRow[] = await db.selectFrom('answer_counts').select(['wave_id', 'combo', 'question_id', 'value', 'n']).where('org_id', '=', ctx.orgId).where('wave_id', 'in', waveIds).execute();
+  const rawKey = dims.length ? sql<string>`jsonb_build_array(${sql.join(dims.map((d) => sql`coalesce(attributes ->> ${d}, ${NOT_REPORTED})`))})::text` : sql<string>`'[]'`;
+  const invitations = await db
+    .selectFrom('invitations')
+    .select(['wave_id', rawKey.as('key'), (eb) => eb.fn.countAll<number>().as('n')])
+    .where('org_id', '=', ctx.orgId)
+    .where('wave_id', 'in', waveIds)
+    .groupBy(['wave_id', 'key'])
+    .execute();
+
+  const waves = new Map<string, WaveTables>();
+  for (const waveId of waveIds) {
+    const byAtom = tally(
+      rows.filter((r) => r.wave_id === waveId),
+      (combo) => JSON.stringify(dims.map((d) => valueOf(combo, d))),
+    );
+    const atoms = [...byAtom.keys()].sort().map((key) => ({ values: JSON.parse(key) as string[], counts: byAtom.get(key)! }));
+    const invited = new Map(invitations.filter((i) => i.wave_id === waveId).map((i) => [JSON.stringify(JSON.parse(i.key)), i.n]));
+    const totalInvited = [...invited.values()].reduce((a, b) => a + b, 0);
+    waves.set(waveId, { waveId, atoms, invited, totalInvited, tables: tablesOf(ctx, atoms), hidden: { respondents: new Set(), questions: new Map(), comments: new Map() } });
+  }
+
+  const list = [...waves.values()];
+  // Respondents first: their hidden cells are forced on every question of the same wave.
+  await stabilise(list, (w) => respondentAtoms(w), ctx.k, () => new Set(), (w, hidden) => (w.hidden.respondents = hidden));
+  for (const q of ctx.definition.questions) {
+    const answered = (w: WaveTables) => w.atoms.map((a) => ({ n: a.counts.questions.get(q.id)?.answered ?? 0, upper: a.counts.respondents }));
+    await stabilise(list, answered, ctx.k, (w) => w.hidden.respondents, (w, hidden) => w.hidden.questions.set(q.id, hidden));
+    if (q.type !== 'text') continue;
+    await stabilise(list, answered, ctx.commentK, (w) => w.hidden.questions.get(q.id)!, (w, hidden) => w.hidden.comments.set(q.id, hidden));
+  }
+  return waves;
+}
+
+const valueOf = (combo: ReleasedAttributes, dimension: string) => combo[dimension] ?? NOT_REPORTED;
+
+function tablesOf(ctx: ReportContext, atoms: WaveTables['atoms']): Table[] {
+  const all = atoms.map((_, i) => i);
+  // Cells (and the total) exist only where something was released: no atoms, nothing published.
+  const tables: Table[] = all.length ? [{ id: TOTAL, cells: [{ id: TOTAL, atoms: all }] }] : [];
+  const partition = (id: string, cellOf: (values: string[]) => string) => {
+    const cells = new Map<string, number[]>();
+    atoms.forEach((a, i) => {
+      const cell = cellOf(a.values);
+      cells.set(cell, [...(cells.get(cell) ?? []), i]);
+    });
+    tables.push({ id, cells: [...cells].map(([cell, members]) => ({ id: cell, atoms: members })) });
+  };
+  ctx.reportable.forEach((d, i) => partition(JSON.stringify([d]), (values) => oneCell(d, values[i]!)));
+  for (const [a, b] of declaredPairs(ctx)) {
+    const [i, j] = [ctx.reportable.indexOf(a), ctx.reportable.indexOf(b)];
+    partition(JSON.stringify([a, b]), (values) => pairCell(a, values[i]!, b, values[j]!));
+  }
+  return tables;
+}
+
+/**
+ * Respondents of each atom; the attacker's maximum is what the roster allows: the invitations of
+ * every raw combination the atom may stand for ("other" and "(not reported)" stand for any value).
+ */
+function respondentAtoms(w: WaveTables): Atom[] {
+  const raw = [...w.invited].map(([key, n]) => ({ values: JSON.parse(key) as string[], n }));
+  return w.atoms.map((a) => {
+    const upper = raw.filter((r) => a.values.every((v, i) => v === OTHER || v === NOT_REPORTED || v === r.values[i])).reduce((s, r) => s + r.n, 0);
+    return { n: a.counts.respondents, upper: Math.max(upper, a.counts.respondents) };
+  });
+}
+
+/**
+ * Protects one family in every wave, then keeps the pattern stable across waves (issue 4: earlier
+ * waves must not help reconstruct a later one): a cell hidden in any wave is hidden in all, and
+ * the waves are protected again with that forced until nothing changes.
+ */
+async function stabilise(waves: WaveTables[], atomsOf: (w: WaveTables) => Atom[], k: number, forcedOf: (w: WaveTables) => Set<string>, set: (w: WaveTables, hidden: Set<string>) => void): Promise<void> {
+  const hidden = new Map<WaveTables, Set<string>>();
+  for (const w of waves) hidden.set(w, await protect(atomsOf(w), w.tables, k, forcedOf(w)));
+  for (;;) {
+    const union = new Set([...hidden.values()].flatMap((h) => [...h]));
+    let changed = false;
+    for (const w of waves) {
+      const ids = new Set(w.tables.flatMap((t) => t.cells.map((c) => c.id)));
+      const missing = [...union].filter((id) => ids.has(id) && !hidden.get(w)!.has(id));
+      if (missing.length === 0) continue;
+      hidden.set(w, await protect(atomsOf(w), w.tables, k, [...forcedOf(w), ...hidden.get(w)!, ...missing]));
+      changed = true;
+    }
+    if (!changed) break;
+  }
+  for (const w of waves) set(w, hidden.get(w)!);
+}
+
+/** Sums atoms into one group's counts. */
+export function mergeCounts(atoms: Array<{ counts: GroupCounts }>): GroupCounts {
+  const merged: GroupCounts = { respondents: 0, questions: new Map() };
+  for (const { counts } of atoms) {
+    merged.respondents += counts.respondents;
+    for (const [qid, c] of counts.questions) {
+      let q = merged.questions.get(qid);
+      if (!q) merged.questions.set(qid, (q = { answered: 0, values: new Map() }));
+      q.answered += c.answered;
+      for (const [v, n] of c.values) q.values.set(v, (q.values.get(v) ?? 0) + n);
+    }
+  }
+  return merged;
+}
