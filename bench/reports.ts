@@ -113,6 +113,7 @@ try {
     comments: await time(route('comments?question=comment')),
   };
   console.log(`responses: ${total} × ${definition.questions.length} questions; release batches of ${batch}; load ${(loadMs / 1000).toFixed(1)} s; ${counterRows} counter rows`);
+  console.log('(overview cold = the first report after new data: it computes every suppression pattern, off the event loop; later reports read them from the cache)');
   for (const [name, r] of Object.entries(results)) {
     const base = name.startsWith('baseline') ? '' : name === 'breakdown' || name === 'pair' || name === 'heatmap' ? results.baselineBreakdown.warm : results.baselineOverview.warm;
     console.log(`${name.padEnd(18)} cold ${r.cold.toFixed(1).padStart(8)} ms   warm ${r.warm.toFixed(1).padStart(8)} ms${base === '' ? '' : `   baseline/this ${(Number(base) / r.warm).toFixed(2)}`}`);

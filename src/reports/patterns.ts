@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
+import { Piscina } from 'piscina';
 import type { Database, ReleasedAttributes } from '../db/schema.ts';
 import { OTHER } from '../responses/generalise.ts';
-import { protect, type Atom, type Table } from './disclosure.ts';
+import type { Atom, Table } from './disclosure.ts';
 import { tally, type CounterRow, type GroupCounts } from './metrics.ts';
 import type { ReportContext } from './service.ts';
 
@@ -151,6 +152,28 @@ function respondentAtoms(w: WaveTables): Atom[] {
   });
 }
 
+let pool: Piscina | undefined;
+
+/**
+ * The solver runs synchronously for up to a few hundred milliseconds per model, so it runs on one
+ * worker thread: the event loop keeps serving employees' answers meanwhile. Tables with nothing
+ * under k and nothing forced need no solver and no thread.
+ */
+async function protectAway(atoms: Atom[], tables: Table[], k: number, forced: Iterable<string>): Promise<Set<string>> {
+  const forcedIds = [...forced];
+  const small = tables.some((t) => t.cells.some((c) => c.atoms.length > 0 && c.atoms.reduce((s, a) => s + atoms[a]!.n, 0) < k));
+  if (!small && forcedIds.length === 0) return new Set();
+  pool ??= new Piscina({ filename: new URL('./disclosure-worker.ts', import.meta.url).href, minThreads: 0, maxThreads: 1, idleTimeout: 30_000 });
+  return new Set(await pool.run({ atoms, tables, k, forced: forcedIds }));
+}
+
+/** Stops the solver's thread (the app's onClose). */
+export async function closeSolver(): Promise<void> {
+  const running = pool;
+  pool = undefined;
+  await running?.destroy();
+}
+
 /**
  * Protects one family in every wave, then keeps the pattern stable across waves (issue 4: earlier
  * waves must not help reconstruct a later one): a cell hidden in any wave is hidden in all, and
@@ -158,7 +181,7 @@ function respondentAtoms(w: WaveTables): Atom[] {
  */
 async function stabilise(waves: WaveTables[], atomsOf: (w: WaveTables) => Atom[], k: number, forcedOf: (w: WaveTables) => Set<string>, set: (w: WaveTables, hidden: Set<string>) => void): Promise<void> {
   const hidden = new Map<WaveTables, Set<string>>();
-  for (const w of waves) hidden.set(w, await protect(atomsOf(w), w.tables, k, forcedOf(w)));
+  for (const w of waves) hidden.set(w, await protectAway(atomsOf(w), w.tables, k, forcedOf(w)));
   for (;;) {
     const union = new Set([...hidden.values()].flatMap((h) => [...h]));
     let changed = false;
@@ -166,7 +189,7 @@ async function stabilise(waves: WaveTables[], atomsOf: (w: WaveTables) => Atom[]
       const ids = new Set(w.tables.flatMap((t) => t.cells.map((c) => c.id)));
       const missing = [...union].filter((id) => ids.has(id) && !hidden.get(w)!.has(id));
       if (missing.length === 0) continue;
-      hidden.set(w, await protect(atomsOf(w), w.tables, k, [...forcedOf(w), ...hidden.get(w)!, ...missing]));
+      hidden.set(w, await protectAway(atomsOf(w), w.tables, k, [...forcedOf(w), ...hidden.get(w)!, ...missing]));
       changed = true;
     }
     if (!changed) break;
