@@ -121,6 +121,8 @@ export interface SurveyTable {
   definition: Json<import('../surveys/questions.ts').SurveyDefinition>;
   audience: Json<import('../surveys/questions.ts').Audience>;
   min_group_size: number;
+  /** Each k the survey had before a raise once it had opened (reports keep what they hid). */
+  earlier_group_sizes: ColumnType<number[], number[] | undefined, number[]>;
   schedule: Schedule | null;
   reminder_after_days: ColumnType<number | null, number | null | undefined, number | null>;
   delivery: ColumnType<'download' | 'email', 'download' | 'email' | undefined, 'download' | 'email'>;

@@ -71,7 +71,7 @@ export async function surveyTables(db: Kysely<Database>, ctx: ReportContext): Pr
       (select coalesce(sum(a.n), 0) from answer_counts a where a.org_id = w.org_id and a.wave_id = w.id) as sum,
       (select count(*) from invitations i where i.org_id = w.org_id and i.wave_id = w.id) as invited
     from waves w where w.org_id = ${ctx.orgId} and w.id = any(${waveIds}::uuid[]) order by w.id`.execute(db);
-  const key = JSON.stringify([ctx.surveyId, ctx.k, ctx.commentK, ctx.reportable, declaredPairs(ctx), fingerprint.rows]);
+  const key = JSON.stringify([ctx.surveyId, ctx.k, ctx.earlierK, ctx.commentK, ctx.reportable, declaredPairs(ctx), fingerprint.rows]);
   let entry = cache.get(key);
   if (!entry) {
     entry = compute(db, ctx, waveIds);
@@ -107,13 +107,22 @@ async function compute(db: Kysely<Database>, ctx: ReportContext, waveIds: string
   }
 
   const list = [...waves.values()];
-  // Respondents first: their hidden cells are forced on every question of the same wave.
-  await stabilise(list, (w) => respondentAtoms(w), ctx.k, () => new Set(), (w, hidden) => (w.hidden.respondents = hidden));
-  for (const q of ctx.definition.questions) {
-    const answered = (w: WaveTables) => w.atoms.map((a) => ({ n: a.counts.questions.get(q.id)?.answered ?? 0, upper: a.counts.respondents }));
-    await stabilise(list, answered, ctx.k, (w) => w.hidden.respondents, (w, hidden) => w.hidden.questions.set(q.id, hidden));
-    if (q.type !== 'text') continue;
-    await stabilise(list, answered, ctx.commentK, (w) => w.hidden.questions.get(q.id)!, (w, hidden) => w.hidden.comments.set(q.id, hidden));
+  // Each k the survey was reported under, smallest first: a raised k starts from what the
+  // smaller one hid, so it can only hide more (patterns at two k need not nest on their own).
+  const levels = [...new Set([...ctx.earlierK, ctx.k])].sort((a, b) => a - b);
+  let before = new Map<WaveTables, WaveTables['hidden']>();
+  for (const k of levels) {
+    const commentK = Math.max(k, ctx.orgCommentK);
+    const earlier = (w: WaveTables, of: (h: WaveTables['hidden']) => Set<string> | undefined) => [...(before.has(w) ? (of(before.get(w)!) ?? []) : [])];
+    // Respondents first: their hidden cells are forced on every question of the same wave.
+    await stabilise(list, respondentAtoms, k, (w) => earlier(w, (h) => h.respondents), (w, hidden) => (w.hidden.respondents = hidden));
+    for (const q of ctx.definition.questions) {
+      const answered = (w: WaveTables) => w.atoms.map((a) => ({ n: a.counts.questions.get(q.id)?.answered ?? 0, upper: a.counts.respondents }));
+      await stabilise(list, answered, k, (w) => [...w.hidden.respondents, ...earlier(w, (h) => h.questions.get(q.id))], (w, hidden) => w.hidden.questions.set(q.id, hidden));
+      if (q.type !== 'text') continue;
+      await stabilise(list, answered, commentK, (w) => [...w.hidden.questions.get(q.id)!, ...earlier(w, (h) => h.comments.get(q.id))], (w, hidden) => w.hidden.comments.set(q.id, hidden));
+    }
+    before = new Map(list.map((w) => [w, { respondents: w.hidden.respondents, questions: new Map(w.hidden.questions), comments: new Map(w.hidden.comments) }]));
   }
   return waves;
 }
@@ -179,7 +188,7 @@ export async function closeSolver(): Promise<void> {
  * waves must not help reconstruct a later one): a cell hidden in any wave is hidden in all, and
  * the waves are protected again with that forced until nothing changes.
  */
-async function stabilise(waves: WaveTables[], atomsOf: (w: WaveTables) => Atom[], k: number, forcedOf: (w: WaveTables) => Set<string>, set: (w: WaveTables, hidden: Set<string>) => void): Promise<void> {
+async function stabilise(waves: WaveTables[], atomsOf: (w: WaveTables) => Atom[], k: number, forcedOf: (w: WaveTables) => Iterable<string>, set: (w: WaveTables, hidden: Set<string>) => void): Promise<void> {
   const hidden = new Map<WaveTables, Set<string>>();
   for (const w of waves) hidden.set(w, await protectAway(atomsOf(w), w.tables, k, forcedOf(w)));
   for (;;) {

@@ -15,7 +15,10 @@ export interface ReportContext {
   surveyId: string;
   definition: SurveyDefinition;
   k: number;
+  /** The k the survey had before each raise since it opened. */
+  earlierK: number[];
   commentK: number;
+  orgCommentK: number;
   reportable: string[];
   pairs: Array<[string, string]>;
   waves: Array<{ id: string; number: number; status: 'open' | 'closed'; opened_on: string; closed_on: string | null }>;
@@ -26,7 +29,7 @@ export async function loadContext(db: Kysely<Database>, principal: Principal, su
   const survey = await db
     .selectFrom('surveys')
     .innerJoin('organizations', 'organizations.id', 'surveys.org_id')
-    .select(['surveys.definition', 'surveys.min_group_size', 'organizations.reportable_pairs', 'organizations.comment_min_group_size'])
+    .select(['surveys.definition', 'surveys.min_group_size', 'surveys.earlier_group_sizes', 'organizations.reportable_pairs', 'organizations.comment_min_group_size'])
     .where('surveys.org_id', '=', principal.orgId)
     .where('surveys.id', '=', surveyId)
     .executeTakeFirst();
@@ -38,7 +41,9 @@ export async function loadContext(db: Kysely<Database>, principal: Principal, su
     surveyId,
     definition: survey.definition,
     k: survey.min_group_size,
+    earlierK: survey.earlier_group_sizes,
     commentK: Math.max(survey.min_group_size, survey.comment_min_group_size ?? 0),
+    orgCommentK: survey.comment_min_group_size ?? 0,
     reportable,
     pairs: survey.reportable_pairs,
     waves,

@@ -103,6 +103,7 @@ export async function updateSurvey(db: Kysely<Database>, orgId: string, surveyId
         ...(changes.definition !== undefined ? { definition: JSON.stringify(changes.definition) } : {}),
         ...(changes.audience !== undefined ? { audience: JSON.stringify(changes.audience) } : {}),
         ...(changes.minGroupSize !== undefined ? { min_group_size: changes.minGroupSize } : {}),
+        ...(started && changes.minGroupSize !== undefined && changes.minGroupSize > survey.min_group_size ? { earlier_group_sizes: sql<number[]>`array_append(earlier_group_sizes, ${survey.min_group_size}::int)` } : {}),
         ...(changes.schedule !== undefined ? { schedule: changes.schedule } : {}),
         ...(changes.delivery !== undefined ? { delivery: changes.delivery } : {}),
         ...(changes.reminderAfterDays !== undefined ? { reminder_after_days: changes.reminderAfterDays } : {}),

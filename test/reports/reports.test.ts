@@ -171,14 +171,29 @@ describe('open surveys and k', () => {
     for (let i = 1; i < steps.length; i++) expect(steps[i]! - steps[i - 1]!).toBeGreaterThanOrEqual(K);
   });
 
-  it('when k is raised, then every group hidden before stays hidden', async () => {
-    const before = (await report(t.app, admin, surveyId, 'breakdown', { dimension: 'department' })).json().groups as Array<{ group: string; suppressed: boolean; respondents: number | null }>;
+  it('when k is raised, then every cell hidden before stays hidden (groups and question counts, every breakdown)', async () => {
+    type Groups = Array<{ group: string; suppressed: boolean; respondents: number | null; questions: Record<string, { n?: number; suppressed?: true }> }>;
+    const hiddenCells = async () => {
+      const cells = new Set<string>();
+      for (const dimension of ['department', 'location']) {
+        for (const g of (await report(t.app, admin, surveyId, 'breakdown', { dimension })).json().groups as Groups) {
+          if (g.suppressed) cells.add(`${dimension}=${g.group}`);
+          for (const [q, stats] of Object.entries(g.questions)) if (g.suppressed || stats.suppressed) cells.add(`${dimension}=${g.group}/${q}`);
+        }
+      }
+      return cells;
+    };
+    const before = (await report(t.app, admin, surveyId, 'breakdown', { dimension: 'department' })).json().groups as Groups;
+    const hiddenBefore = await hiddenCells();
+    expect(hiddenBefore.size, 'the fixture hides something to begin with').toBeGreaterThan(0);
     const published = before.filter((g) => !g.suppressed).map((g) => g.respondents!).sort((a, b) => a - b);
     const newK = published.at(-2)! + 1; // now the second-largest group is under k
     const raised = await t.app.inject({ method: 'PATCH', url: `/v1/surveys/${surveyId}`, headers: bearer(admin), payload: { minGroupSize: newK } });
     expect(raised.statusCode, raised.body).toBe(200);
-    const after = (await report(t.app, admin, surveyId, 'breakdown', { dimension: 'department' })).json().groups as Array<{ group: string; suppressed: boolean; respondents: number | null }>;
-    for (const g of before.filter((x) => x.suppressed)) expect(after.find((a) => a.group === g.group)?.suppressed ?? true).toBe(true);
+    const after = (await report(t.app, admin, surveyId, 'breakdown', { dimension: 'department' })).json().groups as Groups;
+    const hiddenAfter = await hiddenCells();
+    // A whole hidden group hides its questions too.
+    for (const cell of hiddenBefore) expect(hiddenAfter.has(cell) || hiddenAfter.has(cell.split('/')[0]!), `${cell} was hidden at the old k`).toBe(true);
     expect(after.filter((g) => !g.suppressed).every((g) => g.respondents! >= newK)).toBe(true);
     expect(after.filter((g) => g.suppressed).length).toBeGreaterThan(before.filter((g) => g.suppressed).length);
     const lowered = await t.app.inject({ method: 'PATCH', url: `/v1/surveys/${surveyId}`, headers: bearer(admin), payload: { minGroupSize: newK - 1 } });
