@@ -32,9 +32,12 @@ export function createDb({ connectionString, max = 10, statementTimeoutMs = 30_0
     statement_timeout: statementTimeoutMs,
     application_name: 'quorum',
   });
-  // An idle client losing its server (PostgreSQL restart) must not crash the process; the next
-  // checkout reconnects and callers see the error of their own query.
+  // A client losing its server (PostgreSQL crash or restart) must not crash the process: idle
+  // ones report to the pool, checked-out ones (between statements of a transaction) to
+  // themselves, and an 'error' event without a listener is thrown. Callers see the error of
+  // their own query; the next checkout reconnects. (Found by test/chaos/postgres-crash.test.ts.)
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -157,6 +157,8 @@ export interface ParticipationTable {
   org_id: string;
   wave_id: string;
   marker: Buffer;
+  /** Keyed hash of the survey session that spent it: a retry after a lost acknowledgement is a replay. */
+  submission: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
 }
 
 export interface SealedResponseTable {

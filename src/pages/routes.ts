@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -117,12 +118,13 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     return render(reply, ui, survey.title, surveyPage(ui, survey, withLang('/survey', lang), state), '/survey', status);
   };
 
-  app.get('/survey', { schema: { hide: true, querystring: langQuery } }, async (request, reply) => showSurvey(request, reply, request.query.lang, { values: {}, errors: {}, warnings: {} }));
+  app.get('/survey', { schema: { hide: true, querystring: langQuery } }, async (request, reply) => showSurvey(request, reply, request.query.lang, { values: {}, errors: {}, warnings: {}, submission: randomBytes(16).toString('base64url') }));
 
   app.post('/survey', { config: { rateLimit: { max: 30, timeWindow: '1 minute' } }, schema: { hide: true, querystring: langQuery, body: z.record(z.string(), z.union([z.string(), z.array(z.string())])) } }, async (request, reply) => {
     const ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
     const lang = uiLanguage([...languages(request, request.query.lang), ctx.definition.defaultLanguage]);
     const { answers, values } = answersFromForm(ctx.definition, request.body);
+    const submission = typeof request.body.submission === 'string' && /^[\w-]{8,200}$/.test(request.body.submission) ? request.body.submission : undefined;
     const parsed = answersSchema(ctx.definition).safeParse(answers);
     const errors: Record<string, string> = {};
     if (!parsed.success) {
@@ -139,9 +141,9 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
       }
     }
     if (Object.keys(errors).length || Object.keys(warnings).length) {
-      return showSurvey(request, reply, request.query.lang, { values, errors, warnings }, Object.keys(errors).length ? 400 : 200);
+      return showSurvey(request, reply, request.query.lang, { values, errors, warnings, submission: submission ?? randomBytes(16).toString('base64url') }, Object.keys(errors).length ? 400 : 200);
     }
-    const { release } = await submitAnswers(app.db, app.keys, request.cookies[SURVEY_COOKIE], answers, app.config.releaseBatchSize);
+    const { release } = await submitAnswers(app.db, app.keys, request.cookies[SURVEY_COOKIE], answers, app.config.releaseBatchSize, submission);
     await release.catch((err: unknown) => request.log.warn({ err }, 'release postponed'));
     reply.clearCookie(SURVEY_COOKIE, cookie);
     return reply.redirect(withLang('/thanks', request.query.lang), 303);

@@ -73,6 +73,8 @@ export interface FormState {
   values: Values;
   errors: Record<string, string>;
   warnings: Record<string, Signal[]>;
+  /** One per filled-in form, kept across re-renders: a resubmission after a lost answer is a replay. */
+  submission: string;
 }
 
 export function surveyPage(lang: UiLanguage, survey: RespondentSurvey, action: string, state: FormState): SafeHtml {
@@ -83,6 +85,7 @@ export function surveyPage(lang: UiLanguage, survey: RespondentSurvey, action: s
 ${promise(t, survey.minGroupSize)}
 ${errorCount ? html`<div class="summary" role="alert" tabindex="-1"><h2>${t.errorsTitle}</h2><ul>${Object.keys(state.errors).map((id) => html`<li><a href="#q_${id}${survey.questions.find((q) => q.id === id)?.type === 'text' ? '' : '-0'}">${survey.questions.find((q) => q.id === id)?.text ?? id}</a></li>`)}</ul></div>` : ''}
 <form method="post" action="${action}" novalidate>
+<input type="hidden" name="submission" value="${state.submission}">
 ${survey.questions.map((q) => field(t, q, state.values[q.id], state.errors[q.id], state.warnings[q.id]))}
 ${warned ? html`<p class="confirm"><label for="confirm"><input type="checkbox" id="confirm" name="confirm_identifying" value="yes"> ${t.sendAnyway}</label></p>` : ''}
 <p><button type="submit">${t.send}</button></p>

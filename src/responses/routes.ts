@@ -101,11 +101,14 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Submit the answers, once',
         body: z.object({ answers: z.record(z.string(), z.unknown()) }),
+        // IETF draft "The Idempotency-Key HTTP Header Field": a retry after a lost answer (503,
+        // timeout) with the same key is acknowledged instead of refused as a second submission.
+        headers: z.object({ 'idempotency-key': z.string().min(8).max(200).optional() }),
         response: { 201: z.object({ status: z.literal('received') }), ...problemResponses(400, 401, 409, 410, 429) },
       },
     },
     async (request, reply) => {
-      const { release } = await submitAnswers(app.db, app.keys, sessionTokenOf(request), request.body.answers, app.config.releaseBatchSize);
+      const { release } = await submitAnswers(app.db, app.keys, sessionTokenOf(request), request.body.answers, app.config.releaseBatchSize, request.headers['idempotency-key']);
       // The answers are committed; a failed release is retried by the next submit or the close.
       await release.catch((err: unknown) => request.log.warn({ err }, 'release postponed'));
       reply.clearCookie(SURVEY_COOKIE, cookie);

@@ -47,6 +47,9 @@ function invitationQuery(db: Kysely<Database>) {
 }
 
 export const participationMarker = (keys: Keys, invitationId: string) => keyedHash(keys.participation, invitationId);
+// Domain-separated from the marker (whose input is a UUID) under the same key. Without a key
+// chosen by the client there is no replay: 20 identical requests at once get one 201, 19 × 409.
+const submissionOf = (keys: Keys, sessionToken: string, idempotencyKey: string | undefined) => (idempotencyKey ? keyedHash(keys.participation, `submission:${sessionToken}:${idempotencyKey}`) : null);
 
 async function assertUsable(db: Kysely<Database>, keys: Keys, ctx: InvitationContext): Promise<void> {
   if (ctx.revoked) throw revokedToken();
@@ -126,7 +129,7 @@ export function localizeSurvey(definition: SurveyDefinition, minGroupSize: numbe
  * secret can compute) and sealing the answers happen in one transaction: a 2xx means both are
  * durable, and a second submit of the same invitation fails on the marker's key.
  */
-export async function submitAnswers(db: Kysely<Database>, keys: Keys, sessionToken: string | undefined, rawAnswers: unknown, releaseBatchSize: number): Promise<{ release: Promise<ReleaseResult> }> {
+export async function submitAnswers(db: Kysely<Database>, keys: Keys, sessionToken: string | undefined, rawAnswers: unknown, releaseBatchSize: number, idempotencyKey?: string): Promise<{ release: Promise<ReleaseResult> }> {
   // The spent check happens in the write itself (the marker's key), saving a round trip.
   const ctx = await contextForSession(db, keys, sessionToken, { checkSpent: false });
   const parsed = cachedAnswersSchema(ctx.surveyId, ctx.definition).safeParse(rawAnswers);
@@ -143,14 +146,16 @@ export async function submitAnswers(db: Kysely<Database>, keys: Keys, sessionTok
   // (read without a row lock: a lock would stamp this transaction's id into the invitation's
   // xmax, equal to the participation row's xmin — telling a database reader who answered, P1/T2),
   // then the participation marker (its key refuses a second submit) and the sealed answers.
-  const { rows } = await sql<{ wave_status: string | null; revoked: boolean | null; stored: boolean; pending: number }>`
+  const marker = participationMarker(keys, ctx.invitationId);
+  const submission = submissionOf(keys, sessionToken!, idempotencyKey);
+  const { rows } = await sql<{ wave_status: string | null; revoked: boolean | null; stored: boolean; replay: boolean; pending: number }>`
     with wave as (
       select status from waves where org_id = ${ctx.orgId} and id = ${ctx.waveId} for share
     ), invitation as (
       select revoked from invitations where org_id = ${ctx.orgId} and id = ${ctx.invitationId}
     ), spent as (
-      insert into participation (org_id, wave_id, marker)
-      select ${ctx.orgId}, ${ctx.waveId}, ${participationMarker(keys, ctx.invitationId)}
+      insert into participation (org_id, wave_id, marker, submission)
+      select ${ctx.orgId}, ${ctx.waveId}, ${marker}, ${submission}
       where (select status from wave) = 'open' and not (select revoked from invitation)
       on conflict do nothing
       returning 1
@@ -160,9 +165,14 @@ export async function submitAnswers(db: Kysely<Database>, keys: Keys, sessionTok
       returning 1
     )
     select (select status from wave) as wave_status, (select revoked from invitation) as revoked, exists (select 1 from boxed) as stored,
+      -- The statement's snapshot predates its own insert: this sees only an earlier submission.
+      exists (select 1 from participation where org_id = ${ctx.orgId} and wave_id = ${ctx.waveId} and marker = ${marker} and submission = ${submission}) as replay,
       (select count(*) from sealed_responses where org_id = ${ctx.orgId} and wave_id = ${ctx.waveId}) as pending
   `.execute(db);
   const outcome = rows[0]!;
+  // A retry (same session, same Idempotency-Key) whose answer is already in: its acknowledgement
+  // was lost (the database went away after the commit), so acknowledge it now.
+  if (!outcome.stored && outcome.replay) return { release: Promise.resolve<ReleaseResult>({ released: 0, stillSealed: 0, unreadable: 0 }) };
   if (outcome.wave_status !== 'open') throw expiredToken();
   if (outcome.revoked) throw revokedToken();
   if (!outcome.stored) throw alreadySubmitted();

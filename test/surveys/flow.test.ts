@@ -173,6 +173,23 @@ describe('answering', () => {
     expect(results.map((r) => r.statusCode).sort()).toEqual([201, ...Array(19).fill(409)]);
     expect((await count('participation')) - before).toBe(1);
   });
+
+  it('when an answer is sent again with the same Idempotency-Key (its acknowledgement was lost), then it is acknowledged and stored once; any other retry is refused', async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+    const { invitations } = await openWave(t.app, admin, survey.id);
+    const session = (await startSession(t.app, tokenOfLink(invitations[0]!.link))).json();
+    const answers = answersFor(session.survey.questions);
+    const send = (key?: string) => t.app.inject({ method: 'POST', url: '/v1/respond/submit', headers: { authorization: `Bearer ${session.sessionToken}`, ...(key ? { 'idempotency-key': key } : {}) }, payload: { answers } });
+    const before = await count('participation');
+    expect((await send('first-attempt-1')).statusCode).toBe(201);
+    expect((await send('first-attempt-1')).statusCode).toBe(201);
+    expect((await send('another-attempt')).statusCode).toBe(409);
+    expect((await send()).statusCode).toBe(409);
+    expect((await count('participation')) - before).toBe(1);
+    // Another session of the same invitation cannot replay the first one's key.
+    const other = (await startSession(t.app, tokenOfLink(invitations[0]!.link))).statusCode;
+    expect(other).toBe(409);
+  });
 });
 
 describe('release (sealed box → results)', () => {
