@@ -1,3 +1,5 @@
+import { auditPlugin } from './audit/plugin.ts';
+import { auditRoutes } from './audit/routes.ts';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -53,6 +55,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(dbPlugin, { config });
   await app.register(authPlugin);
   await app.register(openapiPlugin);
+  await app.register(auditPlugin);
 
   await app.register(healthRoutes);
   await app.register(authRoutes, { prefix: '/v1/auth' });
@@ -64,6 +67,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(surveyRoutes, { prefix: '/v1/surveys' });
   await app.register(respondRoutes, { prefix: '/v1/respond' });
   await app.register(reportRoutes, { prefix: '/v1/reports/surveys' });
+  await app.register(auditRoutes, { prefix: '/v1/audit' });
   await app.register(pageRoutes);
   await app.register(schedulerPlugin);
 

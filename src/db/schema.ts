@@ -17,6 +17,18 @@ export interface Database {
   responses: ResponseTable;
   answer_counts: AnswerCountTable;
   mail_outbox: MailOutboxTable;
+  audit_log: AuditLogTable;
+}
+
+export interface AuditLogTable {
+  org_id: string;
+  id: Generated<string>;
+  at: Generated<Date>;
+  actor_kind: 'session' | 'api-key';
+  actor_id: string;
+  action: string;
+  target: string | null;
+  details: Json<Record<string, unknown>>;
 }
 
 export interface MailOutboxTable {

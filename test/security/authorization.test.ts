@@ -50,6 +50,7 @@ const ACCESS: Record<string, Access> = {
   'GET /v1/reports/surveys/{id}/heatmap': 'analyst',
   'GET /v1/reports/surveys/{id}/trend': 'analyst',
   'GET /v1/reports/surveys/{id}/comments': 'analyst',
+  'GET /v1/audit': 'admin',
 };
 // Operations that change or destroy shared fixtures: only the refusals are exercised here
 // (their allowed paths are covered by their own feature tests).
