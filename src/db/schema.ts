@@ -64,6 +64,7 @@ export interface OrganizationTable {
   min_group_size: number;
   reportable_pairs: ColumnType<Array<[string, string]>, string | undefined, string>;
   comment_min_group_size: ColumnType<number | null, number | null | undefined, number | null>;
+  response_retention_months: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: CreatedAt;
 }
 

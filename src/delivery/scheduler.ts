@@ -5,6 +5,7 @@ import type { Database } from '../db/schema.ts';
 import type { Keys } from '../crypto/tokens.ts';
 import { openWaveIfDue, surveysWithDueWaves } from '../surveys/service.ts';
 import { remindNonResponders, surveysDueForReminder } from './reminders.ts';
+import { applyRetention } from '../retention/service.ts';
 import { drainOutbox, type Send } from './outbox.ts';
 import { smtpSender } from './transport.ts';
 
@@ -22,7 +23,7 @@ export interface ScheduledWorkDeps {
  * marks the wave reminded in the same transaction as the mail it queues; mail rows are claimed
  * with SKIP LOCKED. Everything it decides is in PostgreSQL, so a restart loses nothing.
  */
-export async function runScheduledWork(deps: ScheduledWorkDeps): Promise<{ opened: number; reminded: number; sent: number; failed: number }> {
+export async function runScheduledWork(deps: ScheduledWorkDeps): Promise<{ opened: number; reminded: number; sent: number; failed: number; expired: number }> {
   const { db, keys, publicUrl, send, log } = deps;
   let opened = 0;
   let reminded = 0;
@@ -52,7 +53,8 @@ export async function runScheduledWork(deps: ScheduledWorkDeps): Promise<{ opene
       if (batch.sent + batch.failed === 0 || batch.failed > 0) break;
     }
   }
-  return { opened, reminded, sent, failed };
+  const retention = await applyRetention(db).catch((err: unknown) => (log.warn({ err }, 'retention not applied'), { responses: 0, markers: 0 }));
+  return { opened, reminded, sent, failed, expired: retention.responses };
 }
 
 /** Runs the scheduler every SCHEDULER_INTERVAL_SECONDS while the app is up (0: off). */

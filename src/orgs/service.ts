@@ -48,6 +48,7 @@ export interface OrganizationChanges {
   minGroupSize?: number | undefined;
   commentMinGroupSize?: number | null | undefined;
   reportablePairs?: Array<[string, string]> | undefined;
+  responseRetentionMonths?: number | null | undefined;
 }
 
 export async function updateOrganization(db: Kysely<Database>, orgId: string, changes: OrganizationChanges): Promise<Organization> {
@@ -63,6 +64,7 @@ export async function updateOrganization(db: Kysely<Database>, orgId: string, ch
       ...(changes.minGroupSize !== undefined ? { min_group_size: changes.minGroupSize } : {}),
       ...(changes.commentMinGroupSize !== undefined ? { comment_min_group_size: changes.commentMinGroupSize } : {}),
       ...(changes.reportablePairs !== undefined ? { reportable_pairs: JSON.stringify(changes.reportablePairs) } : {}),
+      ...(changes.responseRetentionMonths !== undefined ? { response_retention_months: changes.responseRetentionMonths } : {}),
     })
     .where('id', '=', orgId)
     .returningAll()
