@@ -26,18 +26,22 @@ export interface ReportContext {
 }
 
 export async function loadContext(db: Kysely<Database>, principal: Principal, surveyId: string): Promise<ReportContext> {
+  return contextFor(db, principal.orgId, surveyId, principal.kind === 'session' ? principal.scope : null);
+}
+
+async function contextFor(db: Kysely<Database>, orgId: string, surveyId: string, scope: Scope | null): Promise<ReportContext> {
   const survey = await db
     .selectFrom('surveys')
     .innerJoin('organizations', 'organizations.id', 'surveys.org_id')
     .select(['surveys.definition', 'surveys.min_group_size', 'surveys.earlier_group_sizes', 'organizations.reportable_pairs', 'organizations.comment_min_group_size'])
-    .where('surveys.org_id', '=', principal.orgId)
+    .where('surveys.org_id', '=', orgId)
     .where('surveys.id', '=', surveyId)
     .executeTakeFirst();
   if (!survey) throw new NotFound('Survey');
-  const reportable = (await db.selectFrom('attribute_dimensions').select('key').where('org_id', '=', principal.orgId).where('reportable', '=', true).orderBy('position').execute()).map((d) => d.key);
-  const waves = await db.selectFrom('waves').select(['id', 'number', 'status', 'opened_on', 'closed_on']).where('org_id', '=', principal.orgId).where('survey_id', '=', surveyId).orderBy('number').execute();
+  const reportable = (await db.selectFrom('attribute_dimensions').select('key').where('org_id', '=', orgId).where('reportable', '=', true).orderBy('position').execute()).map((d) => d.key);
+  const waves = await db.selectFrom('waves').select(['id', 'number', 'status', 'opened_on', 'closed_on']).where('org_id', '=', orgId).where('survey_id', '=', surveyId).orderBy('number').execute();
   return {
-    orgId: principal.orgId,
+    orgId,
     surveyId,
     definition: survey.definition,
     k: survey.min_group_size,
@@ -47,8 +51,16 @@ export async function loadContext(db: Kysely<Database>, principal: Principal, su
     reportable,
     pairs: survey.reportable_pairs,
     waves,
-    scope: principal.kind === 'session' ? principal.scope : null,
+    scope,
   };
+}
+
+/**
+ * Computes and caches a survey's suppression patterns ahead of its readers (after a wave closes,
+ * when results are read most); readers then get cached reports instead of waiting on the solver.
+ */
+export async function warmReports(db: Kysely<Database>, orgId: string, surveyId: string): Promise<void> {
+  await surveyTables(db, await contextFor(db, orgId, surveyId, null));
 }
 
 export function pickWave(ctx: ReportContext, number: number | undefined) {

@@ -1,3 +1,4 @@
+import { warmReports } from '../reports/service.ts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, requireRole } from '../plugins/auth.ts';
@@ -115,7 +116,13 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/:id/close',
     { onRequest: manage, schema: { tags, summary: 'Close the survey: expires every token and releases every response', params: surveyParams, response: { 200: surveyResponse, ...problemResponses(400, 401, 403, 404, 409) } } },
-    async (request) => toSurveyResponse(await closeSurvey(app.db, app.keys, principalOf(request).orgId, request.params.id)),
+    async (request) => {
+      const { orgId } = principalOf(request);
+      const closed = toSurveyResponse(await closeSurvey(app.db, app.keys, orgId, request.params.id));
+      // Not awaited: the reply does not wait on the solver, which runs on its own thread.
+      void warmReports(app.db, orgId, request.params.id).catch((err: unknown) => request.log.warn({ err }, 'reports not precomputed'));
+      return closed;
+    },
   );
 
   app.post(
