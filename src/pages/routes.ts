@@ -1,3 +1,4 @@
+import { perOrganizationLimit } from '../plugins/security.ts';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import formbody from '@fastify/formbody';
@@ -87,7 +88,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     return render(reply, lang, STRINGS[lang].kioskTitle, kioskPage(lang, withLang(`/k/${request.params.organization}`, request.query.lang), undefined), `/k/${request.params.organization}`);
   });
 
-  const perOrganization = app.rateLimit({ max: 600, timeWindow: '1 minute', keyGenerator: (request) => `code-org:${(request.params as { organization?: string }).organization ?? ''}` });
+  const perOrganization = perOrganizationLimit(app, (request) => (request.params as { organization?: string }).organization);
   app.post(
     '/k/:organization',
     {

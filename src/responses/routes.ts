@@ -1,3 +1,4 @@
+import { perOrganizationLimit } from '../plugins/security.ts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -63,7 +64,7 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   // Codes are guessable in principle (68 bits), so they are limited per client and per organization.
-  const perOrganization = app.rateLimit({ max: 600, timeWindow: '1 minute', keyGenerator: (request) => `code-org:${(request.body as { organization?: string } | undefined)?.organization ?? ''}` });
+  const perOrganization = perOrganizationLimit(app, (request) => (request.body as { organization?: string } | undefined)?.organization);
   app.post(
     '/code',
     {

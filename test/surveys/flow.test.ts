@@ -267,6 +267,26 @@ describe('guessing and isolation', () => {
     expect((await guess(invitations[0]!.code, '192.0.2.10')).statusCode).toBe(200);
   });
 
+  it('when many clients together guess one organization\'s codes, then after 600 a minute that organization is refused with 429, and other organizations and HR are not', async () => {
+    const target = await buildOrganization(t.app);
+    const targetAdmin = await tokenFor(t.app, target, 'admin');
+    await declareDimensions(t.app, targetAdmin);
+    await importCsv(t.app, targetAdmin, rosterCsv(12, 4));
+    await openWave(t.app, targetAdmin, (await createSurvey(t.app, targetAdmin, { template: 'pulse' })).id);
+    const guess = (organization: string, i: number, code = `abandon-ability-able-about-above-${String(i % 10_000).padStart(4, '0')}`) =>
+      t.app.inject({ method: 'POST', url: '/v1/respond/code', remoteAddress: `198.51.${Math.floor(i / 250) % 250}.${i % 250}`, payload: { organization, code } });
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < 610; i++) {
+      const status = (await guess(target.slug, i)).statusCode;
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 404: 600, 429: 10 });
+    // Costs nothing else: a real code of another organization, and HR of the attacked one.
+    const { invitations } = await openWave(t.app, admin, (await createSurvey(t.app, admin, { template: 'pulse' })).id);
+    expect((await guess(org.slug, 9_999, invitations[0]!.code)).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/surveys', headers: bearer(targetAdmin) })).statusCode).toBe(200);
+  });
+
   it("when another organization's admin reads, edits, opens or closes this organization's survey, then 404 and nothing changes", async () => {
     const survey = await createSurvey(t.app, admin, { template: 'pulse' });
     const other = await buildOrganization(t.app);
