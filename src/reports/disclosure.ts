@@ -65,11 +65,12 @@ export async function protect(atoms: Atom[], tables: Table[], k: number, forced:
     const cell = [...hidden].sort().map((id) => byId.get(id)!).find((c) => !verified.has(c.id));
     if (!cell) return hidden;
     const needed = Math.min(k, cell.upper);
-    if (span(cell)[1] - span(cell)[0] >= needed) {
+    const [seenLo, seenHi] = span(cell);
+    if (seenHi - seenLo >= needed) {
       verified.add(cell.id);
       continue;
     }
-    const { lo, hi, tables: found } = await interval(cells, uppers, hidden, cell, (max) => max - span(cell)[0] >= needed);
+    const { lo, hi, tables: found } = await interval(cells, uppers, hidden, cell, (max) => max - seenLo >= needed);
     witnesses.push(...found);
     if (hi - lo >= needed) {
       verified.add(cell.id);

@@ -28,17 +28,34 @@ export function tally(rows: CounterRow[], groupOf: (combo: ReleasedAttributes) =
     if (key === undefined) continue;
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { respondents: 0, questions: new Map() }));
-    if (row.question_id === RESPONDENTS) {
-      group.respondents += row.n;
-      continue;
-    }
-    let q = group.questions.get(row.question_id);
-    if (!q) group.questions.set(row.question_id, (q = { answered: 0, values: new Map() }));
-    if (row.value === ANSWERED) q.answered += row.n;
-    else q.values.set(row.value, (q.values.get(row.value) ?? 0) + row.n);
+    if (row.question_id === RESPONDENTS) group.respondents += row.n;
+    else if (row.value === ANSWERED) questionOf(group, row.question_id).answered += row.n;
+    else addValue(questionOf(group, row.question_id), row.value, row.n);
   }
   return groups;
 }
+
+/** Sums groups (the atoms of a published cell) into one. */
+export function mergeCounts(parts: Array<{ counts: GroupCounts }>): GroupCounts {
+  const merged: GroupCounts = { respondents: 0, questions: new Map() };
+  for (const { counts } of parts) {
+    merged.respondents += counts.respondents;
+    for (const [qid, c] of counts.questions) {
+      const q = questionOf(merged, qid);
+      q.answered += c.answered;
+      for (const [v, n] of c.values) addValue(q, v, n);
+    }
+  }
+  return merged;
+}
+
+function questionOf(group: GroupCounts, questionId: string): QuestionCounts {
+  let q = group.questions.get(questionId);
+  if (!q) group.questions.set(questionId, (q = { answered: 0, values: new Map() }));
+  return q;
+}
+
+const addValue = (q: QuestionCounts, value: string, n: number) => q.values.set(value, (q.values.get(value) ?? 0) + n);
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 

@@ -22,7 +22,7 @@ export interface WaveTables {
   waveId: string;
   atoms: Array<{ values: string[]; counts: GroupCounts }>;
   /** Invitations per raw combination of the reportable dimensions (roster knowledge). */
-  invited: Map<string, number>;
+  invited: Array<{ values: string[]; n: number }>;
   totalInvited: number;
   tables: Table[];
   hidden: {
@@ -101,8 +101,8 @@ async function compute(db: Kysely<Database>, ctx: ReportContext, waveIds: string
       (combo) => JSON.stringify(dims.map((d) => valueOf(combo, d))),
     );
     const atoms = [...byAtom.keys()].sort().map((key) => ({ values: JSON.parse(key) as string[], counts: byAtom.get(key)! }));
-    const invited = new Map(invitations.filter((i) => i.wave_id === waveId).map((i) => [JSON.stringify(JSON.parse(i.key)), i.n]));
-    const totalInvited = [...invited.values()].reduce((a, b) => a + b, 0);
+    const invited = invitations.filter((i) => i.wave_id === waveId).map((i) => ({ values: JSON.parse(i.key) as string[], n: i.n }));
+    const totalInvited = invited.reduce((s, i) => s + i.n, 0);
     waves.set(waveId, { waveId, atoms, invited, totalInvited, tables: tablesOf(ctx, atoms), hidden: { respondents: new Set(), questions: new Map(), comments: new Map() } });
   }
 
@@ -154,9 +154,8 @@ function tablesOf(ctx: ReportContext, atoms: WaveTables['atoms']): Table[] {
  * every raw combination the atom may stand for ("other" and "(not reported)" stand for any value).
  */
 function respondentAtoms(w: WaveTables): Atom[] {
-  const raw = [...w.invited].map(([key, n]) => ({ values: JSON.parse(key) as string[], n }));
   return w.atoms.map((a) => {
-    const upper = raw.filter((r) => a.values.every((v, i) => v === OTHER || v === NOT_REPORTED || v === r.values[i])).reduce((s, r) => s + r.n, 0);
+    const upper = w.invited.filter((r) => a.values.every((v, i) => v === OTHER || v === NOT_REPORTED || v === r.values[i])).reduce((s, r) => s + r.n, 0);
     return { n: a.counts.respondents, upper: Math.max(upper, a.counts.respondents) };
   });
 }
@@ -204,19 +203,4 @@ async function stabilise(waves: WaveTables[], atomsOf: (w: WaveTables) => Atom[]
     if (!changed) break;
   }
   for (const w of waves) set(w, hidden.get(w)!);
-}
-
-/** Sums atoms into one group's counts. */
-export function mergeCounts(atoms: Array<{ counts: GroupCounts }>): GroupCounts {
-  const merged: GroupCounts = { respondents: 0, questions: new Map() };
-  for (const { counts } of atoms) {
-    merged.respondents += counts.respondents;
-    for (const [qid, c] of counts.questions) {
-      let q = merged.questions.get(qid);
-      if (!q) merged.questions.set(qid, (q = { answered: 0, values: new Map() }));
-      q.answered += c.answered;
-      for (const [v, n] of c.values) q.values.set(v, (q.values.get(v) ?? 0) + n);
-    }
-  }
-  return merged;
 }

@@ -4,8 +4,8 @@ import { NotFound, ValidationFailed } from '../errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { SurveyDefinition } from '../surveys/questions.ts';
 import { OTHER, shuffle } from '../responses/generalise.ts';
-import { engagementIndex, questionStats, themeCounts, type QuestionStats } from './metrics.ts';
-import { mergeCounts, NOT_REPORTED, oneCell, pairDeclared, surveyTables, TOTAL, type WaveTables } from './patterns.ts';
+import { engagementIndex, mergeCounts, questionStats, themeCounts, type QuestionStats } from './metrics.ts';
+import { NOT_REPORTED, oneCell, pairDeclared, surveyTables, TOTAL, type WaveTables } from './patterns.ts';
 
 export { NOT_REPORTED };
 const ALL = '(all)';
@@ -96,8 +96,9 @@ interface GroupCell {
   invited: number | null;
 }
 
-async function waveTables(db: Kysely<Database>, ctx: ReportContext, waveId: string): Promise<WaveTables> {
-  return (await surveyTables(db, ctx)).get(waveId)!;
+/** One wave's tables; `loaded` spares a caller that walks every wave (trend) a lookup per wave. */
+async function waveTables(db: Kysely<Database>, ctx: ReportContext, waveId: string, loaded?: Map<string, WaveTables>): Promise<WaveTables> {
+  return (loaded ?? (await surveyTables(db, ctx))).get(waveId)!;
 }
 
 /** Each group's numbers, with what the wave's pattern hides replaced by markers (SPEC P2, P3). */
@@ -148,7 +149,7 @@ function dimensionCells(ctx: ReportContext, w: WaveTables, dimension: string): G
     .map((c) => {
       const value = w.atoms[c.atoms[0]!]!.values[position]!;
       // "other" and "(not reported)" mix values, so the roster gives no invited count for them.
-      const invited = value === OTHER || value === NOT_REPORTED ? null : [...w.invited].filter(([key]) => (JSON.parse(key) as string[])[position] === value).reduce((s, [, n]) => s + n, 0);
+      const invited = value === OTHER || value === NOT_REPORTED ? null : w.invited.filter((i) => i.values[position] === value).reduce((s, i) => s + i.n, 0);
       return { id: c.id, label: value, atoms: c.atoms, invited };
     })
     .sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
@@ -167,9 +168,9 @@ function pairCells(ctx: ReportContext, w: WaveTables, first: string, second: str
 }
 
 /** The wave as a whole, or for a scoped reader their segment only (its cell of the scope dimension's breakdown). */
-export async function overview(db: Kysely<Database>, ctx: ReportContext, waveNumber: number | undefined) {
+export async function overview(db: Kysely<Database>, ctx: ReportContext, waveNumber: number | undefined, loaded?: Map<string, WaveTables>) {
   const wave = pickWave(ctx, waveNumber);
-  const w = await waveTables(db, ctx, wave.id);
+  const w = await waveTables(db, ctx, wave.id, loaded);
   if (ctx.scope) {
     const { dimension, value } = ctx.scope;
     const cell = dimensionCells(ctx, w, dimension).find((c) => c.label === value);
@@ -179,14 +180,14 @@ export async function overview(db: Kysely<Database>, ctx: ReportContext, waveNum
   return { wave, scope: null, report: cells.length ? groupReports(ctx, w, cells)[0]! : emptyGroup(ALL, w.totalInvited) };
 }
 
-export async function breakdown(db: Kysely<Database>, ctx: ReportContext, waveNumber: number | undefined, dimension: string, by: string | undefined) {
+export async function breakdown(db: Kysely<Database>, ctx: ReportContext, waveNumber: number | undefined, dimension: string, by: string | undefined, loaded?: Map<string, WaveTables>) {
   assertReportable(ctx, dimension, 'query.dimension');
   const wave = pickWave(ctx, waveNumber);
   if (by !== undefined) {
     assertReportable(ctx, by, 'query.by');
     assertPair(ctx, dimension, by, 'query.by');
   }
-  const w = await waveTables(db, ctx, wave.id);
+  const w = await waveTables(db, ctx, wave.id, loaded);
   if (by !== undefined) {
     // A scoped reader sees the pair only along their own segment (a row or column of it).
     if (ctx.scope && ctx.scope.dimension !== dimension && ctx.scope.dimension !== by) throw new ValidationFailed([{ field: 'query.by', message: `a reader limited to a ${ctx.scope.dimension} sees pairs with ${ctx.scope.dimension} only` }]);
@@ -235,12 +236,13 @@ export async function heatmap(db: Kysely<Database>, ctx: ReportContext, waveNumb
 export async function trend(db: Kysely<Database>, ctx: ReportContext, dimension: string | undefined) {
   if (dimension !== undefined) assertReportable(ctx, dimension, 'query.dimension');
   const points = [];
+  const loaded = await surveyTables(db, ctx);
   for (const wave of ctx.waves) {
     if (dimension === undefined) {
-      const { report } = await overview(db, ctx, wave.number);
+      const { report } = await overview(db, ctx, wave.number, loaded);
       points.push({ wave: wave.number, openedOn: wave.opened_on, groups: [report] });
     } else {
-      const { groups } = await breakdown(db, ctx, wave.number, dimension, undefined);
+      const { groups } = await breakdown(db, ctx, wave.number, dimension, undefined, loaded);
       points.push({ wave: wave.number, openedOn: wave.opened_on, groups });
     }
   }

@@ -129,7 +129,7 @@ describe('authorization matrix over the OpenAPI document', () => {
 
   it('when another organization lists surveys, accounts, keys and participants, then none of this organization appears', async () => {
     const other = callers.otherOwner!.token;
-    for (const url of ['/v1/surveys', '/v1/accounts', '/v1/api-keys', '/v1/roster/participants', '/v1/roster/dimensions']) {
+    for (const url of ['/v1/surveys', '/v1/accounts', '/v1/api-keys', '/v1/roster/participants', '/v1/roster/dimensions', '/v1/audit']) {
       const response = await t.app.inject({ method: 'GET', url, headers: bearer(other) });
       expect(response.statusCode, url).toBe(200);
       for (const id of Object.values(ids)) expect(response.body, url).not.toContain(id);
