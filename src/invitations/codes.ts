@@ -4,12 +4,15 @@ import { wordlist } from '@scure/bip39/wordlists/english.js';
 /**
  * Nickname codes an employee can read aloud and type at a kiosk: five words from the BIP39 list
  * (2048 words, 11 bits each) and four digits — 55 + 13.3 = 68 bits (SPEC P5 asks for >= 64).
- * BIP39 words are unique in their first four letters, so typos after those are forgiven.
+ * BIP39 words are unique in their first four letters, so typos after those are forgiven. The 103
+ * three-letter words have no fourth letter to anchor on: a stray letter after one ("actx") is
+ * read as that word, since no word begins with those four letters.
  */
 export const CODE_WORDS = 5;
 export const CODE_BITS = CODE_WORDS * Math.log2(wordlist.length) + Math.log2(10_000);
 
 const byPrefix = new Map(wordlist.map((w) => [w.slice(0, 4), w]));
+const shortWords = new Map(wordlist.filter((w) => w.length === 3).map((w) => [w, w]));
 
 export function newNicknameCode(): string {
   const words = Array.from({ length: CODE_WORDS }, () => wordlist[randomInt(wordlist.length)]);
@@ -22,7 +25,7 @@ export function normalizeNicknameCode(input: string): string | null {
   if (parts.length !== CODE_WORDS + 1) return null;
   const digits = parts.pop()!;
   if (!/^\d{4}$/.test(digits)) return null;
-  const words = parts.map((p) => (p.length >= 4 ? byPrefix.get(p.slice(0, 4)) : wordlist.includes(p) ? p : undefined));
+  const words = parts.map((p) => byPrefix.get(p.slice(0, 4)) ?? (p.length >= 3 ? shortWords.get(p.slice(0, 3)) : undefined));
   if (words.some((w) => w === undefined)) return null;
   return `${words.join('-')}-${digits}`;
 }
