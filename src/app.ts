@@ -10,6 +10,7 @@ import { createLogger } from './plugins/logging.ts';
 import { problemsPlugin } from './plugins/problems.ts';
 import { securityPlugin } from './plugins/security.ts';
 import { dbPlugin } from './plugins/db.ts';
+import { reportsPlugin } from './reports/warmer.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import { drainPlugin } from './plugins/drain.ts';
@@ -53,6 +54,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(securityPlugin);
   await app.register(drainPlugin);
   await app.register(dbPlugin, { config });
+  await app.register(reportsPlugin);
   await app.register(authPlugin);
   await app.register(openapiPlugin);
   await app.register(auditPlugin);

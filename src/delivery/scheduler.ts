@@ -15,6 +15,8 @@ export interface ScheduledWorkDeps {
   publicUrl: string;
   send: Send | null;
   log: FastifyBaseLogger;
+  /** A wave opened, so the one before it closed and released its last answers. */
+  released?: (orgId: string, surveyId: string) => void;
 }
 
 /**
@@ -30,7 +32,10 @@ export async function runScheduledWork(deps: ScheduledWorkDeps): Promise<{ opene
   if (send) {
     for (const s of await surveysWithDueWaves(db)) {
       try {
-        if (await openWaveIfDue(db, keys, s.org_id, s.id, { publicUrl, emailEnabled: true })) opened++;
+        if (await openWaveIfDue(db, keys, s.org_id, s.id, { publicUrl, emailEnabled: true })) {
+          opened++;
+          deps.released?.(s.org_id, s.id);
+        }
       } catch (err) {
         log.warn({ err }, 'scheduled wave not opened');
       }
@@ -66,7 +71,7 @@ export const schedulerPlugin = fp(
     let running: Promise<unknown> = Promise.resolve();
     const timer = setInterval(() => {
       running = running.then(() =>
-        runScheduledWork({ db: app.db, keys: app.keys, publicUrl: app.config.publicUrl, send: sender?.send ?? null, log: app.log }).catch((err: unknown) => app.log.warn({ err }, 'scheduler pass failed')),
+        runScheduledWork({ db: app.db, keys: app.keys, publicUrl: app.config.publicUrl, send: sender?.send ?? null, log: app.log, released: (orgId, surveyId) => app.reportWarmer.refresh(orgId, surveyId) }).catch((err: unknown) => app.log.warn({ err }, 'scheduler pass failed')),
       );
     }, seconds * 1000);
     timer.unref();
@@ -76,5 +81,5 @@ export const schedulerPlugin = fp(
       sender?.close();
     });
   },
-  { name: 'scheduler', dependencies: ['db'] },
+  { name: 'scheduler', dependencies: ['db', 'reports'] },
 );

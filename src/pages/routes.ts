@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { DomainError } from '../errors.ts';
 import { orgSlugSchema } from '../auth/schemas.ts';
 import { answersSchema, type SurveyDefinition } from '../surveys/questions.ts';
-import { contextForSession, localizeSurvey, sessionFromCode, sessionFromLinkToken, submitAnswers } from '../responses/service.ts';
-import { SURVEY_COOKIE } from '../responses/routes.ts';
+import { contextForSession, localizeSurvey, sessionFromCode, sessionFromLinkToken } from '../responses/service.ts';
+import { SURVEY_COOKIE, submitAndRelease } from '../responses/routes.ts';
 import { preferredLanguages, STRINGS, uiLanguage, type UiLanguage } from './i18n.ts';
 import { identifyingSignals, type Signal } from './identifying.ts';
 import { kioskPage, page, problemPage, surveyPage, thanksPage, type FormState } from './views.ts';
@@ -144,8 +144,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     if (Object.keys(errors).length || Object.keys(warnings).length) {
       return showSurvey(request, reply, request.query.lang, { values, errors, warnings, submission: submission ?? randomBytes(16).toString('base64url') }, Object.keys(errors).length ? 400 : 200);
     }
-    const { release } = await submitAnswers(app.db, app.keys, request.cookies[SURVEY_COOKIE], answers, app.config.releaseBatchSize, submission);
-    await release.catch((err: unknown) => request.log.warn({ err }, 'release postponed'));
+    await submitAndRelease(app, request, request.cookies[SURVEY_COOKIE], answers, submission);
     reply.clearCookie(SURVEY_COOKIE, cookie);
     return reply.redirect(withLang('/thanks', request.query.lang), 303);
   });

@@ -64,22 +64,30 @@ const CACHE_ENTRIES = 64;
  */
 export async function surveyTables(db: Kysely<Database>, ctx: ReportContext): Promise<Map<string, WaveTables>> {
   if (ctx.waves.length === 0) return new Map();
-  const waveIds = ctx.waves.map((w) => w.id);
-  const fingerprint = await sql<{ id: string; rows: number; sum: number; invited: number }>`
-    select w.id,
-      (select count(*) from answer_counts a where a.org_id = w.org_id and a.wave_id = w.id) as rows,
-      (select coalesce(sum(a.n), 0) from answer_counts a where a.org_id = w.org_id and a.wave_id = w.id) as sum,
-      (select count(*) from invitations i where i.org_id = w.org_id and i.wave_id = w.id) as invited
-    from waves w where w.org_id = ${ctx.orgId} and w.id = any(${waveIds}::uuid[]) order by w.id`.execute(db);
-  const key = JSON.stringify([ctx.surveyId, ctx.k, ctx.earlierK, ctx.commentK, ctx.reportable, declaredPairs(ctx), fingerprint.rows]);
+  const key = await cacheKey(db, ctx);
   let entry = cache.get(key);
   if (!entry) {
-    entry = compute(db, ctx, waveIds);
+    entry = compute(db, ctx, ctx.waves.map((w) => w.id));
     cache.set(key, entry);
     entry.catch(() => cache.delete(key));
     if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
   }
   return entry;
+}
+
+/** Whether the survey's patterns for its current data are computed, or being computed: no report will wait to start them. */
+export async function tablesCached(db: Kysely<Database>, ctx: ReportContext): Promise<boolean> {
+  return ctx.waves.length === 0 || cache.has(await cacheKey(db, ctx));
+}
+
+async function cacheKey(db: Kysely<Database>, ctx: ReportContext): Promise<string> {
+  const fingerprint = await sql<{ id: string; rows: number; sum: number; invited: number }>`
+    select w.id,
+      (select count(*) from answer_counts a where a.org_id = w.org_id and a.wave_id = w.id) as rows,
+      (select coalesce(sum(a.n), 0) from answer_counts a where a.org_id = w.org_id and a.wave_id = w.id) as sum,
+      (select count(*) from invitations i where i.org_id = w.org_id and i.wave_id = w.id) as invited
+    from waves w where w.org_id = ${ctx.orgId} and w.id = any(${ctx.waves.map((w) => w.id)}::uuid[]) order by w.id`.execute(db);
+  return JSON.stringify([ctx.surveyId, ctx.k, ctx.earlierK, ctx.commentK, ctx.reportable, declaredPairs(ctx), fingerprint.rows]);
 }
 
 async function compute(db: Kysely<Database>, ctx: ReportContext, waveIds: string[]): Promise<Map<string, WaveTables>> {

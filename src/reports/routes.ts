@@ -6,7 +6,6 @@ import { toCsv } from '../exports/csv.ts';
 import { sendText, wants } from '../exports/negotiation.ts';
 import type { GroupReport } from './service.ts';
 import { breakdown, comments, heatmap, loadContext, overview, trend } from './service.ts';
-import { closeSolver } from './patterns.ts';
 import {
   breakdownQuery,
   breakdownResponse,
@@ -48,7 +47,6 @@ const groupHeader = (questionIds: string[], prefix: string[] = []) => [...prefix
 
 /** Aggregates only, along declared dimensions only (no free filters: Denning's trackers). */
 export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.addHook('onClose', closeSolver);
   app.get(
     '/:id/overview',
     { onRequest: read, schema: { tags, summary: 'Invited, responded, rate, engagement, eNPS, themes and every question', params: reportParams, querystring: waveQuery, response: { 200: overviewResponse, ...errors } } },

@@ -5,7 +5,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { SurveyDefinition } from '../surveys/questions.ts';
 import { OTHER, shuffle } from '../responses/generalise.ts';
 import { engagementIndex, mergeCounts, questionStats, themeCounts, type QuestionStats } from './metrics.ts';
-import { NOT_REPORTED, oneCell, pairDeclared, surveyTables, TOTAL, type WaveTables } from './patterns.ts';
+import { NOT_REPORTED, oneCell, pairDeclared, surveyTables, tablesCached, TOTAL, type WaveTables } from './patterns.ts';
 
 export { NOT_REPORTED };
 const ALL = '(all)';
@@ -55,12 +55,14 @@ async function contextFor(db: Kysely<Database>, orgId: string, surveyId: string,
   };
 }
 
-/**
- * Computes and caches a survey's suppression patterns ahead of its readers (after a wave closes,
- * when results are read most); readers then get cached reports instead of waiting on the solver.
- */
+/** Computes and caches a survey's suppression patterns ahead of its readers (warmer.ts). */
 export async function warmReports(db: Kysely<Database>, orgId: string, surveyId: string): Promise<void> {
   await surveyTables(db, await contextFor(db, orgId, surveyId, null));
+}
+
+/** Whether the next report of the survey reads cached patterns (tests of the warmer). */
+export async function reportsWarm(db: Kysely<Database>, orgId: string, surveyId: string): Promise<boolean> {
+  return tablesCached(db, await contextFor(db, orgId, surveyId, null));
 }
 
 export function pickWave(ctx: ReportContext, number: number | undefined) {

@@ -1,6 +1,6 @@
 import { perOrganizationLimit } from '../plugins/security.ts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { problemResponses } from '../plugins/problems.ts';
 import { orgSlugSchema } from '../auth/schemas.ts';
@@ -109,11 +109,20 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { release } = await submitAnswers(app.db, app.keys, sessionTokenOf(request), request.body.answers, app.config.releaseBatchSize, request.headers['idempotency-key']);
-      // The answers are committed; a failed release is retried by the next submit or the close.
-      await release.catch((err: unknown) => request.log.warn({ err }, 'release postponed'));
+      await submitAndRelease(app, request, sessionTokenOf(request), request.body.answers, request.headers['idempotency-key']);
       reply.clearCookie(SURVEY_COOKIE, cookie);
       return reply.code(201).send({ status: 'received' as const });
     },
   );
 };
+
+/**
+ * Stores the answers (submitAnswers), then releases a batch if one is due; a release refreshes
+ * the survey's cached reports in the background. Shared by the API and the HTML form.
+ */
+export async function submitAndRelease(app: FastifyInstance, request: FastifyRequest, sessionToken: string | undefined, answers: unknown, idempotencyKey: string | undefined): Promise<void> {
+  const { release, orgId, surveyId } = await submitAnswers(app.db, app.keys, sessionToken, answers, app.config.releaseBatchSize, idempotencyKey);
+  // The answers are committed; a failed release is retried by the next submit or the close.
+  const released = await release.catch((err: unknown) => void request.log.warn({ err }, 'release postponed'));
+  if (released?.released) app.reportWarmer.refresh(orgId, surveyId);
+}

@@ -129,7 +129,7 @@ export function localizeSurvey(definition: SurveyDefinition, minGroupSize: numbe
  * secret can compute) and sealing the answers happen in one transaction: a 2xx means both are
  * durable, and a second submit of the same invitation fails on the marker's key.
  */
-export async function submitAnswers(db: Kysely<Database>, keys: Keys, sessionToken: string | undefined, rawAnswers: unknown, releaseBatchSize: number, idempotencyKey?: string): Promise<{ release: Promise<ReleaseResult> }> {
+export async function submitAnswers(db: Kysely<Database>, keys: Keys, sessionToken: string | undefined, rawAnswers: unknown, releaseBatchSize: number, idempotencyKey?: string): Promise<{ release: Promise<ReleaseResult>; orgId: string; surveyId: string }> {
   // The spent check happens in the write itself (the marker's key), saving a round trip.
   const ctx = await contextForSession(db, keys, sessionToken, { checkSpent: false });
   const parsed = cachedAnswersSchema(ctx.surveyId, ctx.definition).safeParse(rawAnswers);
@@ -172,11 +172,12 @@ export async function submitAnswers(db: Kysely<Database>, keys: Keys, sessionTok
   const outcome = rows[0]!;
   // A retry (same session, same Idempotency-Key) whose answer is already in: its acknowledgement
   // was lost (the database went away after the commit), so acknowledge it now.
-  if (!outcome.stored && outcome.replay) return { release: Promise.resolve<ReleaseResult>({ released: 0, stillSealed: 0, unreadable: 0 }) };
+  const { orgId, surveyId } = ctx;
+  if (!outcome.stored && outcome.replay) return { release: Promise.resolve<ReleaseResult>({ released: 0, stillSealed: 0, unreadable: 0 }), orgId, surveyId };
   if (outcome.wave_status !== 'open') throw expiredToken();
   if (outcome.revoked) throw revokedToken();
   if (!outcome.stored) throw alreadySubmitted();
   // After the commit, in its own transaction: release a batch if enough are now waiting.
   // (The count above was taken before this answer's row: it is one more now.)
-  return { release: releaseResponses(db, keys, ctx.orgId, ctx.waveId, { flush: false, batchSize: releaseBatchSize, pending: outcome.pending + 1 }) };
+  return { release: releaseResponses(db, keys, orgId, ctx.waveId, { flush: false, batchSize: releaseBatchSize, pending: outcome.pending + 1 }), orgId, surveyId };
 }

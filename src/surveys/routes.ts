@@ -1,4 +1,3 @@
-import { warmReports } from '../reports/service.ts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, requireRole } from '../plugins/auth.ts';
@@ -82,7 +81,10 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { wave, distribution } = await openWave(app.db, app.keys, principalOf(request).orgId, request.params.id, { publicUrl: app.config.publicUrl, emailEnabled: app.config.smtpUrl !== null });
+      const { orgId } = principalOf(request);
+      const { wave, distribution } = await openWave(app.db, app.keys, orgId, request.params.id, { publicUrl: app.config.publicUrl, emailEnabled: app.config.smtpUrl !== null });
+      // The previous wave closed with it: its last answers are released.
+      app.reportWarmer.refresh(orgId, request.params.id);
       reply.code(201);
       if (wants(request.headers.accept, 'text/csv')) {
         const csv = toCsv(['external_id', 'email', 'name', 'link', 'code'], distribution.map((d) => [d.externalId, d.email, d.name, linkFor(d.token), d.code]));
@@ -119,8 +121,7 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { orgId } = principalOf(request);
       const closed = toSurveyResponse(await closeSurvey(app.db, app.keys, orgId, request.params.id));
-      // Not awaited: the reply does not wait on the solver, which runs on its own thread.
-      void warmReports(app.db, orgId, request.params.id).catch((err: unknown) => request.log.warn({ err }, 'reports not precomputed'));
+      app.reportWarmer.refresh(orgId, request.params.id);
       return closed;
     },
   );

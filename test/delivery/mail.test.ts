@@ -20,7 +20,8 @@ let admin: string;
 let base: string;
 let browser: Browser | undefined;
 
-const work = () => runScheduledWork({ db: t.app.db, keys: t.app.keys, publicUrl: base, send: sender.send, log: t.app.log });
+const released: Array<[string, string]> = [];
+const work = () => runScheduledWork({ db: t.app.db, keys: t.app.keys, publicUrl: base, send: sender.send, log: t.app.log, released: (orgId, surveyId) => void released.push([orgId, surveyId]) });
 const emails = async () => new Set((await t.app.db.selectFrom('participants').select('email').where('org_id', '=', org.id).where('email', 'is not', null).execute()).map((p) => p.email!));
 
 beforeAll(async () => {
@@ -119,8 +120,11 @@ describe('invitations by e-mail', () => {
   it('when two scheduler passes race on a due pulse, then exactly one new wave opens and each invitation is mailed once', async () => {
     await sql`update waves set opened_on = current_date - 8 where org_id = ${org.id} and survey_id = ${surveyId} and status = 'open'`.execute(t.app.db);
     const before = sink.messages.length;
+    released.length = 0;
     const [a, b] = await Promise.all([work(), work()]);
     expect(a.opened + b.opened).toBe(1);
+    // Wave 1 closed with it: its reports are recomputed ahead of readers.
+    expect(released).toEqual([[org.id, surveyId]]);
     await work();
     const waves = await t.app.db.selectFrom('waves').select(['number', 'status']).where('org_id', '=', org.id).where('survey_id', '=', surveyId).orderBy('number').execute();
     expect(waves).toEqual([{ number: 1, status: 'closed' }, { number: 2, status: 'open' }]);

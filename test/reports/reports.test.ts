@@ -5,6 +5,7 @@ import { declareDimensions, importCsv, rosterCsv } from '../helpers/roster.ts';
 import { answersFor, createSurvey, openWave, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
 import { publishedCounts, report } from '../helpers/reports.ts';
 import { attack } from '../helpers/lp-attacker.ts';
+import { reportsWarm } from '../../src/reports/service.ts';
 
 const K = 5;
 let t: TestApp;
@@ -206,5 +207,40 @@ describe('open surveys and k', () => {
     expect((await report(t.app, intruder, surveyId, 'overview')).statusCode).toBe(404);
     const analyst = await buildAccount(t.app, other, 'analyst');
     expect(analyst.id).toBeTruthy();
+  });
+});
+
+describe('patterns computed ahead of readers', () => {
+  it('when a batch is released, a wave opened or the survey closed, then the next report finds its patterns computed; after other changes a report computes them', async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+    const { invitations } = await openWave(t.app, admin, survey.id);
+    const answer = async (from: number, to: number) => {
+      for (const [i, invitation] of invitations.slice(from, to).entries()) {
+        const session = (await startSession(t.app, tokenOfLink(invitation.link))).json();
+        expect((await submit(t.app, session.sessionToken, answersFor(session.survey.questions, from + i))).statusCode).toBe(201);
+      }
+      await t.app.reportWarmer.idle();
+    };
+    const warm = () => reportsWarm(t.app.db, org.id, survey.id);
+
+    // A raised k is not new data: the next report computes the patterns itself.
+    expect((await t.app.inject({ method: 'PATCH', url: `/v1/surveys/${survey.id}`, headers: bearer(admin), payload: { minGroupSize: K + 1 } })).statusCode).toBe(200);
+    expect(await warm()).toBe(false);
+    expect((await report(t.app, admin, survey.id, 'overview')).statusCode).toBe(200);
+    expect(await warm()).toBe(true);
+
+    await answer(0, 50); // release batch 50: the 50th answer releases 44 (k = 6 kept back)
+    expect(await warm(), 'after the first release').toBe(true);
+    await answer(50, 60); // the 6 kept back and 10 more wait: no new data for readers
+    expect(await warm()).toBe(true);
+
+    await openWave(t.app, admin, survey.id); // closes wave 1: its last answers are released
+    await t.app.reportWarmer.idle();
+    expect(await warm(), 'after a wave opened').toBe(true);
+
+    await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(admin) });
+    await t.app.reportWarmer.idle();
+    expect(await warm(), 'after the close').toBe(true);
+    expect((await report(t.app, admin, survey.id, 'overview', { wave: 1 })).json().report.respondents).toBe(60);
   });
 });
