@@ -9,7 +9,7 @@ import { answersFor, createSurvey, openWave, startSession, submit, tokenOfLink }
  * Issue 7, faults: the disk fills up. PostgreSQL then fails the statement that needs space with
  * SQLSTATE 53100 (disk_full); the fault is injected exactly there, by a trigger or a view that
  * raises that error, on the one table each path writes or reads. (Filling a real disk needs a
- * filesystem of its own, which this machine's tests cannot mount.)
+ * filesystem of its own, and mounting one needs privileges a CI runner need not have.)
  */
 let t: TestApp;
 let org: TestOrg;
