@@ -12,7 +12,7 @@ export const CODE_WORDS = 5;
 export const CODE_BITS = CODE_WORDS * Math.log2(wordlist.length) + Math.log2(10_000);
 
 const byPrefix = new Map(wordlist.map((w) => [w.slice(0, 4), w]));
-const shortWords = new Map(wordlist.filter((w) => w.length === 3).map((w) => [w, w]));
+const threeLetterWords = new Set(wordlist.filter((w) => w.length === 3));
 
 export function newNicknameCode(): string {
   const words = Array.from({ length: CODE_WORDS }, () => wordlist[randomInt(wordlist.length)]);
@@ -25,7 +25,7 @@ export function normalizeNicknameCode(input: string): string | null {
   if (parts.length !== CODE_WORDS + 1) return null;
   const digits = parts.pop()!;
   if (!/^\d{4}$/.test(digits)) return null;
-  const words = parts.map((p) => byPrefix.get(p.slice(0, 4)) ?? (p.length >= 3 ? shortWords.get(p.slice(0, 3)) : undefined));
+  const words = parts.map((p) => byPrefix.get(p.slice(0, 4)) ?? (threeLetterWords.has(p.slice(0, 3)) ? p.slice(0, 3) : undefined));
   if (words.some((w) => w === undefined)) return null;
   return `${words.join('-')}-${digits}`;
 }

@@ -218,17 +218,16 @@ let solver: Promise<Highs> | undefined;
  */
 class Attacker {
   private readonly highs: Highs;
-  private readonly uppers: number[];
+  private readonly columns: number;
   private readonly model: Model;
   private readonly row = new Map<string, number>();
   private readonly freed = new Set<string>();
 
   constructor(highs: Highs, cells: LinkedCell[], uppers: number[]) {
     this.highs = highs;
-    this.uppers = uppers;
+    const n = (this.columns = uppers.length);
     const rows = new Rows();
     for (const c of cells) this.row.set(c.id, rows.add(c.vars.map((v) => [v, 1]), c.n, c.n));
-    const n = uppers.length;
     this.model = highs.createModel({ numCols: n, colCost: new Float64Array(n), colLower: new Float64Array(n), colUpper: uppers, ...rows.model(n) });
     this.model.options.set({ output_flag: false });
   }
@@ -241,7 +240,7 @@ class Attacker {
       model.changeRowBounds(this.row.get(id)!, -Infinity, Infinity);
       this.freed.add(id);
     }
-    const n = this.uppers.length;
+    const n = this.columns;
     const all = { kind: 'range', from: 0, to: n - 1 } as const;
     const cost = new Float64Array(n);
     for (const v of target.vars) cost[v] = 1;

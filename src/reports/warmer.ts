@@ -18,6 +18,9 @@ interface Survey {
   timer?: NodeJS.Timeout;
   /** New data arrived while a run was computing the old. */
   again: boolean;
+  /** Settles when the survey has nothing running or waiting. */
+  settled: Promise<void>;
+  settle: () => void;
 }
 
 /**
@@ -26,7 +29,9 @@ interface Survey {
  * the solver (about a second at 100,000 responses). One run per survey at a time, and while
  * releases keep coming at most one per `gapMs`: a busy open survey costs the solver's thread a
  * bounded share, however fast answers arrive. Nothing is lost by skipping: a run reads the newest
- * data, and a report computes what the cache lacks.
+ * data, and a report computes what the cache lacks. Told by the callers of the mixer (a submit
+ * that released, closing or opening a wave by hand or by the scheduler) after their commit; with
+ * several instances, a NOTIFY from the release transaction would tell them all.
  */
 export class ReportWarmer {
   private readonly surveys = new Map<string, Survey>();
@@ -51,7 +56,8 @@ export class ReportWarmer {
       if (known.running) known.again = true;
       return;
     }
-    const survey: Survey = { orgId, surveyId, again: false };
+    const { promise, resolve } = Promise.withResolvers<void>();
+    const survey: Survey = { orgId, surveyId, again: false, settled: promise, settle: resolve };
     this.surveys.set(key, survey);
     this.run(key, survey);
   }
@@ -68,6 +74,7 @@ export class ReportWarmer {
         survey.running = undefined;
         if (!survey.again || this.closed) {
           this.surveys.delete(key);
+          survey.settle();
           return;
         }
         survey.timer = setTimeout(() => this.run(key, survey), Math.max(0, this.gapMs - (performance.now() - started)));
@@ -77,15 +84,15 @@ export class ReportWarmer {
 
   /** Resolves when no run is computing or waiting. */
   async idle(): Promise<void> {
-    while (this.surveys.size > 0) {
-      const running = [...this.surveys.values()].map((s) => s.running).filter((r) => r !== undefined);
-      await (running.length ? Promise.all(running) : new Promise((resolve) => setTimeout(resolve, 20)));
-    }
+    while (this.surveys.size > 0) await Promise.all([...this.surveys.values()].map((s) => s.settled));
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const s of this.surveys.values()) clearTimeout(s.timer);
+    for (const s of this.surveys.values()) {
+      clearTimeout(s.timer);
+      if (!s.running) s.settle();
+    }
     await Promise.all([...this.surveys.values()].map((s) => s.running));
     this.surveys.clear();
   }

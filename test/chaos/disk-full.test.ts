@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
-import { bearer, buildOrganization, tokenFor, type TestOrg } from '../helpers/factories.ts';
-import { declareDimensions, importCsv, rosterCsv } from '../helpers/roster.ts';
+import { bearer, type TestOrg } from '../helpers/factories.ts';
+import { rosteredOrganization } from '../helpers/roster.ts';
 import { answersFor, createSurvey, openWave, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
 
 /**
@@ -17,10 +17,7 @@ let admin: string;
 
 beforeAll(async () => {
   t = await buildTestApp({ config: { releaseBatchSize: 10 } });
-  org = await buildOrganization(t.app);
-  admin = await tokenFor(t.app, org, 'admin');
-  await declareDimensions(t.app, admin);
-  await importCsv(t.app, admin, rosterCsv(30, 8));
+  ({ org, admin } = await rosteredOrganization(t.app, 30, 8));
   await sql`create function disk_full() returns trigger language plpgsql as $$
     begin raise exception 'could not extend file: No space left on device' using errcode = 'disk_full'; end $$`.execute(t.app.db);
   await sql`create function disk_full_on_read() returns boolean language plpgsql volatile as $$

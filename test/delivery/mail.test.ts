@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { Browser } from 'playwright-core';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, buildOrganization, tokenFor, type TestOrg } from '../helpers/factories.ts';
-import { declareDimensions, importCsv, rosterCsv } from '../helpers/roster.ts';
+import { rosteredOrganization } from '../helpers/roster.ts';
 import { answerByLink, createSurvey, startSession, tokenOfLink } from '../helpers/surveys.ts';
 import { linkIn, recipient, startMailSink } from '../helpers/smtp.ts';
 import { browserAvailable, launchChromium } from '../helpers/browser.ts';
@@ -31,10 +31,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
   (t.app.config as { publicUrl: string }).publicUrl = base;
   sender = smtpSender(sink.url, 'Quorum <quorum@quorum.test>');
-  org = await buildOrganization(t.app);
-  admin = await tokenFor(t.app, org, 'admin');
-  await declareDimensions(t.app, admin);
-  await importCsv(t.app, admin, rosterCsv(40, 9));
+  ({ org, admin } = await rosteredOrganization(t.app, 40, 9));
   if (browserAvailable) browser = await launchChromium();
 });
 afterAll(async () => {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
-import { buildOrganization, tokenFor, type TestOrg } from '../helpers/factories.ts';
-import { declareDimensions, importCsv, rosterCsv } from '../helpers/roster.ts';
+import type { TestOrg } from '../helpers/factories.ts';
+import { rosteredOrganization } from '../helpers/roster.ts';
 import { createSurvey, openWave } from '../helpers/surveys.ts';
 import { ROOT } from '../helpers/process.ts';
 
@@ -26,10 +26,8 @@ beforeAll(async () => {
   t = await buildTestApp({ config: { cookieSecure: false } });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
-  org = await buildOrganization(t.app);
-  const admin = await tokenFor(t.app, org, 'admin');
-  await declareDimensions(t.app, admin);
-  await importCsv(t.app, admin, rosterCsv(30));
+  let admin: string;
+  ({ org, admin } = await rosteredOrganization(t.app, 30));
   const survey = await createSurvey(t.app, admin, { template: 'pulse' });
   invitations = (await openWave(t.app, admin, survey.id)).invitations.map((i) => ({ link: i.link.replace('https://quorum.test', base), code: i.code }));
   browser = await chromium.launch({

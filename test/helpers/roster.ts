@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { App } from '../../src/app.ts';
 import { ROOT } from './process.ts';
-import { bearer } from './factories.ts';
+import { bearer, buildOrganization, tokenFor, type TestOrg } from './factories.ts';
 
 /** The shared deterministic roster (../shared/data/roster.mjs) as CSV text. */
 export function rosterCsv(count: number, seed = 42): string {
@@ -25,4 +25,14 @@ export async function declareDimensions(app: App, token: string, dimensions = RO
 
 export async function importCsv(app: App, token: string, csv: string, mode: 'upsert' | 'sync' = 'upsert') {
   return app.inject({ method: 'POST', url: `/v1/roster/import?mode=${mode}`, headers: { ...bearer(token), 'content-type': 'text/csv' }, payload: csv });
+}
+
+/** A fresh organization whose admin declared the roster's dimensions and imported `people` of it. */
+export async function rosteredOrganization(app: App, people: number, seed?: number): Promise<{ org: TestOrg; admin: string }> {
+  const org = await buildOrganization(app);
+  const admin = await tokenFor(app, org, 'admin');
+  await declareDimensions(app, admin);
+  const imported = await importCsv(app, admin, rosterCsv(people, seed));
+  if (imported.statusCode !== 200) throw new Error(imported.body);
+  return { org, admin };
 }

@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { buildTestApp, TEST_PEPPER, type TestApp } from '../helpers/app.ts';
-import { bearer, buildOrganization, tokenFor, type TestOrg } from '../helpers/factories.ts';
-import { declareDimensions, importCsv, rosterCsv } from '../helpers/roster.ts';
+import { bearer, type TestOrg } from '../helpers/factories.ts';
+import { rosteredOrganization } from '../helpers/roster.ts';
 import { answersFor, createSurvey, openWave, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
 import { deriveKeys } from '../../src/crypto/tokens.ts';
 import { participationMarker } from '../../src/responses/service.ts';
@@ -45,10 +45,7 @@ async function dumpAllTables(): Promise<string> {
 
 beforeAll(async () => {
   t = await buildTestApp({ captureLogs: true });
-  org = await buildOrganization(t.app);
-  admin = await tokenFor(t.app, org, 'admin');
-  await declareDimensions(t.app, admin);
-  await importCsv(t.app, admin, rosterCsv(60, 11));
+  ({ org, admin } = await rosteredOrganization(t.app, 60, 11));
   surveyId = (await createSurvey(t.app, admin, { definition, minGroupSize: K })).id;
   const { invitations } = await openWave(t.app, admin, surveyId);
   const { rows } = await sql<{ id: string; sys: string }>`select id, xmin::text || '/' || xmax::text as sys from invitations where org_id = ${org.id}`.execute(t.app.db);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, buildAccount, buildOrganization, login, tokenFor, type TestOrg } from '../helpers/factories.ts';
-import { declareDimensions, importCsv, rosterCsv } from '../helpers/roster.ts';
+import { rosteredOrganization } from '../helpers/roster.ts';
 import { answersFor, createSurvey, openWave, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
 import { publishedCounts, report } from '../helpers/reports.ts';
 import { attack } from '../helpers/lp-attacker.ts';
@@ -16,10 +16,7 @@ let invitedCount: number;
 
 beforeAll(async () => {
   t = await buildTestApp({ config: { releaseBatchSize: 50 } });
-  org = await buildOrganization(t.app);
-  admin = await tokenFor(t.app, org, 'admin');
-  await declareDimensions(t.app, admin);
-  await importCsv(t.app, admin, rosterCsv(220, 5));
+  ({ org, admin } = await rosteredOrganization(t.app, 220, 5));
   surveyId = (await createSurvey(t.app, admin, { template: 'engagement' })).id;
   const { invitations } = await openWave(t.app, admin, surveyId);
   invitedCount = invitations.length;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, buildOrganization, tokenFor, type TestOrg } from '../helpers/factories.ts';
-import { declareDimensions, importCsv, rosterCsv } from '../helpers/roster.ts';
+import { declareDimensions, importCsv, rosterCsv, rosteredOrganization } from '../helpers/roster.ts';
 import { answerByLink, answersFor, createSurvey, openWave, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
 
 let t: TestApp;
@@ -11,10 +11,7 @@ let admin: string;
 
 beforeAll(async () => {
   t = await buildTestApp();
-  org = await buildOrganization(t.app);
-  admin = await tokenFor(t.app, org, 'admin');
-  await declareDimensions(t.app, admin);
-  await importCsv(t.app, admin, rosterCsv(60));
+  ({ org, admin } = await rosteredOrganization(t.app, 60));
 });
 afterAll(() => t.close());
 
