@@ -25,31 +25,101 @@ const definition: SurveyDefinition = {
   languages: ['en'],
   defaultLanguage: 'en',
   questions: [
-    ...Array.from({ length: 16 }, (_, i) => ({ id: `q${i + 1}`, type: 'likert5' as const, theme: themes[i % themes.length], text: { en: `Q${i + 1}` }, required: true })),
+    ...Array.from({ length: 16 }, (_, i) => ({
+      id: `q${i + 1}`,
+      type: 'likert5' as const,
+      theme: themes[i % themes.length],
+      text: { en: `Q${i + 1}` },
+      required: true,
+    })),
     { id: 'enps', type: 'scale0_10', text: { en: 'eNPS' }, required: true },
-    { id: 'shift', type: 'single_choice', text: { en: 'Shift' }, required: true, options: ['day', 'night', 'mixed'].map((id) => ({ id, text: { en: id } })) },
-    { id: 'stress', type: 'multi_choice', text: { en: 'Stress' }, required: false, options: ['load', 'customers', 'targets', 'shifts'].map((id) => ({ id, text: { en: id } })) },
+    {
+      id: 'shift',
+      type: 'single_choice',
+      text: { en: 'Shift' },
+      required: true,
+      options: ['day', 'night', 'mixed'].map((id) => ({ id, text: { en: id } })),
+    },
+    {
+      id: 'stress',
+      type: 'multi_choice',
+      text: { en: 'Stress' },
+      required: false,
+      options: ['load', 'customers', 'targets', 'shifts'].map((id) => ({ id, text: { en: id } })),
+    },
     { id: 'comment', type: 'text', text: { en: 'Comment' }, required: false, maxLength: 2000 },
   ],
 };
 
 const dir = await mkdtemp(path.join(tmpdir(), 'quorum-bench-'));
 await chmod(dir, 0o755);
-const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: 56000 + Math.floor(Math.random() * 1000), password: 'bench', persistent: false });
+const server = await startEmbeddedPostgres({
+  dataDir: path.join(dir, 'pg'),
+  port: 56000 + Math.floor(Math.random() * 1000),
+  password: 'bench',
+  persistent: false,
+});
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 try {
   await ensureDatabase(server.urlFor('postgres'), 'bench');
-  const app = await buildApp({ databaseUrl: server.urlFor('bench'), tokenPepper: randomBytes(32), minGroupSize: 5, sessionTtlMinutes: 60, cookieSecure: false, trustProxy: false, logLevel: 'silent', dbPoolSize: 4, publicUrl: 'http://bench', releaseBatchSize: 50, statementTimeoutMs: 600_000, smtpUrl: null, mailFrom: 'bench@localhost', schedulerIntervalSeconds: 0 });
+  const app = await buildApp({
+    databaseUrl: server.urlFor('bench'),
+    tokenPepper: randomBytes(32),
+    minGroupSize: 5,
+    sessionTtlMinutes: 60,
+    cookieSecure: false,
+    trustProxy: false,
+    logLevel: 'silent',
+    dbPoolSize: 4,
+    publicUrl: 'http://bench',
+    releaseBatchSize: 50,
+    statementTimeoutMs: 600_000,
+    smtpUrl: null,
+    mailFrom: 'bench@localhost',
+    schedulerIntervalSeconds: 0,
+  });
   await migrateToLatest(app.db);
-  const { org } = await createOrganizationWithOwner(app.db, { slug: 'bench', name: 'Bench', minGroupSize: 5, ownerEmail: 'o@bench.example', ownerPassword: 'benchmark-password' });
-  const token = (await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { organization: 'bench', email: 'o@bench.example', password: 'benchmark-password' } })).json().token as string;
+  const { org } = await createOrganizationWithOwner(app.db, {
+    slug: 'bench',
+    name: 'Bench',
+    minGroupSize: 5,
+    ownerEmail: 'o@bench.example',
+    ownerPassword: 'benchmark-password',
+  });
+  const token = (
+    await app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { organization: 'bench', email: 'o@bench.example', password: 'benchmark-password' },
+    })
+  ).json().token as string;
   const auth = { authorization: `Bearer ${token}` };
-  await app.inject({ method: 'PUT', url: '/v1/roster/dimensions', headers: auth, payload: ['department', 'location', 'tenure_band'].map((key) => ({ key, reportable: true })) });
-  await app.inject({ method: 'PATCH', url: '/v1/organization', headers: auth, payload: { reportablePairs: [['department', 'location']] } });
-  const survey = (await app.inject({ method: 'POST', url: '/v1/surveys', headers: auth, payload: { definition } })).json();
-  const wave = await app.db.insertInto('waves').values({ org_id: org.id, survey_id: survey.id, number: 1, status: 'closed' }).returning('id').executeTakeFirstOrThrow();
+  await app.inject({
+    method: 'PUT',
+    url: '/v1/roster/dimensions',
+    headers: auth,
+    payload: ['department', 'location', 'tenure_band'].map((key) => ({ key, reportable: true })),
+  });
+  await app.inject({
+    method: 'PATCH',
+    url: '/v1/organization',
+    headers: auth,
+    payload: { reportablePairs: [['department', 'location']] },
+  });
+  const survey = (
+    await app.inject({ method: 'POST', url: '/v1/surveys', headers: auth, payload: { definition } })
+  ).json();
+  const wave = await app.db
+    .insertInto('waves')
+    .values({ org_id: org.id, survey_id: survey.id, number: 1, status: 'closed' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
 
-  const roster = execFileSync(process.execPath, [path.resolve(import.meta.dirname, '../../shared/data/roster.mjs'), String(total)], { encoding: 'utf8', maxBuffer: 1 << 30 })
+  const roster = execFileSync(
+    process.execPath,
+    [path.resolve(import.meta.dirname, '../../shared/data/roster.mjs'), String(total)],
+    { encoding: 'utf8', maxBuffer: 1 << 30 },
+  )
     .trim()
     .split('\n')
     .slice(1)
@@ -73,14 +143,29 @@ try {
     const released = generalise(attributes, ['department', 'location', 'tenure_band'], 5);
     await app.db.transaction().execute(async (trx) => {
       await sql`insert into responses (org_id, survey_id, wave_id, attributes, answers)
-        select ${org.id}, ${survey.id}, ${wave.id}, a::jsonb, x::jsonb from unnest(${released.map((r) => JSON.stringify(r))}::text[], ${answers.map((r) => JSON.stringify(r))}::text[]) as t(a, x)`.execute(trx);
-      await addCounters(trx, org.id, wave.id, countAnswers(definition, released.map((combo, i) => ({ combo, answers: answers[i]! }))));
+        select ${org.id}, ${survey.id}, ${wave.id}, a::jsonb, x::jsonb from unnest(${released.map((r) => JSON.stringify(r))}::text[], ${answers.map((r) => JSON.stringify(r))}::text[]) as t(a, x)`.execute(
+        trx,
+      );
+      await addCounters(
+        trx,
+        org.id,
+        wave.id,
+        countAnswers(
+          definition,
+          released.map((combo, i) => ({ combo, answers: answers[i]! })),
+        ),
+      );
     });
   }
   await sql`vacuum analyze responses`.execute(app.db);
   await sql`vacuum analyze answer_counts`.execute(app.db);
   const loadMs = performance.now() - t0;
-  const counterRows = (await app.db.selectFrom('answer_counts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+  const counterRows = (
+    await app.db
+      .selectFrom('answer_counts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+  ).n;
 
   const time = async (fn: () => Promise<unknown>) => {
     const cold = performance.now();
@@ -99,8 +184,14 @@ try {
     if (r.statusCode !== 200) throw new Error(`${p}: ${r.body}`);
   };
   const likertAvgs = Array.from({ length: 16 }, (_, i) => `avg((answers->>'q${i + 1}')::int)`).join(', ');
-  const baselineOverview = () => sql.raw(`select count(*), ${likertAvgs} from responses where wave_id = '${wave.id}'`).execute(app.db);
-  const baselineBreakdown = () => sql.raw(`select attributes->>'department', count(*), ${likertAvgs} from responses where wave_id = '${wave.id}' group by 1`).execute(app.db);
+  const baselineOverview = () =>
+    sql.raw(`select count(*), ${likertAvgs} from responses where wave_id = '${wave.id}'`).execute(app.db);
+  const baselineBreakdown = () =>
+    sql
+      .raw(
+        `select attributes->>'department', count(*), ${likertAvgs} from responses where wave_id = '${wave.id}' group by 1`,
+      )
+      .execute(app.db);
 
   const results = {
     baselineOverview: await time(baselineOverview),
@@ -112,11 +203,21 @@ try {
     trend: await time(route('trend')),
     comments: await time(route('comments?question=comment')),
   };
-  console.log(`responses: ${total} × ${definition.questions.length} questions; release batches of ${batch}; load ${(loadMs / 1000).toFixed(1)} s; ${counterRows} counter rows`);
-  console.log('(overview cold = the first report after new data: it computes every suppression pattern, off the event loop; later reports read them from the cache)');
+  console.log(
+    `responses: ${total} × ${definition.questions.length} questions; release batches of ${batch}; load ${(loadMs / 1000).toFixed(1)} s; ${counterRows} counter rows`,
+  );
+  console.log(
+    '(overview cold = the first report after new data: it computes every suppression pattern, off the event loop; later reports read them from the cache)',
+  );
   for (const [name, r] of Object.entries(results)) {
-    const base = name.startsWith('baseline') ? '' : name === 'breakdown' || name === 'pair' || name === 'heatmap' ? results.baselineBreakdown.warm : results.baselineOverview.warm;
-    console.log(`${name.padEnd(18)} cold ${r.cold.toFixed(1).padStart(8)} ms   warm ${r.warm.toFixed(1).padStart(8)} ms${base === '' ? '' : `   baseline/this ${(Number(base) / r.warm).toFixed(2)}`}`);
+    const base = name.startsWith('baseline')
+      ? ''
+      : name === 'breakdown' || name === 'pair' || name === 'heatmap'
+        ? results.baselineBreakdown.warm
+        : results.baselineOverview.warm;
+    console.log(
+      `${name.padEnd(18)} cold ${r.cold.toFixed(1).padStart(8)} ms   warm ${r.warm.toFixed(1).padStart(8)} ms${base === '' ? '' : `   baseline/this ${(Number(base) / r.warm).toFixed(2)}`}`,
+    );
   }
   await app.close();
 } finally {

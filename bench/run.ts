@@ -31,7 +31,13 @@ const log = (s: string) => process.stdout.write(`${s}\n`);
 const dir = await mkdtemp(path.join(tmpdir(), 'quorum-bench-'));
 await chmod(dir, 0o755);
 const pgPort = 57000 + Math.floor(Math.random() * 1000);
-const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort, password: 'bench', persistent: false, settings: { max_connections: '400' } });
+const server = await startEmbeddedPostgres({
+  dataDir: path.join(dir, 'pg'),
+  port: pgPort,
+  password: 'bench',
+  persistent: false,
+  settings: { max_connections: '400' },
+});
 const pepper = randomBytes(32);
 const keys = deriveKeys(pepper);
 let app: ReturnType<typeof spawn> | undefined;
@@ -45,43 +51,114 @@ try {
 
   // Seed directly (same pepper as the app): an organization, a roster, a pulse with one open wave.
   const participants = CONCURRENCY.length * PER_STEP * REPEATS + 200;
-  const { org } = await createOrganizationWithOwner(db, { slug: 'bench', name: 'Bench', minGroupSize: 5, ownerEmail: 'o@bench.example', ownerPassword: 'benchmark-password' });
-  await replaceDimensions(db, org.id, [{ key: 'department', reportable: true }, { key: 'location', reportable: true }]);
+  const { org } = await createOrganizationWithOwner(db, {
+    slug: 'bench',
+    name: 'Bench',
+    minGroupSize: 5,
+    ownerEmail: 'o@bench.example',
+    ownerPassword: 'benchmark-password',
+  });
+  await replaceDimensions(db, org.id, [
+    { key: 'department', reportable: true },
+    { key: 'location', reportable: true },
+  ]);
   const departments = ['Support', 'Sales', 'Engineering', 'Operations'];
-  await importRoster(db, org.id, Array.from({ length: participants }, (_, i) => ({ externalId: `B${i}`, email: null, name: null, attributes: { department: departments[i % 4]!, location: i % 3 ? 'Seoul' : 'Warszawa' } })), 'upsert');
+  await importRoster(
+    db,
+    org.id,
+    Array.from({ length: participants }, (_, i) => ({
+      externalId: `B${i}`,
+      email: null,
+      name: null,
+      attributes: { department: departments[i % 4]!, location: i % 3 ? 'Seoul' : 'Warszawa' },
+    })),
+    'upsert',
+  );
   const survey = await createSurvey(db, org.id, { template: 'pulse' });
   const { wave } = await openWave(db, keys, org.id, survey.id, { publicUrl: 'http://bench', emailEnabled: false });
-  const invitationIds = (await db.selectFrom('invitations').select('id').where('org_id', '=', org.id).where('wave_id', '=', wave.id).execute()).map((i) => i.id);
+  const invitationIds = (
+    await db
+      .selectFrom('invitations')
+      .select('id')
+      .where('org_id', '=', org.id)
+      .where('wave_id', '=', wave.id)
+      .execute()
+  ).map((i) => i.id);
   let nextInvitation = 0;
-  const sessions = (n: number) => invitationIds.slice(nextInvitation, (nextInvitation += n)).map((id) => issueSurveySession(keys, { orgId: org.id, invitationId: id }).token);
-  const answers = JSON.stringify({ answers: { week: 4, workload: 3, support: 5, recognition: 4, share: 'A short comment about the week, like most people write.' } });
+  const sessions = (n: number) =>
+    invitationIds
+      .slice(nextInvitation, (nextInvitation += n))
+      .map((id) => issueSurveySession(keys, { orgId: org.id, invitationId: id }).token);
+  const answers = JSON.stringify({
+    answers: {
+      week: 4,
+      workload: 3,
+      support: 5,
+      recognition: 4,
+      share: 'A short comment about the week, like most people write.',
+    },
+  });
 
   // The app, as its own process.
   const appPort = 3900 + Math.floor(Math.random() * 90);
   // --profile writes a V8 CPU profile of the app process to bench/profiles/ (open in Chrome DevTools).
-  const profile = process.argv.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${path.join(HERE, 'profiles')}`] : [];
+  const profile = process.argv.includes('--profile')
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(HERE, 'profiles')}`]
+    : [];
   // The same flags as `npm start` (package.json).
   app = spawn(process.execPath, [...profile, '--max-semi-space-size=4', 'src/server.ts'], {
     cwd: path.resolve(HERE, '..'),
-    env: { ...process.env, DATABASE_URL: url, TOKEN_PEPPER: pepper.toString('hex'), PORT: String(appPort), LOG_LEVEL: 'warn', TRUST_PROXY: 'true', DB_POOL_SIZE: '20', SCHEDULER_INTERVAL_SECONDS: '0' },
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      TOKEN_PEPPER: pepper.toString('hex'),
+      PORT: String(appPort),
+      LOG_LEVEL: 'warn',
+      TRUST_PROXY: 'true',
+      DB_POOL_SIZE: '20',
+      SCHEDULER_INTERVAL_SECONDS: '0',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${appPort}`;
   for (let i = 0; i < 100; i++) {
-    if (await fetch(`${base}/readyz`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${base}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     await new Promise((r) => setTimeout(r, 100));
   }
 
-  const run = (opts: autocannon.Options) => new Promise<autocannon.Result>((resolve, reject) => autocannon(opts, (err, result) => (err ? reject(err) : resolve(result))));
+  const run = (opts: autocannon.Options) =>
+    new Promise<autocannon.Result>((resolve, reject) =>
+      autocannon(opts, (err, result) => (err ? reject(err) : resolve(result))),
+    );
   const counts = async () => {
-    const one = async (table: 'participation' | 'sealed_responses' | 'responses') => (await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', org.id).executeTakeFirstOrThrow()).n;
-    return { participation: await one('participation'), stored: (await one('sealed_responses')) + (await one('responses')) };
+    const one = async (table: 'participation' | 'sealed_responses' | 'responses') =>
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('org_id', '=', org.id)
+          .executeTakeFirstOrThrow()
+      ).n;
+    return {
+      participation: await one('participation'),
+      stored: (await one('sealed_responses')) + (await one('responses')),
+    };
   };
 
   // Baseline: the same number of durable single-statement transactions inserting a row of the
   // sealed box's size, from the same number of concurrent connections.
-  await sql`create table bench_baseline (org_id uuid not null, id uuid not null default gen_random_uuid(), wave_id uuid not null, sealed bytea not null, primary key (org_id, id))`.execute(db);
-  const boxSize = (await sql<{ n: number }>`select coalesce(avg(length(sealed)), 330)::int as n from sealed_responses`.execute(db)).rows[0]!.n;
+  await sql`create table bench_baseline (org_id uuid not null, id uuid not null default gen_random_uuid(), wave_id uuid not null, sealed bytea not null, primary key (org_id, id))`.execute(
+    db,
+  );
+  const boxSize = (
+    await sql<{ n: number }>`select coalesce(avg(length(sealed)), 330)::int as n from sealed_responses`.execute(db)
+  ).rows[0]!.n;
   async function baseline(connections: number, amount: number) {
     const pool = new pg.Pool({ connectionString: url, max: connections });
     const latencies: number[] = [];
@@ -92,14 +169,22 @@ try {
         while (next < amount) {
           next++;
           const t0 = performance.now();
-          await pool.query('insert into bench_baseline (org_id, wave_id, sealed) values ($1, $2, $3)', [org.id, wave.id, randomBytes(330)]);
+          await pool.query('insert into bench_baseline (org_id, wave_id, sealed) values ($1, $2, $3)', [
+            org.id,
+            wave.id,
+            randomBytes(330),
+          ]);
           latencies.push(performance.now() - t0);
         }
       }),
     );
     const seconds = (performance.now() - started) / 1000;
     await pool.end();
-    return { rps: amount / seconds, p50: median(latencies), p99: [...latencies].sort((a, b) => a - b)[Math.floor(latencies.length * 0.99)]! };
+    return {
+      rps: amount / seconds,
+      p50: median(latencies),
+      p99: [...latencies].sort((a, b) => a - b)[Math.floor(latencies.length * 0.99)]!,
+    };
   }
 
   let peakRss = 0;
@@ -124,7 +209,15 @@ try {
           {
             method: 'POST',
             path: '/v1/respond/submit',
-            setupRequest: (req) => ({ ...req, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i++ % tokens.length]}`, 'x-forwarded-for': randomIp() }, body: answers }),
+            setupRequest: (req) => ({
+              ...req,
+              headers: {
+                'content-type': 'application/json',
+                authorization: `Bearer ${tokens[i++ % tokens.length]}`,
+                'x-forwarded-for': randomIp(),
+              },
+              body: answers,
+            }),
           },
         ],
       });
@@ -132,24 +225,53 @@ try {
       const after = await counts();
       const ok = result['2xx'];
       // Every acknowledged answer stored exactly once: one marker and one response per 2xx.
-      if (after.participation - before.participation !== ok || after.stored - before.stored !== ok) throw new Error(`stored ${after.stored - before.stored} / markers ${after.participation - before.participation} for ${ok} acknowledged`);
+      if (after.participation - before.participation !== ok || after.stored - before.stored !== ok)
+        throw new Error(
+          `stored ${after.stored - before.stored} / markers ${after.participation - before.participation} for ${ok} acknowledged`,
+        );
       if (result.non2xx > 0) throw new Error(`${result.non2xx} non-2xx answers at ${connections} connections`);
       app_.push({ rps: ok / result.duration, p50: result.latency.p50, p99: result.latency.p99 }); // duration is in seconds
       base_.push(await baseline(Math.min(connections, 300), PER_STEP));
     }
-    const a = { rps: median(app_.map((x) => x.rps)), p50: median(app_.map((x) => x.p50)), p99: median(app_.map((x) => x.p99)) };
-    const b = { rps: median(base_.map((x) => x.rps)), p50: median(base_.map((x) => x.p50)), p99: median(base_.map((x) => x.p99)) };
-    submitRows.push({ connections, appRps: Math.round(a.rps), appP50: a.p50, appP99: a.p99, baselineRps: Math.round(b.rps), baselineP50: +b.p50.toFixed(1), baselineP99: +b.p99.toFixed(1), ratio: +(a.rps / b.rps).toFixed(2) });
-    log(`submit @${connections}: ${Math.round(a.rps)} answers/s (p50 ${a.p50} ms, p99 ${a.p99} ms) vs baseline ${Math.round(b.rps)} inserts/s → ratio ${(a.rps / b.rps).toFixed(2)}`);
+    const a = {
+      rps: median(app_.map((x) => x.rps)),
+      p50: median(app_.map((x) => x.p50)),
+      p99: median(app_.map((x) => x.p99)),
+    };
+    const b = {
+      rps: median(base_.map((x) => x.rps)),
+      p50: median(base_.map((x) => x.p50)),
+      p99: median(base_.map((x) => x.p99)),
+    };
+    submitRows.push({
+      connections,
+      appRps: Math.round(a.rps),
+      appP50: a.p50,
+      appP99: a.p99,
+      baselineRps: Math.round(b.rps),
+      baselineP50: +b.p50.toFixed(1),
+      baselineP99: +b.p99.toFixed(1),
+      ratio: +(a.rps / b.rps).toFixed(2),
+    });
+    log(
+      `submit @${connections}: ${Math.round(a.rps)} answers/s (p50 ${a.p50} ms, p99 ${a.p99} ms) vs baseline ${Math.round(b.rps)} inserts/s → ratio ${(a.rps / b.rps).toFixed(2)}`,
+    );
   }
 
   // Survey fetch for employees vs a hello-world route of the same app.
   const fetchToken = sessions(1)[0]!;
   const fetchDuration = quick ? 4 : 8;
-  const surveyFetch = await run({ url: `${base}/v1/respond/survey`, connections: 32, duration: fetchDuration, headers: { authorization: `Bearer ${fetchToken}` } });
+  const surveyFetch = await run({
+    url: `${base}/v1/respond/survey`,
+    connections: 32,
+    duration: fetchDuration,
+    headers: { authorization: `Bearer ${fetchToken}` },
+  });
   const hello = await run({ url: `${base}/healthz`, connections: 32, duration: fetchDuration });
   const fetchRatio = surveyFetch.requests.average / hello.requests.average;
-  log(`survey fetch: ${Math.round(surveyFetch.requests.average)} req/s vs hello-world ${Math.round(hello.requests.average)} req/s → ratio ${fetchRatio.toFixed(2)}`);
+  log(
+    `survey fetch: ${Math.round(surveyFetch.requests.average)} req/s vs hello-world ${Math.round(hello.requests.average)} req/s → ratio ${fetchRatio.toFixed(2)}`,
+  );
   await sampleRss();
 
   app.kill('SIGTERM');
@@ -161,7 +283,8 @@ try {
   }
 
   // Import, wave opening and reports are their own scripts (each prints its baseline beside it).
-  const script = (file: string, args: string[]) => execFileSync(process.execPath, [path.join(HERE, file), ...args], { encoding: 'utf8', maxBuffer: 1 << 26 }).trim();
+  const script = (file: string, args: string[]) =>
+    execFileSync(process.execPath, [path.join(HERE, file), ...args], { encoding: 'utf8', maxBuffer: 1 << 26 }).trim();
   const rosterOut = script('roster-waves.ts', [String(quick ? 20_000 : 100_000)]);
   log(rosterOut);
   const reportsOut = script('reports.ts', [String(quick ? 20_000 : 100_000)]);
@@ -170,7 +293,21 @@ try {
   if (reportsMillion) log(reportsMillion);
 
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${pgVersion.split(',')[0]}`;
-  const results = { date: new Date().toISOString().slice(0, 10), quick, machine, submit: submitRows, surveyFetch: { rps: Math.round(surveyFetch.requests.average), helloRps: Math.round(hello.requests.average), ratio: +fetchRatio.toFixed(2) }, peakRssMb: Math.round(peakRss / 2 ** 20), rosterOut, reportsOut, reportsMillion };
+  const results = {
+    date: new Date().toISOString().slice(0, 10),
+    quick,
+    machine,
+    submit: submitRows,
+    surveyFetch: {
+      rps: Math.round(surveyFetch.requests.average),
+      helloRps: Math.round(hello.requests.average),
+      ratio: +fetchRatio.toFixed(2),
+    },
+    peakRssMb: Math.round(peakRss / 2 ** 20),
+    rosterOut,
+    reportsOut,
+    reportsMillion,
+  };
   await writeFile(path.join(HERE, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   const md = `# Benchmark results
 
@@ -204,7 +341,11 @@ ${rosterOut}
 
 Peak RSS of the app process through the submit and fetch load: ${results.peakRssMb} MB (target under 300 MB).
 `;
-  if (!quick) await writeFile(path.join(HERE, 'results.md'), md + (await readFile(path.join(HERE, 'notes.md'), 'utf8').catch(() => '')));
+  if (!quick)
+    await writeFile(
+      path.join(HERE, 'results.md'),
+      md + (await readFile(path.join(HERE, 'notes.md'), 'utf8').catch(() => '')),
+    );
   else log(md);
 } finally {
   app?.kill('SIGKILL');

@@ -5,7 +5,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('organizations')
     .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
-    .addColumn('slug', 'text', (c) => c.notNull().unique().check(sql`slug ~ '^[a-z0-9][a-z0-9-]{1,62}$'`))
+    .addColumn('slug', 'text', (c) =>
+      c
+        .notNull()
+        .unique()
+        .check(sql`slug ~ '^[a-z0-9][a-z0-9-]{1,62}$'`),
+    )
     .addColumn('name', 'text', (c) => c.notNull().check(sql`length(name) between 1 and 200`))
     .addColumn('min_group_size', 'integer', (c) => c.notNull().check(sql`min_group_size >= 3`))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
@@ -32,7 +37,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
     .addPrimaryKeyConstraint('sessions_pk', ['org_id', 'id'])
-    .addForeignKeyConstraint('sessions_account_fk', ['org_id', 'account_id'], 'hr_accounts', ['org_id', 'id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('sessions_account_fk', ['org_id', 'account_id'], 'hr_accounts', ['org_id', 'id'], (fk) =>
+      fk.onDelete('cascade'),
+    )
     .execute();
   await db.schema.createIndex('sessions_expires_idx').on('sessions').column('expires_at').execute();
 

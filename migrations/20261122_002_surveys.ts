@@ -51,7 +51,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('closed_on', 'date')
     .addPrimaryKeyConstraint('waves_pk', ['org_id', 'id'])
     .addUniqueConstraint('waves_number_uq', ['org_id', 'survey_id', 'number'])
-    .addForeignKeyConstraint('waves_survey_fk', ['org_id', 'survey_id'], 'surveys', ['org_id', 'id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('waves_survey_fk', ['org_id', 'survey_id'], 'surveys', ['org_id', 'id'], (fk) =>
+      fk.onDelete('cascade'),
+    )
     .execute();
   // At most one open wave per survey.
   await sql`create unique index waves_one_open_uq on waves (org_id, survey_id) where status = 'open'`.execute(db);
@@ -71,11 +73,23 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('invitations_pk', ['org_id', 'id'])
     .addUniqueConstraint('invitations_token_uq', ['token_hash'])
     .addUniqueConstraint('invitations_code_uq', ['org_id', 'code_hash'])
-    .addForeignKeyConstraint('invitations_wave_fk', ['org_id', 'wave_id'], 'waves', ['org_id', 'id'], (fk) => fk.onDelete('cascade'))
-    .addForeignKeyConstraint('invitations_participant_fk', ['org_id', 'participant_id'], 'participants', ['org_id', 'id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('invitations_wave_fk', ['org_id', 'wave_id'], 'waves', ['org_id', 'id'], (fk) =>
+      fk.onDelete('cascade'),
+    )
+    .addForeignKeyConstraint(
+      'invitations_participant_fk',
+      ['org_id', 'participant_id'],
+      'participants',
+      ['org_id', 'id'],
+      (fk) => fk.onDelete('cascade'),
+    )
     .execute();
   await db.schema.createIndex('invitations_wave_idx').on('invitations').columns(['org_id', 'wave_id']).execute();
-  await db.schema.createIndex('invitations_participant_idx').on('invitations').columns(['org_id', 'participant_id']).execute();
+  await db.schema
+    .createIndex('invitations_participant_idx')
+    .on('invitations')
+    .columns(['org_id', 'participant_id'])
+    .execute();
 
   // Who answered, readable only with the application secret: marker = HMAC(secret, invitation id).
   await db.schema
@@ -84,7 +98,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('wave_id', 'uuid', (c) => c.notNull())
     .addColumn('marker', 'bytea', (c) => c.notNull())
     .addPrimaryKeyConstraint('participation_pk', ['org_id', 'wave_id', 'marker'])
-    .addForeignKeyConstraint('participation_wave_fk', ['org_id', 'wave_id'], 'waves', ['org_id', 'id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('participation_wave_fk', ['org_id', 'wave_id'], 'waves', ['org_id', 'id'], (fk) =>
+      fk.onDelete('cascade'),
+    )
     .execute();
 
   // Answers waiting for release, encrypted with an application key (AES-256-GCM).
@@ -95,11 +111,19 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('wave_id', 'uuid', (c) => c.notNull())
     .addColumn('sealed', 'bytea', (c) => c.notNull())
     .addPrimaryKeyConstraint('sealed_responses_pk', ['org_id', 'id'])
-    .addForeignKeyConstraint('sealed_responses_wave_fk', ['org_id', 'wave_id'], 'waves', ['org_id', 'id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('sealed_responses_wave_fk', ['org_id', 'wave_id'], 'waves', ['org_id', 'id'], (fk) =>
+      fk.onDelete('cascade'),
+    )
     .execute();
-  await db.schema.createIndex('sealed_responses_wave_idx').on('sealed_responses').columns(['org_id', 'wave_id']).execute();
+  await db.schema
+    .createIndex('sealed_responses_wave_idx')
+    .on('sealed_responses')
+    .columns(['org_id', 'wave_id'])
+    .execute();
   // Released box rows are deleted; vacuum them promptly so their bytes do not linger on disk.
-  await sql`alter table sealed_responses set (autovacuum_vacuum_threshold = 20, autovacuum_vacuum_scale_factor = 0)`.execute(db);
+  await sql`alter table sealed_responses set (autovacuum_vacuum_threshold = 20, autovacuum_vacuum_scale_factor = 0)`.execute(
+    db,
+  );
 
   // Released responses: generalised attributes and answers, nothing else — no time, no token.
   await db.schema
@@ -111,13 +135,24 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('attributes', 'jsonb', (c) => c.notNull())
     .addColumn('answers', 'jsonb', (c) => c.notNull())
     .addPrimaryKeyConstraint('responses_pk', ['org_id', 'id'])
-    .addForeignKeyConstraint('responses_wave_fk', ['org_id', 'wave_id'], 'waves', ['org_id', 'id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('responses_wave_fk', ['org_id', 'wave_id'], 'waves', ['org_id', 'id'], (fk) =>
+      fk.onDelete('cascade'),
+    )
     .execute();
   await db.schema.createIndex('responses_wave_idx').on('responses').columns(['org_id', 'wave_id']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['responses', 'sealed_responses', 'participation', 'invitations', 'waves', 'surveys', 'participants', 'attribute_dimensions']) {
+  for (const table of [
+    'responses',
+    'sealed_responses',
+    'participation',
+    'invitations',
+    'waves',
+    'surveys',
+    'participants',
+    'attribute_dimensions',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

@@ -16,8 +16,19 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('mail_outbox_due_idx').on('mail_outbox').column('not_before').execute();
 
-  await db.schema.alterTable('surveys').addColumn('reminder_after_days', 'integer', (c) => c.check(sql`reminder_after_days between 1 and 60`)).execute();
-  await db.schema.alterTable('surveys').addColumn('delivery', 'text', (c) => c.notNull().defaultTo('download').check(sql`delivery in ('download', 'email')`)).execute();
+  await db.schema
+    .alterTable('surveys')
+    .addColumn('reminder_after_days', 'integer', (c) => c.check(sql`reminder_after_days between 1 and 60`))
+    .execute();
+  await db.schema
+    .alterTable('surveys')
+    .addColumn('delivery', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('download')
+        .check(sql`delivery in ('download', 'email')`),
+    )
+    .execute();
   await db.schema.alterTable('waves').addColumn('reminded_on', 'date').execute();
 }
 

@@ -4,7 +4,10 @@ import { type Kysely, sql } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   // Every k a started survey was reported under: reports at a raised k keep hiding what each
   // earlier k hid (SPEC P2), since complementary patterns at two k need not nest.
-  await db.schema.alterTable('surveys').addColumn('earlier_group_sizes', sql`integer[]`, (c) => c.notNull().defaultTo(sql`'{}'`)).execute();
+  await db.schema
+    .alterTable('surveys')
+    .addColumn('earlier_group_sizes', sql`integer[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -49,7 +49,8 @@ async function main(argv: string[]): Promise<void> {
       const slug = required(values.slug, '--slug');
       const password = generatePassword();
       const minGroupSize = values['min-group-size'] ? Number(values['min-group-size']) : runtime.config.minGroupSize;
-      if (!Number.isInteger(minGroupSize) || minGroupSize < 3) throw new UsageError('--min-group-size must be an integer of at least 3');
+      if (!Number.isInteger(minGroupSize) || minGroupSize < 3)
+        throw new UsageError('--min-group-size must be an integer of at least 3');
       const { org, owner } = await createOrganizationWithOwner(db, {
         slug,
         name: values.name ?? slug,
@@ -57,10 +58,18 @@ async function main(argv: string[]): Promise<void> {
         ownerEmail: required(values['owner-email'], '--owner-email'),
         ownerPassword: password,
       });
-      process.stdout.write(`organization ${org.slug} (${org.id}) created, k = ${org.min_group_size}\nowner ${owner.email}\npassword ${password}   (shown once)\n`);
+      process.stdout.write(
+        `organization ${org.slug} (${org.id}) created, k = ${org.min_group_size}\nowner ${owner.email}\npassword ${password}   (shown once)\n`,
+      );
     } else {
       const password = generatePassword();
-      await resetPassword(db, deriveKeys(runtime.config.tokenPepper), required(values.org, '--org'), required(values.email, '--email'), password);
+      await resetPassword(
+        db,
+        deriveKeys(runtime.config.tokenPepper),
+        required(values.org, '--org'),
+        required(values.email, '--email'),
+        password,
+      );
       process.stdout.write(`new password ${password}   (shown once; all sessions of the account ended)\n`);
     }
   } finally {
@@ -78,6 +87,8 @@ function required(value: string | undefined, flag: string): string {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   const known = error instanceof ConfigError || error instanceof UsageError || error instanceof DomainError;
-  process.stderr.write(`${known ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `${known ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -4,38 +4,114 @@ import { z } from 'zod';
  * Secrets are 32+ random bytes given as base64/base64url or hex. They live only in configuration,
  * never in the database, so a database or backup reader (SPEC tier T2) cannot recompute token hashes.
  */
-const secret = z
-  .string()
-  .transform((value, ctx) => {
-    const bytes = /^[0-9a-f]+$/i.test(value) && value.length % 2 === 0 ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64url');
-    if (bytes.length < 32) {
-      ctx.addIssue({ code: 'custom', message: 'must be at least 32 random bytes, hex or base64 encoded (try: openssl rand -base64 32)' });
-      return z.NEVER;
-    }
-    return bytes;
-  });
+const secret = z.string().transform((value, ctx) => {
+  const bytes =
+    /^[0-9a-f]+$/i.test(value) && value.length % 2 === 0 ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64url');
+  if (bytes.length < 32) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be at least 32 random bytes, hex or base64 encoded (try: openssl rand -base64 32)',
+    });
+    return z.NEVER;
+  }
+  return bytes;
+});
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const envSchema = z.object({
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional().describe('PostgreSQL connection string. Unset: an embedded PostgreSQL is started under DATA_DIR (demo mode).'),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/ })
+    .optional()
+    .describe('PostgreSQL connection string. Unset: an embedded PostgreSQL is started under DATA_DIR (demo mode).'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port.'),
   HOST: z.string().min(1).default('127.0.0.1').describe('Interface to listen on (0.0.0.0 in containers).'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
-  TOKEN_PEPPER: secret.optional().describe('Key for the keyed hashes of sessions, API keys and survey tokens. Required with DATABASE_URL; generated and kept in DATA_DIR in demo mode.'),
-  MIN_GROUP_SIZE: z.coerce.number().int().min(3).max(1000).default(5).describe('Default minimum group size k for new organizations (never below 3).'),
-  SESSION_TTL_MINUTES: z.coerce.number().int().min(5).max(7 * 24 * 60).default(8 * 60).describe('Lifetime of an HR login session.'),
-  COOKIE_SECURE: flag.default(true).describe('Mark session cookies Secure (browsers still accept them on http://localhost).'),
-  TRUST_PROXY: flag.default(false).describe('Trust X-Forwarded-For from a reverse proxy (used only for rate-limit keys, never logged).'),
-  DATA_DIR: z.string().min(1).default('.quorum').describe('Where demo mode keeps the embedded database and its generated secrets.'),
-  EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329).describe('Port of the embedded PostgreSQL (demo mode only).'),
-  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional().describe('Base URL employees reach Quorum at, used in survey links. Default: http://HOST:PORT.'),
-  RELEASE_BATCH_SIZE: z.coerce.number().int().min(6).max(10_000).default(50).describe('Answers wait sealed until this many (and at least 2k) are pending; bigger batches keep more attribute detail (docs/privacy.md).'),
-  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional().describe('SMTP server for invitations and reminders, e.g. smtp://user:pass@mail:587. Unset: e-mail delivery is off.'),
-  MAIL_FROM: z.string().min(3).default('Quorum <quorum@localhost>').describe('Sender of invitation and reminder e-mails.'),
-  SCHEDULER_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30).describe('How often the scheduler sends mail, opens due pulse waves and sends due reminders; 0 turns it off.'),
-  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(30_000).describe('Longest a single SQL statement may run; a report that takes longer answers 503.'),
-  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10).describe('Maximum PostgreSQL connections per app instance.'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('pino log level.'),
+  TOKEN_PEPPER: secret
+    .optional()
+    .describe(
+      'Key for the keyed hashes of sessions, API keys and survey tokens. Required with DATABASE_URL; generated and kept in DATA_DIR in demo mode.',
+    ),
+  MIN_GROUP_SIZE: z.coerce
+    .number()
+    .int()
+    .min(3)
+    .max(1000)
+    .default(5)
+    .describe('Default minimum group size k for new organizations (never below 3).'),
+  SESSION_TTL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 24 * 60)
+    .default(8 * 60)
+    .describe('Lifetime of an HR login session.'),
+  COOKIE_SECURE: flag
+    .default(true)
+    .describe('Mark session cookies Secure (browsers still accept them on http://localhost).'),
+  TRUST_PROXY: flag
+    .default(false)
+    .describe('Trust X-Forwarded-For from a reverse proxy (used only for rate-limit keys, never logged).'),
+  DATA_DIR: z
+    .string()
+    .min(1)
+    .default('.quorum')
+    .describe('Where demo mode keeps the embedded database and its generated secrets.'),
+  EMBEDDED_PG_PORT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(65535)
+    .default(54329)
+    .describe('Port of the embedded PostgreSQL (demo mode only).'),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('Base URL employees reach Quorum at, used in survey links. Default: http://HOST:PORT.'),
+  RELEASE_BATCH_SIZE: z.coerce
+    .number()
+    .int()
+    .min(6)
+    .max(10_000)
+    .default(50)
+    .describe(
+      'Answers wait sealed until this many (and at least 2k) are pending; bigger batches keep more attribute detail (docs/privacy.md).',
+    ),
+  SMTP_URL: z
+    .url({ protocol: /^smtps?$/ })
+    .optional()
+    .describe(
+      'SMTP server for invitations and reminders, e.g. smtp://user:pass@mail:587. Unset: e-mail delivery is off.',
+    ),
+  MAIL_FROM: z
+    .string()
+    .min(3)
+    .default('Quorum <quorum@localhost>')
+    .describe('Sender of invitation and reminder e-mails.'),
+  SCHEDULER_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3600)
+    .default(30)
+    .describe('How often the scheduler sends mail, opens due pulse waves and sends due reminders; 0 turns it off.'),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(600_000)
+    .default(30_000)
+    .describe('Longest a single SQL statement may run; a report that takes longer answers 503.'),
+  DB_POOL_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(10)
+    .describe('Maximum PostgreSQL connections per app instance.'),
 });
 
 export type EnvConfig = z.output<typeof envSchema>;
@@ -74,7 +150,9 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   if (parsed.data.DATABASE_URL && !parsed.data.TOKEN_PEPPER) {
-    throw new ConfigError('Invalid configuration:\n  TOKEN_PEPPER: required when DATABASE_URL is set (generate one with: openssl rand -base64 32)');
+    throw new ConfigError(
+      'Invalid configuration:\n  TOKEN_PEPPER: required when DATABASE_URL is set (generate one with: openssl rand -base64 32)',
+    );
   }
   return parsed.data;
 }
@@ -94,6 +172,9 @@ export function toAppConfig(env: EnvConfig, resolved: { databaseUrl: string; tok
     smtpUrl: env.SMTP_URL ?? null,
     mailFrom: env.MAIL_FROM,
     schedulerIntervalSeconds: env.SCHEDULER_INTERVAL_SECONDS,
-    publicUrl: (env.PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? 'localhost' : env.HOST}:${env.PORT}`).replace(/\/+$/, ''),
+    publicUrl: (env.PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? 'localhost' : env.HOST}:${env.PORT}`).replace(
+      /\/+$/,
+      '',
+    ),
   };
 }

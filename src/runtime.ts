@@ -26,11 +26,20 @@ interface DemoSecrets {
  */
 export async function openRuntime(env: EnvConfig): Promise<Runtime> {
   if (env.DATABASE_URL && env.TOKEN_PEPPER) {
-    return { config: toAppConfig(env, { databaseUrl: env.DATABASE_URL, tokenPepper: env.TOKEN_PEPPER }), demo: false, stop: async () => {} };
+    return {
+      config: toAppConfig(env, { databaseUrl: env.DATABASE_URL, tokenPepper: env.TOKEN_PEPPER }),
+      demo: false,
+      stop: async () => {},
+    };
   }
   const dataDir = path.resolve(env.DATA_DIR);
   const secrets = await loadOrCreateDemoSecrets(dataDir);
-  const server = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pgdata'), port: env.EMBEDDED_PG_PORT, password: secrets.postgresPassword, persistent: true });
+  const server = await startEmbeddedPostgres({
+    dataDir: path.join(dataDir, 'pgdata'),
+    port: env.EMBEDDED_PG_PORT,
+    password: secrets.postgresPassword,
+    persistent: true,
+  });
   try {
     await ensureDatabase(server.urlFor('postgres'), DATABASE);
   } catch (error) {
@@ -38,7 +47,11 @@ export async function openRuntime(env: EnvConfig): Promise<Runtime> {
     throw error;
   }
   const tokenPepper = env.TOKEN_PEPPER ?? Buffer.from(secrets.tokenPepper, 'base64url');
-  return { config: toAppConfig(env, { databaseUrl: server.urlFor(DATABASE), tokenPepper }), demo: true, stop: () => server.stop() };
+  return {
+    config: toAppConfig(env, { databaseUrl: server.urlFor(DATABASE), tokenPepper }),
+    demo: true,
+    stop: () => server.stop(),
+  };
 }
 
 async function loadOrCreateDemoSecrets(dataDir: string): Promise<DemoSecrets> {
@@ -49,7 +62,10 @@ async function loadOrCreateDemoSecrets(dataDir: string): Promise<DemoSecrets> {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   await mkdir(dataDir, { recursive: true });
-  const secrets: DemoSecrets = { tokenPepper: randomBytes(32).toString('base64url'), postgresPassword: randomBytes(18).toString('base64url') };
+  const secrets: DemoSecrets = {
+    tokenPepper: randomBytes(32).toString('base64url'),
+    postgresPassword: randomBytes(18).toString('base64url'),
+  };
   await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600, flag: 'wx' });
   return secrets;
 }

@@ -27,7 +27,12 @@ async function main(): Promise<void> {
   const address = await app.listen({ port: env.PORT, host: env.HOST });
   app.log.info({ demo: runtime.demo, startupMs: Math.round(performance.now() - startedAt) }, 'quorum listening');
 
-  if (runtime.demo) printDemoBanner(address, runtime.config.publicUrl, await seedDemo(app.db, app.keys, runtime.config.minGroupSize, runtime.config.publicUrl));
+  if (runtime.demo)
+    printDemoBanner(
+      address,
+      runtime.config.publicUrl,
+      await seedDemo(app.db, app.keys, runtime.config.minGroupSize, runtime.config.publicUrl),
+    );
 }
 
 function printDemoBanner(address: string, publicUrl: string, seeded: DemoSeed | null): void {
@@ -41,7 +46,10 @@ function printDemoBanner(address: string, publicUrl: string, seeded: DemoSeed | 
         `    code:  ${seeded.sample.code}   (typed at a kiosk for organization "${DEMO_ORG_SLUG}")`,
         `    answer it now through the API: curl -s ${address}/v1/respond/session -H 'content-type: application/json' -d '{"token":"${seeded.sample.token}"}'`,
       ]
-    : [`  The demo organization "${DEMO_ORG_SLUG}" exists; its owner password was printed at the first start.`, `  Forgot it? npm run cli -- reset-password --org ${DEMO_ORG_SLUG} --email ${DEMO_OWNER_EMAIL}`];
+    : [
+        `  The demo organization "${DEMO_ORG_SLUG}" exists; its owner password was printed at the first start.`,
+        `  Forgot it? npm run cli -- reset-password --org ${DEMO_ORG_SLUG} --email ${DEMO_OWNER_EMAIL}`,
+      ];
   const password = seeded?.password ?? '<password>';
   process.stdout.write(
     [
@@ -58,6 +66,8 @@ function printDemoBanner(address: string, publicUrl: string, seeded: DemoSeed | 
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `${error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -2,7 +2,10 @@ import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 
 /** A plain SMTP server on loopback that parses every message it receives (for trying and testing mail). */
-export async function startSmtpSink(port: number, onMail: (mail: ParsedMail) => void): Promise<{ stop: () => Promise<void> }> {
+export async function startSmtpSink(
+  port: number,
+  onMail: (mail: ParsedMail) => void,
+): Promise<{ stop: () => Promise<void> }> {
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],

@@ -7,9 +7,17 @@ const newPassword = z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH)
 
 export const scopeSchema = z
   .object({ dimension: z.string().min(1).max(40), value: z.string().min(1).max(200) })
-  .describe('Limits an analyst to one segment of a reportable dimension, e.g. {"dimension":"department","value":"Support"}.');
+  .describe(
+    'Limits an analyst to one segment of a reportable dimension, e.g. {"dimension":"department","value":"Support"}.',
+  );
 
-export const accountResponse = z.object({ id: z.uuid(), email: z.string(), role: roleSchema, scope: scopeSchema.nullable(), createdAt: z.iso.datetime() });
+export const accountResponse = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  role: roleSchema,
+  scope: scopeSchema.nullable(),
+  createdAt: z.iso.datetime(),
+});
 
 export const createAccountBody = z.object({
   email: emailSchema,
@@ -25,8 +33,17 @@ export const createAccountResponse = z.object({
 
 export const accountParams = z.object({ id: z.uuid() });
 
-export const changePasswordBody = z.object({ currentPassword: z.string().min(1).max(PASSWORD_MAX_LENGTH), newPassword });
+export const changePasswordBody = z.object({
+  currentPassword: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+  newPassword,
+});
 
-export function toAccountResponse(a: { id: string; email: string; role: z.infer<typeof roleSchema>; scope: z.infer<typeof scopeSchema> | null; created_at: Date }) {
+export function toAccountResponse(a: {
+  id: string;
+  email: string;
+  role: z.infer<typeof roleSchema>;
+  scope: z.infer<typeof scopeSchema> | null;
+  created_at: Date;
+}) {
   return { id: a.id, email: a.email, role: a.role, scope: a.scope, createdAt: a.created_at.toISOString() };
 }

@@ -11,10 +11,21 @@ const apiKeyResponse = z.object({
   createdAt: z.iso.datetime(),
   revokedAt: z.iso.datetime().nullable(),
 });
-const createdApiKeyResponse = apiKeyResponse.extend({ key: z.string().describe('The API key itself. Shown once; store it now.') });
-const createApiKeyBody = z.object({ name: z.string().trim().min(1).max(100), role: z.enum(['admin', 'analyst']).describe('API keys can never be owners.') });
+const createdApiKeyResponse = apiKeyResponse.extend({
+  key: z.string().describe('The API key itself. Shown once; store it now.'),
+});
+const createApiKeyBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  role: z.enum(['admin', 'analyst']).describe('API keys can never be owners.'),
+});
 
-const toResponse = (k: { id: string; name: string; role: 'admin' | 'analyst'; created_at: Date; revoked_at: Date | null }) => ({
+const toResponse = (k: {
+  id: string;
+  name: string;
+  role: 'admin' | 'analyst';
+  created_at: Date;
+  revoked_at: Date | null;
+}) => ({
   id: k.id,
   name: k.name,
   role: k.role,
@@ -27,13 +38,30 @@ const manage = requireRole({ role: 'admin', sessionOnly: true });
 const tags = ['api keys'];
 
 export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.get('', { onRequest: manage, schema: { tags, summary: 'API keys of the organization', response: { 200: z.array(apiKeyResponse), ...problemResponses(401, 403) } } }, async (request) =>
-    (await listApiKeys(app.db, principalOf(request).orgId)).map(toResponse),
+  app.get(
+    '',
+    {
+      onRequest: manage,
+      schema: {
+        tags,
+        summary: 'API keys of the organization',
+        response: { 200: z.array(apiKeyResponse), ...problemResponses(401, 403) },
+      },
+    },
+    async (request) => (await listApiKeys(app.db, principalOf(request).orgId)).map(toResponse),
   );
 
   app.post(
     '',
-    { onRequest: manage, schema: { tags, summary: 'Create an API key (shown once)', body: createApiKeyBody, response: { 201: createdApiKeyResponse, ...problemResponses(400, 401, 403) } } },
+    {
+      onRequest: manage,
+      schema: {
+        tags,
+        summary: 'Create an API key (shown once)',
+        body: createApiKeyBody,
+        response: { 201: createdApiKeyResponse, ...problemResponses(400, 401, 403) },
+      },
+    },
     async (request, reply) => {
       const created = await createApiKey(app.db, app.keys, principalOf(request).orgId, request.body);
       return reply.code(201).send({ ...toResponse(created), key: created.key });
@@ -42,7 +70,15 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.delete(
     '/:id',
-    { onRequest: manage, schema: { tags, summary: 'Revoke an API key', params: z.object({ id: z.uuid() }), response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) } } },
+    {
+      onRequest: manage,
+      schema: {
+        tags,
+        summary: 'Revoke an API key',
+        params: z.object({ id: z.uuid() }),
+        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
     async (request, reply) => {
       await revokeApiKey(app.db, principalOf(request).orgId, request.params.id);
       return reply.code(204).send(null);

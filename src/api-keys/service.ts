@@ -5,11 +5,21 @@ import { keyedHash, newToken, type Keys } from '../crypto/tokens.ts';
 import { API_KEY_PREFIX } from '../auth/service.ts';
 
 export async function listApiKeys(db: Kysely<Database>, orgId: string) {
-  return db.selectFrom('api_keys').select(['id', 'name', 'role', 'created_at', 'revoked_at']).where('org_id', '=', orgId).orderBy('created_at').execute();
+  return db
+    .selectFrom('api_keys')
+    .select(['id', 'name', 'role', 'created_at', 'revoked_at'])
+    .where('org_id', '=', orgId)
+    .orderBy('created_at')
+    .execute();
 }
 
 /** The key is returned once; only its keyed hash is stored (SPEC P5 applied to HR secrets too). */
-export async function createApiKey(db: Kysely<Database>, keys: Keys, orgId: string, input: { name: string; role: ApiKeyRole }) {
+export async function createApiKey(
+  db: Kysely<Database>,
+  keys: Keys,
+  orgId: string,
+  input: { name: string; role: ApiKeyRole },
+) {
   const key = newToken(API_KEY_PREFIX);
   const row = await db
     .insertInto('api_keys')

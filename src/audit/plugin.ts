@@ -13,7 +13,11 @@ import type { AuditLogTable, Database } from '../db/schema.ts';
  */
 const THRESHOLDS = ['minGroupSize', 'commentMinGroupSize', 'reportablePairs'] as const;
 
-export function auditEntry(request: FastifyRequest, statusCode: number, contentType: string | undefined): Insertable<AuditLogTable> | null {
+export function auditEntry(
+  request: FastifyRequest,
+  statusCode: number,
+  contentType: string | undefined,
+): Insertable<AuditLogTable> | null {
   const principal = request.principal;
   if (!principal || statusCode >= 400) return null;
   const exported = request.method === 'GET' && contentType?.startsWith('text/csv');

@@ -30,7 +30,12 @@ export function clientClass(keys: Keys, subject: Buffer, deviceCookie: string | 
 }
 
 /** Seconds until this client may try again, or 0 when it is not locked. */
-export async function lockedForSeconds(db: Kysely<Database>, orgId: string, subject: Buffer, client: string): Promise<number> {
+export async function lockedForSeconds(
+  db: Kysely<Database>,
+  orgId: string,
+  subject: Buffer,
+  client: string,
+): Promise<number> {
   const row = await db
     .selectFrom('login_throttles')
     .select(sql<number>`ceil(extract(epoch from locked_until - now()))`.as('seconds'))
@@ -42,7 +47,12 @@ export async function lockedForSeconds(db: Kysely<Database>, orgId: string, subj
   return row ? Math.max(1, row.seconds) : 0;
 }
 
-export async function recordFailure(db: Kysely<Database>, orgId: string, subject: Buffer, client: string): Promise<void> {
+export async function recordFailure(
+  db: Kysely<Database>,
+  orgId: string,
+  subject: Buffer,
+  client: string,
+): Promise<void> {
   // One statement, so concurrent failures from many connections all count.
   await sql`
     insert into login_throttles as t (org_id, subject, client, failures, window_started_at)
@@ -57,6 +67,16 @@ export async function recordFailure(db: Kysely<Database>, orgId: string, subject
   `.execute(db);
 }
 
-export async function clearFailures(db: Kysely<Database>, orgId: string, subject: Buffer, client: string): Promise<void> {
-  await db.deleteFrom('login_throttles').where('org_id', '=', orgId).where('subject', '=', subject).where('client', '=', client).execute();
+export async function clearFailures(
+  db: Kysely<Database>,
+  orgId: string,
+  subject: Buffer,
+  client: string,
+): Promise<void> {
+  await db
+    .deleteFrom('login_throttles')
+    .where('org_id', '=', orgId)
+    .where('subject', '=', subject)
+    .where('client', '=', client)
+    .execute();
 }

@@ -16,19 +16,43 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       // Per client address, on top of the per-account lockout in lockout.ts.
       config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
-      schema: { tags: ['auth'], summary: 'Log in as an HR account', body: loginBody, response: { 200: loginResponse, ...problemResponses(400, 401, 429) } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Log in as an HR account',
+        body: loginBody,
+        response: { 200: loginResponse, ...problemResponses(400, 401, 429) },
+      },
     },
     async (request, reply) => {
-      const result = await login(app.db, app.keys, app.config.sessionTtlMinutes, { ...request.body, deviceCookie: request.cookies[DEVICE_COOKIE] });
+      const result = await login(app.db, app.keys, app.config.sessionTtlMinutes, {
+        ...request.body,
+        deviceCookie: request.cookies[DEVICE_COOKIE],
+      });
       reply.setCookie(SESSION_COOKIE, result.token, { ...cookieBase, path: '/', expires: result.expiresAt });
-      reply.setCookie(DEVICE_COOKIE, result.deviceCookie, { ...cookieBase, path: '/v1/auth/login', maxAge: DEVICE_COOKIE_DAYS * 86_400 });
-      return { token: result.token, expiresAt: result.expiresAt.toISOString(), account: result.account, organization: result.organization };
+      reply.setCookie(DEVICE_COOKIE, result.deviceCookie, {
+        ...cookieBase,
+        path: '/v1/auth/login',
+        maxAge: DEVICE_COOKIE_DAYS * 86_400,
+      });
+      return {
+        token: result.token,
+        expiresAt: result.expiresAt.toISOString(),
+        account: result.account,
+        organization: result.organization,
+      };
     },
   );
 
   app.post(
     '/logout',
-    { onRequest: requireRole({ role: 'analyst' }), schema: { tags: ['auth'], summary: 'End the current session', response: { 204: z.null(), ...problemResponses(401) } } },
+    {
+      onRequest: requireRole({ role: 'analyst' }),
+      schema: {
+        tags: ['auth'],
+        summary: 'End the current session',
+        response: { 204: z.null(), ...problemResponses(401) },
+      },
+    },
     async (request, reply) => {
       await logout(app.db, principalOf(request));
       reply.clearCookie(SESSION_COOKIE, { ...cookieBase, path: '/' });
@@ -38,10 +62,22 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/me',
-    { onRequest: requireRole({ role: 'analyst' }), schema: { tags: ['auth'], summary: 'Who is calling', response: { 200: whoAmIResponse, ...problemResponses(401) } } },
+    {
+      onRequest: requireRole({ role: 'analyst' }),
+      schema: {
+        tags: ['auth'],
+        summary: 'Who is calling',
+        response: { 200: whoAmIResponse, ...problemResponses(401) },
+      },
+    },
     async (request) => {
       const p = principalOf(request);
-      return { kind: p.kind, role: p.role, organizationId: p.orgId, ...(p.kind === 'session' ? { accountId: p.accountId } : {}) };
+      return {
+        kind: p.kind,
+        role: p.role,
+        organizationId: p.orgId,
+        ...(p.kind === 'session' ? { accountId: p.accountId } : {}),
+      };
     },
   );
 };

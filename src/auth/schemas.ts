@@ -2,8 +2,13 @@ import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH } from './passwords.ts';
 
 export const roleSchema = z.enum(['owner', 'admin', 'analyst']);
-export const orgSlugSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and dashes, 2-63 characters');
-export const emailSchema = z.email().max(254).transform((e) => e.toLowerCase());
+export const orgSlugSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and dashes, 2-63 characters');
+export const emailSchema = z
+  .email()
+  .max(254)
+  .transform((e) => e.toLowerCase());
 
 export const loginBody = z.object({
   organization: orgSlugSchema.describe('The organization slug.'),

@@ -3,7 +3,14 @@ import type { Database, Role } from '../db/schema.ts';
 import { TooManyRequests, Unauthenticated } from '../errors.ts';
 import { keyedHash, newToken, type Keys } from '../crypto/tokens.ts';
 import { burnVerifyTime, hashPassword, needsRehash, verifyPassword } from './passwords.ts';
-import { clearFailures, clientClass, issueDeviceCookie, lockedForSeconds, loginSubject, recordFailure } from './lockout.ts';
+import {
+  clearFailures,
+  clientClass,
+  issueDeviceCookie,
+  lockedForSeconds,
+  loginSubject,
+  recordFailure,
+} from './lockout.ts';
 import type { Principal } from './principal.ts';
 
 export const SESSION_PREFIX = 'qs';
@@ -24,10 +31,20 @@ export interface LoginResult {
   organization: { id: string; slug: string; name: string };
 }
 
-const INVALID = () => new Unauthenticated('The organization, e-mail or password is not correct.', 'invalid-credentials');
+const INVALID = () =>
+  new Unauthenticated('The organization, e-mail or password is not correct.', 'invalid-credentials');
 
-export async function login(db: Kysely<Database>, keys: Keys, ttlMinutes: number, input: LoginInput): Promise<LoginResult> {
-  const org = await db.selectFrom('organizations').select(['id', 'slug', 'name']).where('slug', '=', input.organization).executeTakeFirst();
+export async function login(
+  db: Kysely<Database>,
+  keys: Keys,
+  ttlMinutes: number,
+  input: LoginInput,
+): Promise<LoginResult> {
+  const org = await db
+    .selectFrom('organizations')
+    .select(['id', 'slug', 'name'])
+    .where('slug', '=', input.organization)
+    .executeTakeFirst();
   if (!org) {
     await burnVerifyTime(input.password);
     throw INVALID();
@@ -46,7 +63,9 @@ export async function login(db: Kysely<Database>, keys: Keys, ttlMinutes: number
     .where('org_id', '=', org.id)
     .where('email', '=', input.email)
     .executeTakeFirst();
-  const valid = account ? await verifyPassword(account.password_hash, input.password) : await burnVerifyTime(input.password);
+  const valid = account
+    ? await verifyPassword(account.password_hash, input.password)
+    : await burnVerifyTime(input.password);
   if (!account || !valid) {
     await recordFailure(db, org.id, subject, client);
     throw INVALID();
@@ -54,9 +73,19 @@ export async function login(db: Kysely<Database>, keys: Keys, ttlMinutes: number
 
   await clearFailures(db, org.id, subject, client);
   // Expired sessions are dead weight; each login sweeps its own account's.
-  await db.deleteFrom('sessions').where('org_id', '=', org.id).where('account_id', '=', account.id).where('expires_at', '<=', sql<Date>`now()`).execute();
+  await db
+    .deleteFrom('sessions')
+    .where('org_id', '=', org.id)
+    .where('account_id', '=', account.id)
+    .where('expires_at', '<=', sql<Date>`now()`)
+    .execute();
   if (needsRehash(account.password_hash)) {
-    await db.updateTable('hr_accounts').set({ password_hash: await hashPassword(input.password) }).where('org_id', '=', org.id).where('id', '=', account.id).execute();
+    await db
+      .updateTable('hr_accounts')
+      .set({ password_hash: await hashPassword(input.password) })
+      .where('org_id', '=', org.id)
+      .where('id', '=', account.id)
+      .execute();
   }
   const token = newToken(SESSION_PREFIX);
   const { expires_at } = await db
@@ -92,12 +121,23 @@ export async function authenticate(db: Kysely<Database>, keys: Keys, token: stri
   if (token.startsWith(`${SESSION_PREFIX}_`)) {
     const session = await db
       .selectFrom('sessions')
-      .innerJoin('hr_accounts', (j) => j.onRef('hr_accounts.org_id', '=', 'sessions.org_id').onRef('hr_accounts.id', '=', 'sessions.account_id'))
+      .innerJoin('hr_accounts', (j) =>
+        j.onRef('hr_accounts.org_id', '=', 'sessions.org_id').onRef('hr_accounts.id', '=', 'sessions.account_id'),
+      )
       .select(['sessions.id', 'sessions.org_id', 'sessions.account_id', 'hr_accounts.role', 'hr_accounts.scope'])
       .where('sessions.token_hash', '=', keyedHash(keys.session, token))
       .where('sessions.expires_at', '>', sql<Date>`now()`)
       .executeTakeFirst();
-    return session ? { kind: 'session', orgId: session.org_id, role: session.role, accountId: session.account_id, sessionId: session.id, scope: session.scope } : null;
+    return session
+      ? {
+          kind: 'session',
+          orgId: session.org_id,
+          role: session.role,
+          accountId: session.account_id,
+          sessionId: session.id,
+          scope: session.scope,
+        }
+      : null;
   }
   return null;
 }

@@ -19,7 +19,8 @@ export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 export type Keys = Record<KeyPurpose, KeyObject>;
 
 export function deriveKeys(pepper: Buffer): Keys {
-  const derive = (purpose: KeyPurpose) => createSecretKey(Buffer.from(hkdfSync('sha256', pepper, Buffer.alloc(0), `quorum:${purpose}`, 32)));
+  const derive = (purpose: KeyPurpose) =>
+    createSecretKey(Buffer.from(hkdfSync('sha256', pepper, Buffer.alloc(0), `quorum:${purpose}`, 32)));
   return Object.fromEntries(KEY_PURPOSES.map((purpose) => [purpose, derive(purpose)])) as Keys;
 }
 

@@ -49,7 +49,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   // shutdown, and a statement cancelled by statement_timeout: all "try again later", never a 500.
   if (code && /^(08|53|57P0|57014)/.test(code)) return true;
   if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(error.message);
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    error.message,
+  );
 }
 
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {

@@ -68,12 +68,21 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await server.start();
   } catch (error) {
     await bounded(server.stop());
-    const detail = log.join('').split('\n').filter((l) => /FATAL|ERROR|error|failed/.test(l)).slice(-5).join('\n');
-    throw new Error(`Embedded PostgreSQL failed to start in ${options.dataDir} on port ${options.port}: ${String((error as Error | undefined)?.message ?? error)}\n${detail}`, { cause: error });
+    const detail = log
+      .join('')
+      .split('\n')
+      .filter((l) => /FATAL|ERROR|error|failed/.test(l))
+      .slice(-5)
+      .join('\n');
+    throw new Error(
+      `Embedded PostgreSQL failed to start in ${options.dataDir} on port ${options.port}: ${String((error as Error | undefined)?.message ?? error)}\n${detail}`,
+      { cause: error },
+    );
   }
 
   return {
-    urlFor: (database) => `postgres://${USER}:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/${database}`,
+    urlFor: (database) =>
+      `postgres://${USER}:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/${database}`,
     stop: () => bounded(server.stop()),
   };
 }
@@ -109,7 +118,9 @@ async function assertReachableByPostgresUser(dataDir: string): Promise<void> {
   for (let dir = path.dirname(path.resolve(dataDir)); ; dir = path.dirname(dir)) {
     const mode = (await stat(dir).catch(() => null))?.mode;
     if (mode !== undefined && (mode & 0o001) === 0) {
-      throw new Error(`Embedded PostgreSQL runs as the "postgres" system user, which cannot enter ${dir}. Set DATA_DIR to a folder outside it, or chmod o+x ${dir}.`);
+      throw new Error(
+        `Embedded PostgreSQL runs as the "postgres" system user, which cannot enter ${dir}. Set DATA_DIR to a folder outside it, or chmod o+x ${dir}.`,
+      );
     }
     if (dir === path.dirname(dir)) return;
   }

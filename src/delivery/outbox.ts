@@ -12,10 +12,19 @@ const BATCH = 2_000;
  * Queues messages durably, in the caller's transaction: sealed whole (recipient, link, code), and
  * shuffled, so neither the rows nor their order tell a database reader who gets what.
  */
-export async function queueMail(trx: Transaction<Database>, keys: Keys, orgId: string, messages: MailMessage[]): Promise<void> {
-  const sealed = shuffle(messages).map((m) => seal(keys['mail-outbox'], Buffer.from(JSON.stringify(m), 'utf8'), context(orgId)));
+export async function queueMail(
+  trx: Transaction<Database>,
+  keys: Keys,
+  orgId: string,
+  messages: MailMessage[],
+): Promise<void> {
+  const sealed = shuffle(messages).map((m) =>
+    seal(keys['mail-outbox'], Buffer.from(JSON.stringify(m), 'utf8'), context(orgId)),
+  );
   for (let start = 0; start < sealed.length; start += BATCH) {
-    await sql`insert into mail_outbox (org_id, sealed) select ${orgId}, s from unnest(${sealed.slice(start, start + BATCH)}::bytea[]) as s`.execute(trx);
+    await sql`insert into mail_outbox (org_id, sealed) select ${orgId}, s from unnest(${sealed.slice(start, start + BATCH)}::bytea[]) as s`.execute(
+      trx,
+    );
   }
 }
 
@@ -27,7 +36,12 @@ export type Send = (message: MailMessage) => Promise<void>;
  * send succeeded (at-least-once: a crash between sending and deleting resends that one mail).
  * Failures back off exponentially.
  */
-export async function drainOutbox(db: Kysely<Database>, keys: Keys, send: Send, limit = 100): Promise<{ sent: number; failed: number }> {
+export async function drainOutbox(
+  db: Kysely<Database>,
+  keys: Keys,
+  send: Send,
+  limit = 100,
+): Promise<{ sent: number; failed: number }> {
   const { rows } = await sql<{ org_id: string; id: string; sealed: Buffer; attempts: number }>`
     update mail_outbox set locked_until = now() + interval '5 minutes', attempts = attempts + 1
     where (org_id, id) in (
@@ -48,7 +62,10 @@ export async function drainOutbox(db: Kysely<Database>, keys: Keys, send: Send, 
       failed++;
       await db
         .updateTable('mail_outbox')
-        .set({ locked_until: null, not_before: sql<Date>`now() + make_interval(secs => ${Math.min(3600, 2 ** row.attempts * 15)})` })
+        .set({
+          locked_until: null,
+          not_before: sql<Date>`now() + make_interval(secs => ${Math.min(3600, 2 ** row.attempts * 15)})`,
+        })
         .where('org_id', '=', row.org_id)
         .where('id', '=', row.id)
         .execute();

@@ -1,4 +1,3 @@
-
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { Conflict, NotFound } from '../errors.ts';
@@ -16,25 +15,47 @@ import { composeMail } from './templates.ts';
  * nothing about who answered; only the sealed outbox, shuffled, holds the non-responders' mail.
  * Run once per wave (`reminded_on`), in one transaction with the queued mail.
  */
-export async function remindNonResponders(db: Kysely<Database>, keys: Keys, orgId: string, surveyId: string, publicUrl: string, options: { onlyIfDue: boolean; emailEnabled: boolean }): Promise<boolean> {
+export async function remindNonResponders(
+  db: Kysely<Database>,
+  keys: Keys,
+  orgId: string,
+  surveyId: string,
+  publicUrl: string,
+  options: { onlyIfDue: boolean; emailEnabled: boolean },
+): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const survey = await trx.selectFrom('surveys').select(['definition', 'min_group_size', 'reminder_after_days']).where('org_id', '=', orgId).where('id', '=', surveyId).executeTakeFirst();
+    const survey = await trx
+      .selectFrom('surveys')
+      .select(['definition', 'min_group_size', 'reminder_after_days'])
+      .where('org_id', '=', orgId)
+      .where('id', '=', surveyId)
+      .executeTakeFirst();
     if (!survey) throw new NotFound('Survey');
-    if (!options.emailEnabled) throw new Conflict('email-not-configured', 'Reminders go by e-mail, but SMTP_URL is not set.');
+    if (!options.emailEnabled)
+      throw new Conflict('email-not-configured', 'Reminders go by e-mail, but SMTP_URL is not set.');
     const wave = await trx
       .selectFrom('waves')
-      .select(['id', 'reminded_on', sql<boolean>`opened_on + ${survey.reminder_after_days ?? 0}::int <= current_date`.as('due')])
+      .select([
+        'id',
+        'reminded_on',
+        sql<boolean>`opened_on + ${survey.reminder_after_days ?? 0}::int <= current_date`.as('due'),
+      ])
       .where('org_id', '=', orgId)
       .where('survey_id', '=', surveyId)
       .where('status', '=', 'open')
       .forUpdate()
       .executeTakeFirst();
     if (!wave) throw new Conflict('survey-not-open', 'There is no open wave to remind.');
-    if (options.onlyIfDue && (wave.reminded_on !== null || survey.reminder_after_days === null || !wave.due)) return false;
+    if (options.onlyIfDue && (wave.reminded_on !== null || survey.reminder_after_days === null || !wave.due))
+      return false;
 
     const invitations = await trx
       .selectFrom('invitations')
-      .innerJoin('participants', (j) => j.onRef('participants.org_id', '=', 'invitations.org_id').onRef('participants.id', '=', 'invitations.participant_id'))
+      .innerJoin('participants', (j) =>
+        j
+          .onRef('participants.org_id', '=', 'invitations.org_id')
+          .onRef('participants.id', '=', 'invitations.participant_id'),
+      )
       .select(['invitations.id', 'participants.email'])
       .where('invitations.org_id', '=', orgId)
       .where('invitations.wave_id', '=', wave.id)
@@ -42,7 +63,14 @@ export async function remindNonResponders(db: Kysely<Database>, keys: Keys, orgI
       .where('participants.email', 'is not', null)
       .execute();
     const answered = new Set(
-      (await trx.selectFrom('participation').select('marker').where('org_id', '=', orgId).where('wave_id', '=', wave.id).execute()).map((m) => m.marker.toString('hex')),
+      (
+        await trx
+          .selectFrom('participation')
+          .select('marker')
+          .where('org_id', '=', orgId)
+          .where('wave_id', '=', wave.id)
+          .execute()
+      ).map((m) => m.marker.toString('hex')),
     );
     const fresh = invitations.map((i) => ({ ...i, token: newToken(INVITATION_TOKEN_PREFIX), code: newNicknameCode() }));
     if (fresh.length > 0) {
@@ -52,8 +80,27 @@ export async function remindNonResponders(db: Kysely<Database>, keys: Keys, orgI
         where i.org_id = ${orgId} and i.id = f.id`.execute(trx);
     }
     const pending = fresh.filter((f) => !answered.has(participationMarker(keys, f.id).toString('hex')));
-    await queueMail(trx, keys, orgId, pending.map((f) => composeMail('reminder', survey.definition, survey.min_group_size, f.email!, `${publicUrl}/s/${f.token}`, f.code)));
-    await trx.updateTable('waves').set({ reminded_on: sql<string>`current_date` }).where('org_id', '=', orgId).where('id', '=', wave.id).execute();
+    await queueMail(
+      trx,
+      keys,
+      orgId,
+      pending.map((f) =>
+        composeMail(
+          'reminder',
+          survey.definition,
+          survey.min_group_size,
+          f.email!,
+          `${publicUrl}/s/${f.token}`,
+          f.code,
+        ),
+      ),
+    );
+    await trx
+      .updateTable('waves')
+      .set({ reminded_on: sql<string>`current_date` })
+      .where('org_id', '=', orgId)
+      .where('id', '=', wave.id)
+      .execute();
     return true;
   });
 }
@@ -62,7 +109,9 @@ export async function remindNonResponders(db: Kysely<Database>, keys: Keys, orgI
 export async function surveysDueForReminder(db: Kysely<Database>) {
   return db
     .selectFrom('surveys')
-    .innerJoin('waves', (j) => j.onRef('waves.org_id', '=', 'surveys.org_id').onRef('waves.survey_id', '=', 'surveys.id'))
+    .innerJoin('waves', (j) =>
+      j.onRef('waves.org_id', '=', 'surveys.org_id').onRef('waves.survey_id', '=', 'surveys.id'),
+    )
     .select(['surveys.org_id', 'surveys.id'])
     .where('waves.status', '=', 'open')
     .where('waves.reminded_on', 'is', null)
@@ -70,4 +119,3 @@ export async function surveysDueForReminder(db: Kysely<Database>) {
     .where(sql<boolean>`waves.opened_on + surveys.reminder_after_days <= current_date`)
     .execute();
 }
-

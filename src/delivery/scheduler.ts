@@ -25,7 +25,9 @@ export interface ScheduledWorkDeps {
  * marks the wave reminded in the same transaction as the mail it queues; mail rows are claimed
  * with SKIP LOCKED. Everything it decides is in PostgreSQL, so a restart loses nothing.
  */
-export async function runScheduledWork(deps: ScheduledWorkDeps): Promise<{ opened: number; reminded: number; sent: number; failed: number; expired: number }> {
+export async function runScheduledWork(
+  deps: ScheduledWorkDeps,
+): Promise<{ opened: number; reminded: number; sent: number; failed: number; expired: number }> {
   const { db, keys, publicUrl, send, log } = deps;
   let opened = 0;
   let reminded = 0;
@@ -42,7 +44,8 @@ export async function runScheduledWork(deps: ScheduledWorkDeps): Promise<{ opene
     }
     for (const s of await surveysDueForReminder(db)) {
       try {
-        if (await remindNonResponders(db, keys, s.org_id, s.id, publicUrl, { onlyIfDue: true, emailEnabled: true })) reminded++;
+        if (await remindNonResponders(db, keys, s.org_id, s.id, publicUrl, { onlyIfDue: true, emailEnabled: true }))
+          reminded++;
       } catch (err) {
         log.warn({ err }, 'scheduled reminder not sent');
       }
@@ -58,7 +61,9 @@ export async function runScheduledWork(deps: ScheduledWorkDeps): Promise<{ opene
       if (batch.sent + batch.failed === 0 || batch.failed > 0) break;
     }
   }
-  const retention = await applyRetention(db).catch((err: unknown) => (log.warn({ err }, 'retention not applied'), { responses: 0, markers: 0 }));
+  const retention = await applyRetention(db).catch(
+    (err: unknown) => (log.warn({ err }, 'retention not applied'), { responses: 0, markers: 0 }),
+  );
   return { opened, reminded, sent, failed, expired: retention.responses };
 }
 
@@ -71,7 +76,14 @@ export const schedulerPlugin = fp(
     let running: Promise<unknown> = Promise.resolve();
     const timer = setInterval(() => {
       running = running.then(() =>
-        runScheduledWork({ db: app.db, keys: app.keys, publicUrl: app.config.publicUrl, send: sender?.send ?? null, log: app.log, released: (orgId, surveyId) => app.reportWarmer.refresh(orgId, surveyId) }).catch((err: unknown) => app.log.warn({ err }, 'scheduler pass failed')),
+        runScheduledWork({
+          db: app.db,
+          keys: app.keys,
+          publicUrl: app.config.publicUrl,
+          send: sender?.send ?? null,
+          log: app.log,
+          released: (orgId, surveyId) => app.reportWarmer.refresh(orgId, surveyId),
+        }).catch((err: unknown) => app.log.warn({ err }, 'scheduler pass failed')),
       );
     }, seconds * 1000);
     timer.unref();

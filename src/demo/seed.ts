@@ -9,8 +9,22 @@ import { createSurvey, openWave } from '../surveys/service.ts';
 export const DEMO_ORG_SLUG = 'demo';
 export const DEMO_OWNER_EMAIL = 'owner@demo.example';
 
-const DEPARTMENTS: Array<[string, number]> = [['Customer Support', 24], ['Sales', 10], ['Engineering', 8], ['Legal', 2]];
-const NAMES = ['김민준', 'Zofia Nowak', 'Olivia Smith', '이서연', 'Jakub Wójcik', 'Noah Jones', '박도윤', 'Łucja Kamińska'];
+const DEPARTMENTS: Array<[string, number]> = [
+  ['Customer Support', 24],
+  ['Sales', 10],
+  ['Engineering', 8],
+  ['Legal', 2],
+];
+const NAMES = [
+  '김민준',
+  'Zofia Nowak',
+  'Olivia Smith',
+  '이서연',
+  'Jakub Wójcik',
+  'Noah Jones',
+  '박도윤',
+  'Łucja Kamińska',
+];
 
 export interface DemoSeed {
   password: string;
@@ -21,11 +35,22 @@ export interface DemoSeed {
  * Demo mode on an empty database: one organization and its owner (password returned once), a
  * small roster, and a weekly pulse with its first wave open, so there is a real link to try.
  */
-export async function seedDemo(db: Kysely<Database>, keys: Keys, minGroupSize: number, publicUrl: string): Promise<DemoSeed | null> {
+export async function seedDemo(
+  db: Kysely<Database>,
+  keys: Keys,
+  minGroupSize: number,
+  publicUrl: string,
+): Promise<DemoSeed | null> {
   const any = await db.selectFrom('organizations').select('id').limit(1).executeTakeFirst();
   if (any) return null;
   const password = generatePassword();
-  const { org } = await createOrganizationWithOwner(db, { slug: DEMO_ORG_SLUG, name: 'Demo Organization', minGroupSize, ownerEmail: DEMO_OWNER_EMAIL, ownerPassword: password });
+  const { org } = await createOrganizationWithOwner(db, {
+    slug: DEMO_ORG_SLUG,
+    name: 'Demo Organization',
+    minGroupSize,
+    ownerEmail: DEMO_OWNER_EMAIL,
+    ownerPassword: password,
+  });
   await replaceDimensions(db, org.id, [
     { key: 'department', label: 'Department', reportable: true },
     { key: 'location', label: 'Location', reportable: true },
@@ -34,12 +59,20 @@ export async function seedDemo(db: Kysely<Database>, keys: Keys, minGroupSize: n
   const rows = DEPARTMENTS.flatMap(([department, size]) =>
     Array.from({ length: size }, () => {
       n++;
-      return { externalId: `D${String(n).padStart(3, '0')}`, email: n % 3 === 0 ? null : `employee${n}@demo.example`, name: NAMES[n % NAMES.length]!, attributes: { department, location: n % 2 ? 'Seoul' : 'Warszawa' } };
+      return {
+        externalId: `D${String(n).padStart(3, '0')}`,
+        email: n % 3 === 0 ? null : `employee${n}@demo.example`,
+        name: NAMES[n % NAMES.length]!,
+        attributes: { department, location: n % 2 ? 'Seoul' : 'Warszawa' },
+      };
     }),
   );
   await importRoster(db, org.id, rows, 'upsert');
   const survey = await createSurvey(db, org.id, { template: 'pulse', schedule: 'weekly' });
   const { distribution } = await openWave(db, keys, org.id, survey.id, { publicUrl, emailEnabled: false });
   const first = distribution[0]!;
-  return { password, sample: { token: first.token, code: first.code, surveyTitle: survey.definition.title.en ?? 'Weekly pulse' } };
+  return {
+    password,
+    sample: { token: first.token, code: first.code, surveyTitle: survey.definition.title.en ?? 'Weekly pulse' },
+  };
 }

@@ -10,5 +10,11 @@ export function neutraliseFormula(value: string): string {
 }
 
 export function toCsv(header: string[], rows: Array<Array<string | number | boolean | null>>): string {
-  return stringify([header, ...rows.map((r) => r.map((v) => (typeof v === 'string' ? neutraliseFormula(v) : v === null ? '' : String(v))))], { bom: true });
+  return stringify(
+    [
+      header,
+      ...rows.map((r) => r.map((v) => (typeof v === 'string' ? neutraliseFormula(v) : v === null ? '' : String(v)))),
+    ],
+    { bom: true },
+  );
 }

@@ -10,5 +10,8 @@ export function wants(accept: string | undefined, type: string): boolean {
  * is not passed through the JSON serializer, so the typed send() is bypassed knowingly here.
  */
 export function sendText(reply: FastifyReply, type: string, body: string, headers: Record<string, string> = {}) {
-  return reply.type(type).headers(headers).send(body as never);
+  return reply
+    .type(type)
+    .headers(headers)
+    .send(body as never);
 }

@@ -21,11 +21,17 @@ export function newNicknameCode(): string {
 
 /** The canonical form of a typed code (any case, spaces or dashes, typos after 4 letters), or null. */
 export function normalizeNicknameCode(input: string): string | null {
-  const parts = input.toLowerCase().normalize('NFKC').split(/[^a-z0-9]+/).filter(Boolean);
+  const parts = input
+    .toLowerCase()
+    .normalize('NFKC')
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
   if (parts.length !== CODE_WORDS + 1) return null;
   const digits = parts.pop()!;
   if (!/^\d{4}$/.test(digits)) return null;
-  const words = parts.map((p) => byPrefix.get(p.slice(0, 4)) ?? (threeLetterWords.has(p.slice(0, 3)) ? p.slice(0, 3) : undefined));
+  const words = parts.map(
+    (p) => byPrefix.get(p.slice(0, 4)) ?? (threeLetterWords.has(p.slice(0, 3)) ? p.slice(0, 3) : undefined),
+  );
   if (words.some((w) => w === undefined)) return null;
   return `${words.join('-')}-${digits}`;
 }

@@ -28,7 +28,14 @@ interface PreparedBatch {
 }
 
 function prepare(keys: Keys, invitees: Invitee[]): PreparedBatch {
-  const batch: PreparedBatch = { issued: [], ids: [], participants: [], tokenHashes: [], codeHashes: [], attributes: [] };
+  const batch: PreparedBatch = {
+    issued: [],
+    ids: [],
+    participants: [],
+    tokenHashes: [],
+    codeHashes: [],
+    attributes: [],
+  };
   for (const invitee of invitees) {
     const token = newToken(INVITATION_TOKEN_PREFIX);
     const code = newNicknameCode();
@@ -47,7 +54,13 @@ function prepare(keys: Keys, invitees: Invitee[]): PreparedBatch {
  * keyed hashes. The plaintexts are returned to the caller, once, and exist nowhere else.
  * Each batch is prepared while the previous one is being inserted.
  */
-export async function issueInvitations(trx: Transaction<Database>, keys: Keys, orgId: string, waveId: string, invitees: Invitee[]): Promise<IssuedInvitation[]> {
+export async function issueInvitations(
+  trx: Transaction<Database>,
+  keys: Keys,
+  orgId: string,
+  waveId: string,
+  invitees: Invitee[],
+): Promise<IssuedInvitation[]> {
   const issued: IssuedInvitation[] = [];
   let inserting: Promise<unknown> = Promise.resolve();
   for (let start = 0; start < invitees.length; start += BATCH) {

@@ -8,7 +8,14 @@ import { z } from 'zod';
 export const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '',
-    { onRequest: requireRole({ role: 'analyst' }), schema: { tags: ['organization'], summary: "The caller's organization", response: { 200: organizationResponse, ...problemResponses(401) } } },
+    {
+      onRequest: requireRole({ role: 'analyst' }),
+      schema: {
+        tags: ['organization'],
+        summary: "The caller's organization",
+        response: { 200: organizationResponse, ...problemResponses(401) },
+      },
+    },
     async (request) => toOrganizationResponse(await getOrganization(app.db, principalOf(request).orgId)),
   );
 
@@ -16,9 +23,15 @@ export const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
     '',
     {
       onRequest: requireRole({ role: 'owner' }),
-      schema: { tags: ['organization'], summary: 'Rename or change the default k', body: updateOrganizationBody, response: { 200: organizationResponse, ...problemResponses(400, 401, 403) } },
+      schema: {
+        tags: ['organization'],
+        summary: 'Rename or change the default k',
+        body: updateOrganizationBody,
+        response: { 200: organizationResponse, ...problemResponses(400, 401, 403) },
+      },
     },
-    async (request) => toOrganizationResponse(await updateOrganization(app.db, principalOf(request).orgId, request.body)),
+    async (request) =>
+      toOrganizationResponse(await updateOrganization(app.db, principalOf(request).orgId, request.body)),
   );
 
   app.delete(

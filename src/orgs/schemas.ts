@@ -6,21 +6,48 @@ export const organizationResponse = z.object({
   slug: z.string(),
   name: z.string(),
   minGroupSize: z.number().int().describe('Default minimum group size k for new surveys.'),
-  commentMinGroupSize: z.number().int().nullable().describe('Comments need at least this many writers (and never fewer than k).'),
-  reportablePairs: z.array(z.tuple([z.string(), z.string()])).describe('Pairs of dimensions results may be crossed by.'),
-  responseRetentionMonths: z.number().int().nullable().describe('Months after a wave closes that its answers are kept (results stay); null: kept.'),
+  commentMinGroupSize: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Comments need at least this many writers (and never fewer than k).'),
+  reportablePairs: z
+    .array(z.tuple([z.string(), z.string()]))
+    .describe('Pairs of dimensions results may be crossed by.'),
+  responseRetentionMonths: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Months after a wave closes that its answers are kept (results stay); null: kept.'),
 });
 
 export const updateOrganizationBody = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),
-    minGroupSize: z.number().int().min(3).max(1000).optional().describe('Never below 3 (SPEC). Surveys keep the k they were created with.'),
+    minGroupSize: z
+      .number()
+      .int()
+      .min(3)
+      .max(1000)
+      .optional()
+      .describe('Never below 3 (SPEC). Surveys keep the k they were created with.'),
     commentMinGroupSize: z.number().int().min(3).max(1000).nullable().optional(),
-    reportablePairs: z.array(z.tuple([z.string().min(1).max(40), z.string().min(1).max(40)])).max(20).optional(),
+    reportablePairs: z
+      .array(z.tuple([z.string().min(1).max(40), z.string().min(1).max(40)]))
+      .max(20)
+      .optional(),
     responseRetentionMonths: z.number().int().min(1).max(120).nullable().optional(),
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'nothing to change' });
 
 export function toOrganizationResponse(org: Organization): z.infer<typeof organizationResponse> {
-  return { id: org.id, slug: org.slug, name: org.name, minGroupSize: org.min_group_size, commentMinGroupSize: org.comment_min_group_size, reportablePairs: org.reportable_pairs, responseRetentionMonths: org.response_retention_months };
+  return {
+    id: org.id,
+    slug: org.slug,
+    name: org.name,
+    minGroupSize: org.min_group_size,
+    commentMinGroupSize: org.comment_min_group_size,
+    reportablePairs: org.reportable_pairs,
+    responseRetentionMonths: org.response_retention_months,
+  };
 }

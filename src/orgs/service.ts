@@ -32,7 +32,8 @@ export async function createOrganizationWithOwner(db: Kysely<Database>, input: N
     return { org, owner };
   });
   return created.catch((error: unknown) => {
-    if (isUniqueViolation(error, 'organizations_slug_key')) throw new Conflict('slug-taken', `An organization with slug "${input.slug}" already exists.`);
+    if (isUniqueViolation(error, 'organizations_slug_key'))
+      throw new Conflict('slug-taken', `An organization with slug "${input.slug}" already exists.`);
     throw error;
   });
 }
@@ -51,10 +52,27 @@ export interface OrganizationChanges {
   responseRetentionMonths?: number | null | undefined;
 }
 
-export async function updateOrganization(db: Kysely<Database>, orgId: string, changes: OrganizationChanges): Promise<Organization> {
+export async function updateOrganization(
+  db: Kysely<Database>,
+  orgId: string,
+  changes: OrganizationChanges,
+): Promise<Organization> {
   if (changes.reportablePairs) {
-    const reportable = new Set((await db.selectFrom('attribute_dimensions').select('key').where('org_id', '=', orgId).where('reportable', '=', true).execute()).map((d) => d.key));
-    const bad = changes.reportablePairs.flatMap((pair, i) => pair.filter((d) => !reportable.has(d)).map((d) => ({ field: `body.reportablePairs.${i}`, message: `${d} is not a reportable dimension` })));
+    const reportable = new Set(
+      (
+        await db
+          .selectFrom('attribute_dimensions')
+          .select('key')
+          .where('org_id', '=', orgId)
+          .where('reportable', '=', true)
+          .execute()
+      ).map((d) => d.key),
+    );
+    const bad = changes.reportablePairs.flatMap((pair, i) =>
+      pair
+        .filter((d) => !reportable.has(d))
+        .map((d) => ({ field: `body.reportablePairs.${i}`, message: `${d} is not a reportable dimension` })),
+    );
     if (bad.length) throw new ValidationFailed(bad);
   }
   const org = await db
@@ -64,7 +82,9 @@ export async function updateOrganization(db: Kysely<Database>, orgId: string, ch
       ...(changes.minGroupSize !== undefined ? { min_group_size: changes.minGroupSize } : {}),
       ...(changes.commentMinGroupSize !== undefined ? { comment_min_group_size: changes.commentMinGroupSize } : {}),
       ...(changes.reportablePairs !== undefined ? { reportable_pairs: JSON.stringify(changes.reportablePairs) } : {}),
-      ...(changes.responseRetentionMonths !== undefined ? { response_retention_months: changes.responseRetentionMonths } : {}),
+      ...(changes.responseRetentionMonths !== undefined
+        ? { response_retention_months: changes.responseRetentionMonths }
+        : {}),
     })
     .where('id', '=', orgId)
     .returningAll()
@@ -78,6 +98,11 @@ export async function updateOrganization(db: Kysely<Database>, orgId: string, ch
  * through ON DELETE CASCADE foreign keys, so one statement removes it all, atomically.
  */
 export async function deleteOrganization(db: Kysely<Database>, orgId: string, confirmSlug: string): Promise<void> {
-  const result = await db.deleteFrom('organizations').where('id', '=', orgId).where('slug', '=', confirmSlug).executeTakeFirst();
-  if (result.numDeletedRows === 0n) throw new ValidationFailed([{ field: 'body.confirm', message: "must be the organization's slug" }]);
+  const result = await db
+    .deleteFrom('organizations')
+    .where('id', '=', orgId)
+    .where('slug', '=', confirmSlug)
+    .executeTakeFirst();
+  if (result.numDeletedRows === 0n)
+    throw new ValidationFailed([{ field: 'body.confirm', message: "must be the organization's slug" }]);
 }

@@ -31,7 +31,8 @@ const en = {
   warnEmployeeId: 'something like an employee number',
   sendAnyway: 'I understand; send my comments as they are',
   thanksTitle: 'Thank you',
-  thanks: 'Your answers were received. Results are shared only in groups, so no one can see what you said. You can close this page.',
+  thanks:
+    'Your answers were received. Results are shared only in groups, so no one can see what you said. You can close this page.',
   kioskTitle: 'Answer with your code',
   kioskHelp: 'Type the code from your card: five words and four digits. Capitals and spaces do not matter.',
   kioskLabel: 'Your code',
@@ -78,7 +79,8 @@ const ko: Strings = {
   warnEmployeeId: '사번으로 보이는 내용',
   sendAnyway: '이해했습니다. 의견을 그대로 제출합니다',
   thanksTitle: '감사합니다',
-  thanks: '응답이 접수되었습니다. 결과는 그룹 단위로만 공유되므로 누구도 개인의 응답을 볼 수 없습니다. 이 페이지를 닫아도 됩니다.',
+  thanks:
+    '응답이 접수되었습니다. 결과는 그룹 단위로만 공유되므로 누구도 개인의 응답을 볼 수 없습니다. 이 페이지를 닫아도 됩니다.',
   kioskTitle: '코드로 응답하기',
   kioskHelp: '카드에 있는 코드(영어 단어 다섯 개와 숫자 네 자리)를 입력하세요. 대소문자와 띄어쓰기는 상관없습니다.',
   kioskLabel: '내 코드',
@@ -106,7 +108,13 @@ const pl: Strings = {
   ],
   required: 'wymagane',
   optional: 'opcjonalne',
-  likert: ['Zdecydowanie się nie zgadzam', 'Nie zgadzam się', 'Ani tak, ani nie', 'Zgadzam się', 'Zdecydowanie się zgadzam'],
+  likert: [
+    'Zdecydowanie się nie zgadzam',
+    'Nie zgadzam się',
+    'Ani tak, ani nie',
+    'Zgadzam się',
+    'Zdecydowanie się zgadzam',
+  ],
   scaleLow: 'Zdecydowanie nie',
   scaleHigh: 'Zdecydowanie tak',
   yes: 'Tak',
@@ -123,7 +131,8 @@ const pl: Strings = {
   warnEmployeeId: 'coś, co wygląda na numer pracownika',
   sendAnyway: 'Rozumiem; wyślij komentarze bez zmian',
   thanksTitle: 'Dziękujemy',
-  thanks: 'Odpowiedzi zostały przyjęte. Wyniki są pokazywane tylko dla grup, więc nikt nie zobaczy, co napisałeś/napisałaś. Możesz zamknąć tę stronę.',
+  thanks:
+    'Odpowiedzi zostały przyjęte. Wyniki są pokazywane tylko dla grup, więc nikt nie zobaczy, co napisałeś/napisałaś. Możesz zamknąć tę stronę.',
   kioskTitle: 'Odpowiedz za pomocą kodu',
   kioskHelp: 'Wpisz kod z karty: pięć słów i cztery cyfry. Wielkość liter i spacje nie mają znaczenia.',
   kioskLabel: 'Twój kod',
@@ -142,11 +151,18 @@ const pl: Strings = {
 export const STRINGS: Record<UiLanguage, Strings> = { en, ko, pl };
 
 export function uiLanguage(preferred: string[]): UiLanguage {
-  return (preferred.map((l) => l.toLowerCase()).find((l): l is UiLanguage => (UI_LANGUAGES as readonly string[]).includes(l)) ?? 'en');
+  return (
+    preferred
+      .map((l) => l.toLowerCase())
+      .find((l): l is UiLanguage => (UI_LANGUAGES as readonly string[]).includes(l)) ?? 'en'
+  );
 }
 
 /** ?lang= first, then the browser's Accept-Language, each with its primary subtag as a fallback. */
 export function preferredLanguages(acceptLanguage: string | undefined, explicit: string | undefined): string[] {
-  const accepted = (acceptLanguage ?? '').split(',').map((part) => part.split(';')[0]!.trim()).filter(Boolean);
+  const accepted = (acceptLanguage ?? '')
+    .split(',')
+    .map((part) => part.split(';')[0]!.trim())
+    .filter(Boolean);
   return [explicit, ...accepted].filter((l): l is string => !!l).flatMap((l) => [l, l.split('-')[0]!.toLowerCase()]);
 }

@@ -9,7 +9,10 @@ const PATTERNS: Array<[Signal, RegExp]> = [
   ['phone', /(?:\+?\d[\d\s().-]{7,}\d)/u],
   ['name', /\b(?:my|our)\s+(?:manager|boss|supervisor|team\s*lead(?:er)?|lead)\s+\p{Lu}\p{L}+/u],
   ['name', /(?:우리|제|저희)\s*(?:팀장|매니저|부장|과장|상사)(?:님)?\s*[가-힣]{2,4}/u],
-  ['name', /\b(?:mój|moja|nasz|nasza)\s+(?:kierownik|kierowniczka|szef|szefowa|przełożony|przełożona|lider|liderka)\s+\p{Lu}\p{L}+/iu],
+  [
+    'name',
+    /\b(?:mój|moja|nasz|nasza)\s+(?:kierownik|kierowniczka|szef|szefowa|przełożony|przełożona|lider|liderka)\s+\p{Lu}\p{L}+/iu,
+  ],
   ['employeeId', /\b[A-Z]{1,3}-?\d{5,8}\b/u],
 ];
 

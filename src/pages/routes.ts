@@ -16,17 +16,22 @@ import { kioskPage, page, problemPage, surveyPage, thanksPage, type FormState } 
 
 const STYLESHEET = readFileSync(new URL('./quorum.css', import.meta.url), 'utf8');
 // Pages load nothing but their own stylesheet: no script, no third-party asset, no inline style.
-const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const PAGE_CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const langQuery = z.object({ lang: z.string().max(20).optional() });
 type Form = Record<string, string | string[] | undefined>;
 
-const languages = (request: FastifyRequest, lang: string | undefined) => preferredLanguages(request.headers['accept-language'], lang);
+const languages = (request: FastifyRequest, lang: string | undefined) =>
+  preferredLanguages(request.headers['accept-language'], lang);
 
 const withLang = (path: string, lang: string | undefined) => (lang ? `${path}?lang=${encodeURIComponent(lang)}` : path);
 
 /** Turns form fields (q_<id>) into typed answers; what cannot be read is left for the schema to reject. */
-function answersFromForm(definition: SurveyDefinition, form: Form): { answers: Record<string, unknown>; values: Record<string, string | string[]> } {
+function answersFromForm(
+  definition: SurveyDefinition,
+  form: Form,
+): { answers: Record<string, unknown>; values: Record<string, string | string[]> } {
   const answers: Record<string, unknown> = {};
   const values: Record<string, string | string[]> = {};
   for (const q of definition.questions) {
@@ -50,10 +55,18 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
   const cookie = { httpOnly: true, sameSite: 'lax', secure: app.config.cookieSecure, path: '/' } as const;
 
   app.addHook('onSend', async (_request, reply) => {
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) reply.header('content-security-policy', PAGE_CSP);
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html'))
+      reply.header('content-security-policy', PAGE_CSP);
   });
 
-  const render = (reply: FastifyReply, lang: UiLanguage, title: string, body: Parameters<typeof page>[2], path: string, status = 200) =>
+  const render = (
+    reply: FastifyReply,
+    lang: UiLanguage,
+    title: string,
+    body: Parameters<typeof page>[2],
+    path: string,
+    status = 200,
+  ) =>
     reply
       .code(status)
       .type('text/html; charset=utf-8')
@@ -69,13 +82,19 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/assets/quorum.css', { schema: { hide: true } }, async (_request, reply) =>
-    reply.header('cache-control', 'public, max-age=86400').type('text/css; charset=utf-8').send(STYLESHEET as never),
+    reply
+      .header('cache-control', 'public, max-age=86400')
+      .type('text/css; charset=utf-8')
+      .send(STYLESHEET as never),
   );
 
   // The link from the e-mail: exchange the token, then redirect so it leaves the address bar (P5).
   app.get(
     '/s/:token',
-    { config: { rateLimit: { max: 30, timeWindow: '1 minute' } }, schema: { hide: true, params: z.object({ token: z.string().min(1).max(200) }), querystring: langQuery } },
+    {
+      config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
+      schema: { hide: true, params: z.object({ token: z.string().min(1).max(200) }), querystring: langQuery },
+    },
     async (request, reply) => {
       const session = await sessionFromLinkToken(app.db, app.keys, request.params.token);
       reply.setCookie(SURVEY_COOKIE, session.token, { ...cookie, expires: session.expiresAt });
@@ -83,18 +102,36 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  app.get('/k/:organization', { schema: { hide: true, params: z.object({ organization: orgSlugSchema }), querystring: langQuery } }, async (request, reply) => {
-    const lang = uiLanguage(languages(request, request.query.lang));
-    return render(reply, lang, STRINGS[lang].kioskTitle, kioskPage(lang, withLang(`/k/${request.params.organization}`, request.query.lang), undefined), `/k/${request.params.organization}`);
-  });
+  app.get(
+    '/k/:organization',
+    { schema: { hide: true, params: z.object({ organization: orgSlugSchema }), querystring: langQuery } },
+    async (request, reply) => {
+      const lang = uiLanguage(languages(request, request.query.lang));
+      return render(
+        reply,
+        lang,
+        STRINGS[lang].kioskTitle,
+        kioskPage(lang, withLang(`/k/${request.params.organization}`, request.query.lang), undefined),
+        `/k/${request.params.organization}`,
+      );
+    },
+  );
 
-  const perOrganization = perOrganizationLimit(app, (request) => (request.params as { organization?: string }).organization);
+  const perOrganization = perOrganizationLimit(
+    app,
+    (request) => (request.params as { organization?: string }).organization,
+  );
   app.post(
     '/k/:organization',
     {
       config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
       preHandler: perOrganization,
-      schema: { hide: true, params: z.object({ organization: orgSlugSchema }), querystring: langQuery, body: z.object({ code: z.string().max(200).default('') }) },
+      schema: {
+        hide: true,
+        params: z.object({ organization: orgSlugSchema }),
+        querystring: langQuery,
+        body: z.object({ code: z.string().max(200).default('') }),
+      },
     },
     async (request, reply) => {
       const lang = uiLanguage(languages(request, request.query.lang));
@@ -106,12 +143,25 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         const message = STRINGS[lang].problems[error.code] ?? STRINGS[lang].problems['unknown-token']!;
-        return render(reply, lang, STRINGS[lang].kioskTitle, kioskPage(lang, withLang(path, request.query.lang), message), path, error.status);
+        return render(
+          reply,
+          lang,
+          STRINGS[lang].kioskTitle,
+          kioskPage(lang, withLang(path, request.query.lang), message),
+          path,
+          error.status,
+        );
       }
     },
   );
 
-  const showSurvey = async (request: FastifyRequest, reply: FastifyReply, lang: string | undefined, state: FormState, status = 200) => {
+  const showSurvey = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    lang: string | undefined,
+    state: FormState,
+    status = 200,
+  ) => {
     const ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
     const preferred = languages(request, lang);
     const survey = localizeSurvey(ctx.definition, ctx.minGroupSize, preferred);
@@ -119,35 +169,63 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     return render(reply, ui, survey.title, surveyPage(ui, survey, withLang('/survey', lang), state), '/survey', status);
   };
 
-  app.get('/survey', { schema: { hide: true, querystring: langQuery } }, async (request, reply) => showSurvey(request, reply, request.query.lang, { values: {}, errors: {}, warnings: {}, submission: randomBytes(16).toString('base64url') }));
+  app.get('/survey', { schema: { hide: true, querystring: langQuery } }, async (request, reply) =>
+    showSurvey(request, reply, request.query.lang, {
+      values: {},
+      errors: {},
+      warnings: {},
+      submission: randomBytes(16).toString('base64url'),
+    }),
+  );
 
-  app.post('/survey', { config: { rateLimit: { max: 30, timeWindow: '1 minute' } }, schema: { hide: true, querystring: langQuery, body: z.record(z.string(), z.union([z.string(), z.array(z.string())])) } }, async (request, reply) => {
-    const ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
-    const lang = uiLanguage([...languages(request, request.query.lang), ctx.definition.defaultLanguage]);
-    const { answers, values } = answersFromForm(ctx.definition, request.body);
-    const submission = typeof request.body.submission === 'string' && /^[\w-]{8,200}$/.test(request.body.submission) ? request.body.submission : undefined;
-    const parsed = answersSchema(ctx.definition).safeParse(answers);
-    const errors: Record<string, string> = {};
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        const id = String(issue.path[0] ?? '');
-        if (id) errors[id] = answers[id] === undefined ? STRINGS[lang].answerRequired : STRINGS[lang].answerInvalid;
+  app.post(
+    '/survey',
+    {
+      config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
+      schema: {
+        hide: true,
+        querystring: langQuery,
+        body: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+      },
+    },
+    async (request, reply) => {
+      const ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
+      const lang = uiLanguage([...languages(request, request.query.lang), ctx.definition.defaultLanguage]);
+      const { answers, values } = answersFromForm(ctx.definition, request.body);
+      const submission =
+        typeof request.body.submission === 'string' && /^[\w-]{8,200}$/.test(request.body.submission)
+          ? request.body.submission
+          : undefined;
+      const parsed = answersSchema(ctx.definition).safeParse(answers);
+      const errors: Record<string, string> = {};
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          const id = String(issue.path[0] ?? '');
+          if (id) errors[id] = answers[id] === undefined ? STRINGS[lang].answerRequired : STRINGS[lang].answerInvalid;
+        }
       }
-    }
-    const warnings: Record<string, Signal[]> = {};
-    if (request.body.confirm_identifying !== 'yes') {
-      for (const q of ctx.definition.questions) {
-        const text = answers[q.id];
-        if (q.type === 'text' && typeof text === 'string' && identifyingSignals(text).length) warnings[q.id] = identifyingSignals(text);
+      const warnings: Record<string, Signal[]> = {};
+      if (request.body.confirm_identifying !== 'yes') {
+        for (const q of ctx.definition.questions) {
+          const text = answers[q.id];
+          if (q.type === 'text' && typeof text === 'string' && identifyingSignals(text).length)
+            warnings[q.id] = identifyingSignals(text);
+        }
       }
-    }
-    if (Object.keys(errors).length || Object.keys(warnings).length) {
-      return showSurvey(request, reply, request.query.lang, { values, errors, warnings, submission: submission ?? randomBytes(16).toString('base64url') }, Object.keys(errors).length ? 400 : 200);
-    }
-    await submitAndRelease(app, request, request.cookies[SURVEY_COOKIE], answers, submission);
-    reply.clearCookie(SURVEY_COOKIE, cookie);
-    return reply.redirect(withLang('/thanks', request.query.lang), 303);
-  });
+      if (Object.keys(errors).length || Object.keys(warnings).length) {
+        return showSurvey(
+          request,
+          reply,
+          request.query.lang,
+          { values, errors, warnings, submission: submission ?? randomBytes(16).toString('base64url') },
+          Object.keys(errors).length ? 400 : 200,
+        );
+      }
+      await submitAndRelease(app, request, request.cookies[SURVEY_COOKIE], answers, submission);
+      reply.clearCookie(SURVEY_COOKIE, cookie);
+      return reply.redirect(withLang('/thanks', request.query.lang), 303);
+    },
+  );
 
   app.get('/thanks', { schema: { hide: true, querystring: langQuery } }, async (request, reply) => {
     const lang = uiLanguage(languages(request, request.query.lang));

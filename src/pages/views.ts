@@ -9,29 +9,47 @@ type Values = Record<string, string | string[]>;
 /** The shell of every page: no script, one same-origin stylesheet, a language switcher. */
 export function page(lang: UiLanguage, title: string, body: SafeHtml, switchHref: (l: UiLanguage) => string): string {
   const t = STRINGS[lang];
-  return `<!doctype html>${html`<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${title} · Quorum</title>
-<link rel="stylesheet" href="/assets/quorum.css">
-</head>
-<body>
-<a class="skip" href="#main">${t.skip}</a>
-<header><span class="brand">Quorum</span>
-<nav aria-label="Language"><ul>${UI_LANGUAGES.map((l) => html`<li><a href="${switchHref(l)}" lang="${l}" ${l === lang ? html`aria-current="true"` : ''}>${STRINGS[l].languageName}</a></li>`)}</ul></nav>
-</header>
-<main id="main">${body}</main>
-</body>
-</html>`.value}`;
+  return `<!doctype html>${
+    html`<html lang="${lang}">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="no-referrer" />
+        <title>${title} · Quorum</title>
+        <link rel="stylesheet" href="/assets/quorum.css" />
+      </head>
+      <body>
+        <a class="skip" href="#main">${t.skip}</a>
+        <header>
+          <span class="brand">Quorum</span>
+          <nav aria-label="Language">
+            <ul>
+              ${UI_LANGUAGES.map((l) => html`<li><a href="${switchHref(l)}" lang="${l}" ${l === lang ? html`aria-current="true"` : ''}>${STRINGS[l].languageName}</a></li>`)}
+            </ul>
+          </nav>
+        </header>
+        <main id="main">${body}</main>
+      </body>
+    </html>`.value
+  }`;
 }
 
 function promise(t: Strings, k: number): SafeHtml {
-  return html`<section class="promise" aria-labelledby="promise-title"><h2 id="promise-title">${t.promiseTitle}</h2><ul>${t.promise(k).map((line) => html`<li>${line}</li>`)}</ul></section>`;
+  return html`<section class="promise" aria-labelledby="promise-title">
+    <h2 id="promise-title">${t.promiseTitle}</h2>
+    <ul>
+      ${t.promise(k).map((line) => html`<li>${line}</li>`)}
+    </ul>
+  </section>`;
 }
 
-function field(t: Strings, q: RespondentSurvey['questions'][number], value: string | string[] | undefined, error: string | undefined, warning: Signal[] | undefined): SafeHtml {
+function field(
+  t: Strings,
+  q: RespondentSurvey['questions'][number],
+  value: string | string[] | undefined,
+  error: string | undefined,
+  warning: Signal[] | undefined,
+): SafeHtml {
   const name = `q_${q.id}`;
   const errorId = `${name}-error`;
   const described = error ? html` aria-describedby="${errorId}" aria-invalid="true"` : '';
@@ -39,31 +57,67 @@ function field(t: Strings, q: RespondentSurvey['questions'][number], value: stri
   const errorLine = error ? html`<p class="error" id="${errorId}">${error}</p>` : '';
   const chosen = (v: string) => (Array.isArray(value) ? value.includes(v) : value === v);
   const radios = (options: Array<{ value: string; label: string }>, type: 'radio' | 'checkbox' = 'radio') =>
-    html`<div class="options ${type === 'radio' && options.length > 5 ? 'scale' : ''}">${options.map(
-      (o, i) => html`<label for="${name}-${i}"><input type="${type}" id="${name}-${i}" name="${name}" value="${o.value}" ${chosen(o.value) ? html`checked` : ''} ${type === 'radio' && q.required ? html`required` : ''}${described}> <span>${o.label}</span></label>`,
-    )}</div>`;
+    html`<div class="options ${type === 'radio' && options.length > 5 ? 'scale' : ''}">
+      ${options.map(
+        (o, i) =>
+          html`<label for="${name}-${i}"
+            ><input
+              type="${type}"
+              id="${name}-${i}"
+              name="${name}"
+              value="${o.value}"
+              ${chosen(o.value) ? html`checked` : ''}
+              ${type === 'radio' && q.required ? html`required` : ''}${described}
+            />
+            <span>${o.label}</span></label
+          >`,
+      )}
+    </div>`;
   let control: SafeHtml;
   switch (q.type) {
     case 'likert5':
       control = radios(t.likert.map((label, i) => ({ value: String(i + 1), label })));
       break;
     case 'scale0_10':
-      control = html`<p class="hint">0 = ${t.scaleLow}, 10 = ${t.scaleHigh}</p>${radios(Array.from({ length: 11 }, (_, i) => ({ value: String(i), label: String(i) })))}`;
+      control = html`<p class="hint">0 = ${t.scaleLow}, 10 = ${t.scaleHigh}</p>
+        ${radios(Array.from({ length: 11 }, (_, i) => ({ value: String(i), label: String(i) })))}`;
       break;
     case 'yes_no':
-      control = radios([{ value: 'true', label: t.yes }, { value: 'false', label: t.no }]);
+      control = radios([
+        { value: 'true', label: t.yes },
+        { value: 'false', label: t.no },
+      ]);
       break;
     case 'single_choice':
       control = radios((q.options ?? []).map((o) => ({ value: o.id, label: o.text })));
       break;
     case 'multi_choice':
-      control = radios((q.options ?? []).map((o) => ({ value: o.id, label: o.text })), 'checkbox');
+      control = radios(
+        (q.options ?? []).map((o) => ({ value: o.id, label: o.text })),
+        'checkbox',
+      );
       break;
     case 'text': {
       const warn = warning?.length
-        ? html`<div class="warning" id="${name}-warning" role="status"><p><strong>${t.warnTitle}.</strong> ${t.warnIntro}</p><ul>${warning.map((s) => html`<li>${{ email: t.warnEmail, phone: t.warnPhone, name: t.warnName, employeeId: t.warnEmployeeId }[s]}</li>`)}</ul></div>`
+        ? html`<div class="warning" id="${name}-warning" role="status">
+            <p><strong>${t.warnTitle}.</strong> ${t.warnIntro}</p>
+            <ul>
+              ${warning.map((s) => html`<li>${{ email: t.warnEmail, phone: t.warnPhone, name: t.warnName, employeeId: t.warnEmployeeId }[s]}</li>`)}
+            </ul>
+          </div>`
         : '';
-      return html`<div class="question"><label class="text-label" for="${name}">${q.text} <span class="req">(${q.required ? t.required : t.optional})</span></label>${errorLine}${warn}<textarea id="${name}" name="${name}" rows="4" maxlength="${q.maxLength ?? 2000}" ${q.required ? html`required` : ''}${described}>${typeof value === 'string' ? value : ''}</textarea></div>`;
+      return html`<div class="question">
+        <label class="text-label" for="${name}"
+          >${q.text} <span class="req">(${q.required ? t.required : t.optional})</span></label
+        >${errorLine}${warn}<textarea
+          id="${name}"
+          name="${name}"
+          rows="4"
+          maxlength="${q.maxLength ?? 2000}"
+          ${q.required ? html`required` : ''}${described}
+        >
+${typeof value === 'string' ? value : ''}</textarea>
+      </div>`;
     }
   }
   return html`<fieldset class="question">${legend}${errorLine}${control}</fieldset>`;
@@ -82,34 +136,63 @@ export function surveyPage(lang: UiLanguage, survey: RespondentSurvey, action: s
   const errorCount = Object.keys(state.errors).length;
   const warned = Object.keys(state.warnings).length > 0;
   return html`<h1>${survey.title}</h1>
-${promise(t, survey.minGroupSize)}
-${errorCount ? html`<div class="summary" role="alert" tabindex="-1"><h2>${t.errorsTitle}</h2><ul>${Object.keys(state.errors).map((id) => html`<li><a href="#q_${id}${survey.questions.find((q) => q.id === id)?.type === 'text' ? '' : '-0'}">${survey.questions.find((q) => q.id === id)?.text ?? id}</a></li>`)}</ul></div>` : ''}
-<form method="post" action="${action}" novalidate>
-<input type="hidden" name="submission" value="${state.submission}">
-${survey.questions.map((q) => field(t, q, state.values[q.id], state.errors[q.id], state.warnings[q.id]))}
-${warned ? html`<p class="confirm"><label for="confirm"><input type="checkbox" id="confirm" name="confirm_identifying" value="yes"> ${t.sendAnyway}</label></p>` : ''}
-<p><button type="submit">${t.send}</button></p>
-</form>`;
+    ${promise(t, survey.minGroupSize)}
+    ${
+      errorCount
+        ? html`<div class="summary" role="alert" tabindex="-1">
+            <h2>${t.errorsTitle}</h2>
+            <ul>
+              ${Object.keys(state.errors).map((id) => html`<li><a href="#q_${id}${survey.questions.find((q) => q.id === id)?.type === 'text' ? '' : '-0'}">${survey.questions.find((q) => q.id === id)?.text ?? id}</a></li>`)}
+            </ul>
+          </div>`
+        : ''
+    }
+    <form method="post" action="${action}" novalidate>
+      <input type="hidden" name="submission" value="${state.submission}" />
+      ${survey.questions.map((q) => field(t, q, state.values[q.id], state.errors[q.id], state.warnings[q.id]))}
+      ${
+        warned
+          ? html`<p class="confirm">
+              <label for="confirm"
+                ><input type="checkbox" id="confirm" name="confirm_identifying" value="yes" /> ${t.sendAnyway}</label
+              >
+            </p>`
+          : ''
+      }
+      <p><button type="submit">${t.send}</button></p>
+    </form>`;
 }
 
 export function thanksPage(lang: UiLanguage): SafeHtml {
   const t = STRINGS[lang];
-  return html`<h1>${t.thanksTitle}</h1><p class="lead">${t.thanks}</p>`;
+  return html`<h1>${t.thanksTitle}</h1>
+    <p class="lead">${t.thanks}</p>`;
 }
 
 export function problemPage(lang: UiLanguage, code: string): SafeHtml {
   const t = STRINGS[lang];
-  return html`<h1>${t.problemTitle}</h1><p class="lead" role="alert">${t.problems[code] ?? t.problems['unknown-token']}</p>`;
+  return html`<h1>${t.problemTitle}</h1>
+    <p class="lead" role="alert">${t.problems[code] ?? t.problems['unknown-token']}</p>`;
 }
 
 export function kioskPage(lang: UiLanguage, action: string, error: string | undefined): SafeHtml {
   const t = STRINGS[lang];
   return html`<h1>${t.kioskTitle}</h1>
-<form method="post" action="${action}" class="kiosk" novalidate>
-<label for="code">${t.kioskLabel}</label>
-<p class="hint" id="code-hint">${t.kioskHelp}</p>
-${error ? html`<p class="error" id="code-error" role="alert">${error}</p>` : ''}
-<input id="code" name="code" type="text" autocomplete="off" autocapitalize="none" spellcheck="false" required aria-describedby="code-hint${error ? ' code-error' : ''}" ${error ? html`aria-invalid="true"` : ''}>
-<p><button type="submit">${t.kioskStart}</button></p>
-</form>`;
+    <form method="post" action="${action}" class="kiosk" novalidate>
+      <label for="code">${t.kioskLabel}</label>
+      <p class="hint" id="code-hint">${t.kioskHelp}</p>
+      ${error ? html`<p class="error" id="code-error" role="alert">${error}</p>` : ''}
+      <input
+        id="code"
+        name="code"
+        type="text"
+        autocomplete="off"
+        autocapitalize="none"
+        spellcheck="false"
+        required
+        aria-describedby="code-hint${error ? ' code-error' : ''}"
+        ${error ? html`aria-invalid="true"` : ''}
+      />
+      <p><button type="submit">${t.kioskStart}</button></p>
+    </form>`;
 }

@@ -53,7 +53,8 @@ export function requireRole(rule: AccessRule): onRequestAsyncHookHandler {
   return async function checkAccess(request: FastifyRequest, _reply: FastifyReply) {
     const principal = await resolvePrincipal(request);
     if (!hasRole(principal, rule.role)) throw new Forbidden();
-    if (rule.sessionOnly && principal.kind !== 'session') throw new Forbidden('API keys may not do this; log in as a person.');
+    if (rule.sessionOnly && principal.kind !== 'session')
+      throw new Forbidden('API keys may not do this; log in as a person.');
     request.principal = principal;
   };
 }

@@ -16,7 +16,11 @@ declare module 'fastify' {
 /** The one place that owns the pool: routes reach the database through `app.db` only. */
 export const dbPlugin = fp<{ config: AppConfig }>(
   async (app, { config }) => {
-    const db = createDb({ connectionString: config.databaseUrl, max: config.dbPoolSize, statementTimeoutMs: config.statementTimeoutMs });
+    const db = createDb({
+      connectionString: config.databaseUrl,
+      max: config.dbPoolSize,
+      statementTimeoutMs: config.statementTimeoutMs,
+    });
     app.decorate('db', db);
     app.decorate('keys', deriveKeys(config.tokenPepper));
     app.decorate('config', config);

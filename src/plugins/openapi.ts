@@ -16,7 +16,11 @@ export const openapiPlugin = fp(
         },
         components: {
           securitySchemes: {
-            bearer: { type: 'http', scheme: 'bearer', description: 'A session token (qs_...) from POST /v1/auth/login, or an API key (qk_...).' },
+            bearer: {
+              type: 'http',
+              scheme: 'bearer',
+              description: 'A session token (qs_...) from POST /v1/auth/login, or an API key (qk_...).',
+            },
             cookie: { type: 'apiKey', in: 'cookie', name: 'quorum_session' },
           },
         },

@@ -16,18 +16,36 @@ export const problemSchema = z
     detail: z.string(),
     code: z.string().describe('Stable machine-readable code; the same as the end of `type`.'),
     requestId: z.string(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional().describe('Per-field problems of a validation failure.'),
+    errors: z
+      .array(z.object({ field: z.string(), message: z.string() }))
+      .optional()
+      .describe('Per-field problems of a validation failure.'),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details.' });
 
 /** Documented error answers, spread into route `response` schemas. */
 export const problemResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, problemSchema]));
 
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, status: number, code: string, detail: string, extra: Record<string, unknown> = {}) {
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+) {
   return reply
     .code(status)
     .type('application/problem+json')
-    .send({ type: `${PROBLEM_TYPE_PREFIX}${code}`, title: STATUS_CODES[status] ?? 'Error', status, detail, code, requestId: request.id, ...extra });
+    .send({
+      type: `${PROBLEM_TYPE_PREFIX}${code}`,
+      title: STATUS_CODES[status] ?? 'Error',
+      status,
+      detail,
+      code,
+      requestId: request.id,
+      ...extra,
+    });
 }
 
 // Fastify's own 4xx errors, named in our vocabulary; their messages are safe but not stable.
@@ -43,7 +61,7 @@ const FASTIFY_CODES: Record<string, [string, string]> = {
 
 function fieldName(context: string | undefined, instancePath: string): string {
   const path = instancePath.replace(/^\//, '').replaceAll('/', '.');
-  const where = context === 'querystring' ? 'query' : context ?? 'body';
+  const where = context === 'querystring' ? 'query' : (context ?? 'body');
   return path ? `${where}.${path}` : where;
 }
 
@@ -52,8 +70,18 @@ export const problemsPlugin = fp(
   async (app) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (hasZodFastifySchemaValidationErrors(error)) {
-        const errors = error.validation.map((v) => ({ field: fieldName(error.validationContext, v.instancePath), message: v.message ?? 'is not valid' }));
-        return sendProblem(request, reply, 400, 'validation-failed', `The request is not valid: ${errors.map((e) => e.field).join(', ')}.`, { errors });
+        const errors = error.validation.map((v) => ({
+          field: fieldName(error.validationContext, v.instancePath),
+          message: v.message ?? 'is not valid',
+        }));
+        return sendProblem(
+          request,
+          reply,
+          400,
+          'validation-failed',
+          `The request is not valid: ${errors.map((e) => e.field).join(', ')}.`,
+          { errors },
+        );
       }
       if (error instanceof DomainError) {
         if (error instanceof TooManyRequests) reply.header('retry-after', String(error.retryAfterSeconds));
@@ -61,20 +89,41 @@ export const problemsPlugin = fp(
       }
       const known = FASTIFY_CODES[error.code];
       if (known) return sendProblem(request, reply, error.statusCode ?? 400, known[0], known[1]);
-      if (error instanceof SyntaxError || error.statusCode === 400) return sendProblem(request, reply, 400, 'malformed-body', 'The request could not be parsed.');
+      if (error instanceof SyntaxError || error.statusCode === 400)
+        return sendProblem(request, reply, 400, 'malformed-body', 'The request could not be parsed.');
       if (isDatabaseUnavailable(error)) {
         request.log.warn({ err: error }, 'database unavailable');
         reply.header('retry-after', '5');
-        return sendProblem(request, reply, 503, 'service-unavailable', 'The database is temporarily unavailable; please retry shortly.');
+        return sendProblem(
+          request,
+          reply,
+          503,
+          'service-unavailable',
+          'The database is temporarily unavailable; please retry shortly.',
+        );
       }
       if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-        return sendProblem(request, reply, error.statusCode, 'bad-request', STATUS_CODES[error.statusCode] ?? 'Bad request.');
+        return sendProblem(
+          request,
+          reply,
+          error.statusCode,
+          'bad-request',
+          STATUS_CODES[error.statusCode] ?? 'Bad request.',
+        );
       }
       request.log.error({ err: error }, 'unhandled error');
-      return sendProblem(request, reply, 500, 'internal-error', 'Something went wrong on our side; it has been logged.');
+      return sendProblem(
+        request,
+        reply,
+        500,
+        'internal-error',
+        'Something went wrong on our side; it has been logged.',
+      );
     });
 
-    app.setNotFoundHandler((request, reply) => sendProblem(request, reply, 404, 'route-not-found', `No route ${request.method} matches this URL.`));
+    app.setNotFoundHandler((request, reply) =>
+      sendProblem(request, reply, 404, 'route-not-found', `No route ${request.method} matches this URL.`),
+    );
   },
   { name: 'problems' },
 );

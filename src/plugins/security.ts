@@ -27,7 +27,11 @@ export const securityPlugin = fp(
       global: false,
       // The default key is the client address; it is kept in memory only, never logged or stored.
       errorResponseBuilder: (_request, context) =>
-        new TooManyRequests('rate-limited', 'Too many requests; slow down and retry later.', Math.ceil(context.ttl / 1000)),
+        new TooManyRequests(
+          'rate-limited',
+          'Too many requests; slow down and retry later.',
+          Math.ceil(context.ttl / 1000),
+        ),
     });
     // Answers carry tokens, account data and results: no shared or browser cache may keep them.
     app.addHook('onSend', async (_request, reply) => {
@@ -43,10 +47,18 @@ export const securityPlugin = fp(
  * handler is skipped once the route's has run, found by the brute-force test), so this one is
  * checked through `createRateLimit`, which always counts.
  */
-export function perOrganizationLimit(app: FastifyInstance, organizationOf: (request: FastifyRequest) => string | undefined): preHandlerAsyncHookHandler {
-  const check = app.createRateLimit({ max: 600, timeWindow: '1 minute', keyGenerator: (request) => `code-org:${organizationOf(request) ?? ''}` });
+export function perOrganizationLimit(
+  app: FastifyInstance,
+  organizationOf: (request: FastifyRequest) => string | undefined,
+): preHandlerAsyncHookHandler {
+  const check = app.createRateLimit({
+    max: 600,
+    timeWindow: '1 minute',
+    keyGenerator: (request) => `code-org:${organizationOf(request) ?? ''}`,
+  });
   return async (request) => {
     const result = await check(request);
-    if (!result.isAllowed && result.isExceeded) throw new TooManyRequests('rate-limited', 'Too many requests; slow down and retry later.', result.ttlInSeconds);
+    if (!result.isAllowed && result.isExceeded)
+      throw new TooManyRequests('rate-limited', 'Too many requests; slow down and retry later.', result.ttlInSeconds);
   };
 }

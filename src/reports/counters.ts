@@ -14,7 +14,10 @@ export interface Counter {
 }
 
 /** How a released batch adds to the report counters. Comments (text) are counted, never copied. */
-export function countAnswers(definition: SurveyDefinition, rows: Array<{ combo: ReleasedAttributes; answers: Answers }>): Counter[] {
+export function countAnswers(
+  definition: SurveyDefinition,
+  rows: Array<{ combo: ReleasedAttributes; answers: Answers }>,
+): Counter[] {
   const counters = new Map<string, Counter>();
   const add = (combo: ReleasedAttributes, questionId: string, value: string) => {
     const key = JSON.stringify([combo, questionId, value]);
@@ -35,7 +38,12 @@ export function countAnswers(definition: SurveyDefinition, rows: Array<{ combo: 
   return [...counters.values()];
 }
 
-export async function addCounters(trx: Transaction<Database>, orgId: string, waveId: string, counters: Counter[]): Promise<void> {
+export async function addCounters(
+  trx: Transaction<Database>,
+  orgId: string,
+  waveId: string,
+  counters: Counter[],
+): Promise<void> {
   if (counters.length === 0) return;
   await sql`
     insert into answer_counts as a (org_id, wave_id, combo, question_id, value, n)

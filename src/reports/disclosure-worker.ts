@@ -1,6 +1,16 @@
 import { protect, type Atom, type Table } from './disclosure.ts';
 
 /** Runs in a worker thread (patterns.ts): the solver is synchronous, and requests must not wait on it. */
-export default async function protectTask({ atoms, tables, k, forced }: { atoms: Atom[]; tables: Table[]; k: number; forced: string[] }): Promise<string[]> {
+export default async function protectTask({
+  atoms,
+  tables,
+  k,
+  forced,
+}: {
+  atoms: Atom[];
+  tables: Table[];
+  k: number;
+  forced: string[];
+}): Promise<string[]> {
   return [...(await protect(atoms, tables, k, forced))];
 }

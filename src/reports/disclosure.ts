@@ -41,7 +41,12 @@ interface LinkedCell {
   total: boolean;
 }
 
-export async function protect(atoms: Atom[], tables: Table[], k: number, forced: Iterable<string> = []): Promise<Set<string>> {
+export async function protect(
+  atoms: Atom[],
+  tables: Table[],
+  k: number,
+  forced: Iterable<string> = [],
+): Promise<Set<string>> {
   const { cells, uppers, ns } = link(atoms, tables);
   const byId = new Map(cells.map((c) => [c.id, c]));
   const hidden = new Set<string>([...forced].filter((id) => byId.has(id)));
@@ -65,7 +70,10 @@ export async function protect(atoms: Atom[], tables: Table[], k: number, forced:
   try {
     const verified = new Set<string>();
     for (;;) {
-      const cell = [...hidden].sort().map((id) => byId.get(id)!).find((c) => !verified.has(c.id));
+      const cell = [...hidden]
+        .sort()
+        .map((id) => byId.get(id)!)
+        .find((c) => !verified.has(c.id));
       if (!cell) return hidden;
       const needed = Math.min(k, cell.upper);
       const [seenLo, seenHi] = span(cell);
@@ -83,7 +91,9 @@ export async function protect(atoms: Atom[], tables: Table[], k: number, forced:
       // lo + needed where the roster allows, else its minimum down.
       const up = Math.min(cell.upper, lo + needed);
       const target: Target = hi < up ? { sense: '>=', value: up } : { sense: '<=', value: Math.max(0, hi - needed) };
-      const complement = cheapestComplement(highs, cells, uppers, ns, hidden, cell, target, needed) ?? cheapestComplement(highs, cells, uppers, ns, hidden, cell, target, Infinity);
+      const complement =
+        cheapestComplement(highs, cells, uppers, ns, hidden, cell, target, needed) ??
+        cheapestComplement(highs, cells, uppers, ns, hidden, cell, target, Infinity);
       if (!complement || complement.hide.length === 0) {
         // Nothing left to hide (or no way to reach the target): it is as wide as it can be.
         verified.add(cell.id);
@@ -111,7 +121,16 @@ interface Target {
  * The search looks first for a table within `reach` of the true one in every atom (a small,
  * fast model; the cycles that hide a cell move each atom by at most k), then anywhere.
  */
-function cheapestComplement(highs: Highs, cells: LinkedCell[], uppers: number[], ns: number[], hidden: Set<string>, cell: LinkedCell, target: Target, reach: number): { hide: LinkedCell[]; table: number[] } | undefined {
+function cheapestComplement(
+  highs: Highs,
+  cells: LinkedCell[],
+  uppers: number[],
+  ns: number[],
+  hidden: Set<string>,
+  cell: LinkedCell,
+  target: Target,
+  reach: number,
+): { hide: LinkedCell[]; table: number[] } | undefined {
   const open = cells.filter((c) => !hidden.has(c.id));
   // Where the roster gives no maximum, no table needs counts beyond all counts plus the target.
   const cap = ns.reduce((s, n) => s + n, 0) + target.value + 1;
@@ -122,12 +141,19 @@ function cheapestComplement(highs: Highs, cells: LinkedCell[], uppers: number[],
   // This order, and no feasibility jump, measured 1.5-2x faster on the benchmark's models.
   const x = (v: number) => open.length + v;
   const rows = new Rows();
-  rows.add(cell.vars.map((v) => [x(v), 1]), target.sense === '>=' ? target.value : -Infinity, target.sense === '<=' ? target.value : Infinity);
+  rows.add(
+    cell.vars.map((v) => [x(v), 1]),
+    target.sense === '>=' ? target.value : -Infinity,
+    target.sense === '<=' ? target.value : Infinity,
+  );
   open.forEach((c, i) => {
     // Big-M: the furthest this cell's sum may move from its count. The local search also lets a
     // broken cell move at most `reach` (a cycle moves each cell it crosses by what it moves the
     // narrow one): a far tighter model, about twice as fast; the global search has no such limit.
-    const m = Math.min(reach, Math.max(1, c.vars.reduce((s, v) => s + upper[v]!, 0) - c.n, c.n - c.vars.reduce((s, v) => s + lower[v]!, 0)));
+    const m = Math.min(
+      reach,
+      Math.max(1, c.vars.reduce((s, v) => s + upper[v]!, 0) - c.n, c.n - c.vars.reduce((s, v) => s + lower[v]!, 0)),
+    );
     const sum = c.vars.map((v): [number, number] => [x(v), 1]);
     rows.add([[i, -m], ...sum], -Infinity, c.n);
     rows.add([[i, m], ...sum], c.n, Infinity);
@@ -174,14 +200,21 @@ class Rows {
 
   model(numCols: number): Pick<ModelData, 'numRows' | 'rowLower' | 'rowUpper' | 'matrix'> {
     const numRows = this.lower.length;
-    return { numRows, rowLower: this.lower, rowUpper: this.upper, matrix: { format: 'csr', numRows, numCols, starts: this.starts, indices: this.indices, values: this.values } };
+    return {
+      numRows,
+      rowLower: this.lower,
+      rowUpper: this.upper,
+      matrix: { format: 'csr', numRows, numCols, starts: this.starts, indices: this.indices, values: this.values },
+    };
   }
 }
 
 /** Resolves cells to atoms, merging atoms that every cell treats alike (exact, and far fewer unknowns). */
 function link(atoms: Atom[], tables: Table[]): { cells: LinkedCell[]; uppers: number[]; ns: number[] } {
   const memberships = atoms.map(() => [] as number[]);
-  const flat = tables.flatMap((t) => t.cells.filter((c) => c.atoms.length > 0).map((c) => ({ ...c, table: t.id, total: t.cells.length === 1 })));
+  const flat = tables.flatMap((t) =>
+    t.cells.filter((c) => c.atoms.length > 0).map((c) => ({ ...c, table: t.id, total: t.cells.length === 1 })),
+  );
   flat.forEach((c, i) => {
     for (const a of c.atoms) memberships[a]!.push(i);
   });
@@ -202,7 +235,14 @@ function link(atoms: Atom[], tables: Table[]): { cells: LinkedCell[]; uppers: nu
   });
   const cells = flat.map((c) => {
     const vars = [...new Set(c.atoms.map((a) => varOf[a]!))];
-    return { id: c.id, table: c.table, total: c.total, vars, n: vars.reduce((s, v) => s + ns[v]!, 0), upper: vars.reduce((s, v) => s + uppers[v]!, 0) };
+    return {
+      id: c.id,
+      table: c.table,
+      total: c.total,
+      vars,
+      n: vars.reduce((s, v) => s + ns[v]!, 0),
+      upper: vars.reduce((s, v) => s + uppers[v]!, 0),
+    };
   });
   return { cells, uppers, ns };
 }
@@ -227,13 +267,31 @@ class Attacker {
     this.highs = highs;
     const n = (this.columns = uppers.length);
     const rows = new Rows();
-    for (const c of cells) this.row.set(c.id, rows.add(c.vars.map((v) => [v, 1]), c.n, c.n));
-    this.model = highs.createModel({ numCols: n, colCost: new Float64Array(n), colLower: new Float64Array(n), colUpper: uppers, ...rows.model(n) });
+    for (const c of cells)
+      this.row.set(
+        c.id,
+        rows.add(
+          c.vars.map((v) => [v, 1]),
+          c.n,
+          c.n,
+        ),
+      );
+    this.model = highs.createModel({
+      numCols: n,
+      colCost: new Float64Array(n),
+      colLower: new Float64Array(n),
+      colUpper: uppers,
+      ...rows.model(n),
+    });
     this.model.options.set({ output_flag: false });
   }
 
   /** `enough` may skip the minimum. */
-  interval(hidden: Set<string>, target: LinkedCell, enough: (max: number) => boolean): { lo: number; hi: number; tables: number[][] } {
+  interval(
+    hidden: Set<string>,
+    target: LinkedCell,
+    enough: (max: number) => boolean,
+  ): { lo: number; hi: number; tables: number[][] } {
     const { highs, model } = this;
     for (const id of hidden) {
       if (this.freed.has(id)) continue;

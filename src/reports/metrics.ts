@@ -21,7 +21,10 @@ export interface CounterRow {
 }
 
 /** Sums counters into groups; `groupOf` names the group of a released combination (undefined: leave out). */
-export function tally(rows: CounterRow[], groupOf: (combo: ReleasedAttributes) => string | undefined): Map<string, GroupCounts> {
+export function tally(
+  rows: CounterRow[],
+  groupOf: (combo: ReleasedAttributes) => string | undefined,
+): Map<string, GroupCounts> {
   const groups = new Map<string, GroupCounts>();
   for (const row of rows) {
     const key = groupOf(row.combo);
@@ -73,24 +76,38 @@ export function questionStats(q: Question, c: QuestionCounts | undefined): Quest
   const n = c?.answered ?? 0;
   const count = (v: string) => c?.values.get(v) ?? 0;
   const share = (x: number) => (n === 0 ? 0 : round(x / n, 3));
-  const points = q.type === 'likert5' ? [1, 2, 3, 4, 5] : q.type === 'scale0_10' ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] : [];
+  const points =
+    q.type === 'likert5' ? [1, 2, 3, 4, 5] : q.type === 'scale0_10' ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] : [];
   const keys =
-    q.type === 'single_choice' || q.type === 'multi_choice' ? q.options.map((o) => o.id) : q.type === 'yes_no' ? ['true', 'false'] : points.map(String);
+    q.type === 'single_choice' || q.type === 'multi_choice'
+      ? q.options.map((o) => o.id)
+      : q.type === 'yes_no'
+        ? ['true', 'false']
+        : points.map(String);
   const distribution = Object.fromEntries(q.type === 'text' ? [] : keys.map((k) => [k, share(count(k))]));
   const mean = points.length && n ? round(points.reduce((s, p) => s + p * count(String(p)), 0) / n, 2) : null;
   const favourable = q.type === 'likert5' && n ? share(count('4') + count('5')) : null;
   let enps: QuestionStats['enps'] = null;
   if (q.type === 'scale0_10' && n) {
-    const sum = (from: number, to: number) => points.filter((p) => p >= from && p <= to).reduce((s, p) => s + count(String(p)), 0);
+    const sum = (from: number, to: number) =>
+      points.filter((p) => p >= from && p <= to).reduce((s, p) => s + count(String(p)), 0);
     const promoters = share(sum(9, 10));
     const detractors = share(sum(0, 6));
-    enps = { score: Math.round((sum(9, 10) - sum(0, 6)) * (100 / n)), promoters, passives: share(sum(7, 8)), detractors };
+    enps = {
+      score: Math.round((sum(9, 10) - sum(0, 6)) * (100 / n)),
+      promoters,
+      passives: share(sum(7, 8)),
+      detractors,
+    };
   }
   return { n, mean, favourable, distribution, enps };
 }
 
 /** Favourable share per theme, pooled over the theme's likert5 answers. */
-export function themeCounts(definition: SurveyDefinition, group: GroupCounts | undefined): Map<string, { answers: number; favourable: number }> {
+export function themeCounts(
+  definition: SurveyDefinition,
+  group: GroupCounts | undefined,
+): Map<string, { answers: number; favourable: number }> {
   const themes = new Map<string, { answers: number; favourable: number }>();
   for (const q of definition.questions) {
     if (q.type !== 'likert5' || !q.theme) continue;
@@ -111,7 +128,11 @@ export function engagementQuestions(definition: SurveyDefinition): Question[] {
 }
 
 /** Engagement index: the mean favourable share (0–100) over the engagement questions. */
-export function engagementIndex(definition: SurveyDefinition, group: GroupCounts | undefined, visible: (questionId: string) => boolean): number | null {
+export function engagementIndex(
+  definition: SurveyDefinition,
+  group: GroupCounts | undefined,
+  visible: (questionId: string) => boolean,
+): number | null {
   const shares = engagementQuestions(definition)
     .filter((q) => visible(q.id))
     .map((q) => questionStats(q, group?.questions.get(q.id)))

@@ -50,7 +50,11 @@ export function declaredPairs(ctx: Pick<ReportContext, 'reportable' | 'pairs'>):
   return [...pairs.values()];
 }
 
-export function pairDeclared(ctx: Pick<ReportContext, 'reportable' | 'pairs'>, a: string, b: string): [string, string] | undefined {
+export function pairDeclared(
+  ctx: Pick<ReportContext, 'reportable' | 'pairs'>,
+  a: string,
+  b: string,
+): [string, string] | undefined {
   return declaredPairs(ctx).find(([x, y]) => (x === a && y === b) || (x === b && y === a));
 }
 
@@ -67,7 +71,11 @@ export async function surveyTables(db: Kysely<Database>, ctx: ReportContext): Pr
   const key = await cacheKey(db, ctx);
   let entry = cache.get(key);
   if (!entry) {
-    entry = compute(db, ctx, ctx.waves.map((w) => w.id));
+    entry = compute(
+      db,
+      ctx,
+      ctx.waves.map((w) => w.id),
+    );
     cache.set(key, entry);
     entry.catch(() => cache.delete(key));
     if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
@@ -86,14 +94,31 @@ async function cacheKey(db: Kysely<Database>, ctx: ReportContext): Promise<strin
       (select count(*) from answer_counts a where a.org_id = w.org_id and a.wave_id = w.id) as rows,
       (select coalesce(sum(a.n), 0) from answer_counts a where a.org_id = w.org_id and a.wave_id = w.id) as sum,
       (select count(*) from invitations i where i.org_id = w.org_id and i.wave_id = w.id) as invited
-    from waves w where w.org_id = ${ctx.orgId} and w.id = any(${ctx.waves.map((w) => w.id)}::uuid[]) order by w.id`.execute(db);
-  return JSON.stringify([ctx.surveyId, ctx.k, ctx.earlierK, ctx.commentK, ctx.reportable, declaredPairs(ctx), fingerprint.rows]);
+    from waves w where w.org_id = ${ctx.orgId} and w.id = any(${ctx.waves.map((w) => w.id)}::uuid[]) order by w.id`.execute(
+    db,
+  );
+  return JSON.stringify([
+    ctx.surveyId,
+    ctx.k,
+    ctx.earlierK,
+    ctx.commentK,
+    ctx.reportable,
+    declaredPairs(ctx),
+    fingerprint.rows,
+  ]);
 }
 
 async function compute(db: Kysely<Database>, ctx: ReportContext, waveIds: string[]): Promise<Map<string, WaveTables>> {
   const dims = ctx.reportable;
-  const rows: CounterRow[] = await db.selectFrom('answer_counts').select(['wave_id', 'combo', 'question_id', 'value', 'n']).where('org_id', '=', ctx.orgId).where('wave_id', 'in', waveIds).execute();
-  const rawKey = dims.length ? sql<string>`jsonb_build_array(${sql.join(dims.map((d) => sql`coalesce(attributes ->> ${d}, ${NOT_REPORTED})`))})::text` : sql<string>`'[]'`;
+  const rows: CounterRow[] = await db
+    .selectFrom('answer_counts')
+    .select(['wave_id', 'combo', 'question_id', 'value', 'n'])
+    .where('org_id', '=', ctx.orgId)
+    .where('wave_id', 'in', waveIds)
+    .execute();
+  const rawKey = dims.length
+    ? sql<string>`jsonb_build_array(${sql.join(dims.map((d) => sql`coalesce(attributes ->> ${d}, ${NOT_REPORTED})`))})::text`
+    : sql<string>`'[]'`;
   const invitations = await db
     .selectFrom('invitations')
     .select(['wave_id', rawKey.as('key'), (eb) => eb.fn.countAll<number>().as('n')])
@@ -108,10 +133,21 @@ async function compute(db: Kysely<Database>, ctx: ReportContext, waveIds: string
       rows.filter((r) => r.wave_id === waveId),
       (combo) => JSON.stringify(dims.map((d) => valueOf(combo, d))),
     );
-    const atoms = [...byAtom.keys()].sort().map((key) => ({ values: JSON.parse(key) as string[], counts: byAtom.get(key)! }));
-    const invited = invitations.filter((i) => i.wave_id === waveId).map((i) => ({ values: JSON.parse(i.key) as string[], n: i.n }));
+    const atoms = [...byAtom.keys()]
+      .sort()
+      .map((key) => ({ values: JSON.parse(key) as string[], counts: byAtom.get(key)! }));
+    const invited = invitations
+      .filter((i) => i.wave_id === waveId)
+      .map((i) => ({ values: JSON.parse(i.key) as string[], n: i.n }));
     const totalInvited = invited.reduce((s, i) => s + i.n, 0);
-    waves.set(waveId, { waveId, atoms, invited, totalInvited, tables: tablesOf(ctx, atoms), hidden: { respondents: new Set(), questions: new Map(), comments: new Map() } });
+    waves.set(waveId, {
+      waveId,
+      atoms,
+      invited,
+      totalInvited,
+      tables: tablesOf(ctx, atoms),
+      hidden: { respondents: new Set(), questions: new Map(), comments: new Map() },
+    });
   }
 
   const list = [...waves.values()];
@@ -121,16 +157,46 @@ async function compute(db: Kysely<Database>, ctx: ReportContext, waveIds: string
   let before = new Map<WaveTables, WaveTables['hidden']>();
   for (const k of levels) {
     const commentK = Math.max(k, ctx.orgCommentK);
-    const earlier = (w: WaveTables, of: (h: WaveTables['hidden']) => Set<string> | undefined) => [...(before.has(w) ? (of(before.get(w)!) ?? []) : [])];
+    const earlier = (w: WaveTables, of: (h: WaveTables['hidden']) => Set<string> | undefined) => [
+      ...(before.has(w) ? (of(before.get(w)!) ?? []) : []),
+    ];
     // Respondents first: their hidden cells are forced on every question of the same wave.
-    await stabilise(list, respondentAtoms, k, (w) => earlier(w, (h) => h.respondents), (w, hidden) => (w.hidden.respondents = hidden));
+    await stabilise(
+      list,
+      respondentAtoms,
+      k,
+      (w) => earlier(w, (h) => h.respondents),
+      (w, hidden) => (w.hidden.respondents = hidden),
+    );
     for (const q of ctx.definition.questions) {
-      const answered = (w: WaveTables) => w.atoms.map((a) => ({ n: a.counts.questions.get(q.id)?.answered ?? 0, upper: a.counts.respondents }));
-      await stabilise(list, answered, k, (w) => [...w.hidden.respondents, ...earlier(w, (h) => h.questions.get(q.id))], (w, hidden) => w.hidden.questions.set(q.id, hidden));
+      const answered = (w: WaveTables) =>
+        w.atoms.map((a) => ({ n: a.counts.questions.get(q.id)?.answered ?? 0, upper: a.counts.respondents }));
+      await stabilise(
+        list,
+        answered,
+        k,
+        (w) => [...w.hidden.respondents, ...earlier(w, (h) => h.questions.get(q.id))],
+        (w, hidden) => w.hidden.questions.set(q.id, hidden),
+      );
       if (q.type !== 'text') continue;
-      await stabilise(list, answered, commentK, (w) => [...w.hidden.questions.get(q.id)!, ...earlier(w, (h) => h.comments.get(q.id))], (w, hidden) => w.hidden.comments.set(q.id, hidden));
+      await stabilise(
+        list,
+        answered,
+        commentK,
+        (w) => [...w.hidden.questions.get(q.id)!, ...earlier(w, (h) => h.comments.get(q.id))],
+        (w, hidden) => w.hidden.comments.set(q.id, hidden),
+      );
     }
-    before = new Map(list.map((w) => [w, { respondents: w.hidden.respondents, questions: new Map(w.hidden.questions), comments: new Map(w.hidden.comments) }]));
+    before = new Map(
+      list.map((w) => [
+        w,
+        {
+          respondents: w.hidden.respondents,
+          questions: new Map(w.hidden.questions),
+          comments: new Map(w.hidden.comments),
+        },
+      ]),
+    );
   }
   return waves;
 }
@@ -163,7 +229,9 @@ function tablesOf(ctx: ReportContext, atoms: WaveTables['atoms']): Table[] {
  */
 function respondentAtoms(w: WaveTables): Atom[] {
   return w.atoms.map((a) => {
-    const upper = w.invited.filter((r) => a.values.every((v, i) => v === OTHER || v === NOT_REPORTED || v === r.values[i])).reduce((s, r) => s + r.n, 0);
+    const upper = w.invited
+      .filter((r) => a.values.every((v, i) => v === OTHER || v === NOT_REPORTED || v === r.values[i]))
+      .reduce((s, r) => s + r.n, 0);
     return { n: a.counts.respondents, upper: Math.max(upper, a.counts.respondents) };
   });
 }
@@ -177,9 +245,16 @@ let pool: Piscina | undefined;
  */
 async function protectAway(atoms: Atom[], tables: Table[], k: number, forced: Iterable<string>): Promise<Set<string>> {
   const forcedIds = [...forced];
-  const small = tables.some((t) => t.cells.some((c) => c.atoms.length > 0 && c.atoms.reduce((s, a) => s + atoms[a]!.n, 0) < k));
+  const small = tables.some((t) =>
+    t.cells.some((c) => c.atoms.length > 0 && c.atoms.reduce((s, a) => s + atoms[a]!.n, 0) < k),
+  );
   if (!small && forcedIds.length === 0) return new Set();
-  pool ??= new Piscina({ filename: new URL('./disclosure-worker.ts', import.meta.url).href, minThreads: 0, maxThreads: 1, idleTimeout: 30_000 });
+  pool ??= new Piscina({
+    filename: new URL('./disclosure-worker.ts', import.meta.url).href,
+    minThreads: 0,
+    maxThreads: 1,
+    idleTimeout: 30_000,
+  });
   return new Set(await pool.run({ atoms, tables, k, forced: forcedIds }));
 }
 
@@ -195,7 +270,13 @@ export async function closeSolver(): Promise<void> {
  * waves must not help reconstruct a later one): a cell hidden in any wave is hidden in all, and
  * the waves are protected again with that forced until nothing changes.
  */
-async function stabilise(waves: WaveTables[], atomsOf: (w: WaveTables) => Atom[], k: number, forcedOf: (w: WaveTables) => Iterable<string>, set: (w: WaveTables, hidden: Set<string>) => void): Promise<void> {
+async function stabilise(
+  waves: WaveTables[],
+  atomsOf: (w: WaveTables) => Atom[],
+  k: number,
+  forcedOf: (w: WaveTables) => Iterable<string>,
+  set: (w: WaveTables, hidden: Set<string>) => void,
+): Promise<void> {
   const hidden = new Map<WaveTables, Set<string>>();
   for (const w of waves) hidden.set(w, await protectAway(atomsOf(w), w.tables, k, forcedOf(w)));
   for (;;) {

@@ -43,54 +43,129 @@ function groupRows(groups: GroupReport[], questionIds: string[], prefix: Array<s
     }),
   ]);
 }
-const groupHeader = (questionIds: string[], prefix: string[] = []) => [...prefix, 'group', 'suppressed', 'respondents', 'invited', 'response_rate', 'engagement_index', 'enps', ...questionIds];
+const groupHeader = (questionIds: string[], prefix: string[] = []) => [
+  ...prefix,
+  'group',
+  'suppressed',
+  'respondents',
+  'invited',
+  'response_rate',
+  'engagement_index',
+  'enps',
+  ...questionIds,
+];
 
 /** Aggregates only, along declared dimensions only (no free filters: Denning's trackers). */
 export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/:id/overview',
-    { onRequest: read, schema: { tags, summary: 'Invited, responded, rate, engagement, eNPS, themes and every question', params: reportParams, querystring: waveQuery, response: { 200: overviewResponse, ...errors } } },
+    {
+      onRequest: read,
+      schema: {
+        tags,
+        summary: 'Invited, responded, rate, engagement, eNPS, themes and every question',
+        params: reportParams,
+        querystring: waveQuery,
+        response: { 200: overviewResponse, ...errors },
+      },
+    },
     async (request, reply) => {
       const ctx = await loadContext(app.db, principalOf(request), request.params.id);
       const result = await overview(app.db, ctx, request.query.wave);
       const ids = ctx.definition.questions.map((q) => q.id);
-      if (wants(request.headers.accept, 'text/csv')) return sendText(reply, 'text/csv; charset=utf-8', toCsv(groupHeader(ids), groupRows([result.report], ids)), csvHeaders('overview'));
+      if (wants(request.headers.accept, 'text/csv'))
+        return sendText(
+          reply,
+          'text/csv; charset=utf-8',
+          toCsv(groupHeader(ids), groupRows([result.report], ids)),
+          csvHeaders('overview'),
+        );
       return { wave: toWave(result.wave), scope: result.scope, report: result.report };
     },
   );
 
   app.get(
     '/:id/breakdown',
-    { onRequest: read, schema: { tags, summary: 'Every metric per group of one reportable dimension (or a declared pair)', params: reportParams, querystring: breakdownQuery, response: { 200: breakdownResponse, ...errors } } },
+    {
+      onRequest: read,
+      schema: {
+        tags,
+        summary: 'Every metric per group of one reportable dimension (or a declared pair)',
+        params: reportParams,
+        querystring: breakdownQuery,
+        response: { 200: breakdownResponse, ...errors },
+      },
+    },
     async (request, reply) => {
       const ctx = await loadContext(app.db, principalOf(request), request.params.id);
       const result = await breakdown(app.db, ctx, request.query.wave, request.query.dimension, request.query.by);
       const ids = ctx.definition.questions.map((q) => q.id);
-      if (wants(request.headers.accept, 'text/csv')) return sendText(reply, 'text/csv; charset=utf-8', toCsv(groupHeader(ids), groupRows(result.groups, ids)), csvHeaders('breakdown'));
+      if (wants(request.headers.accept, 'text/csv'))
+        return sendText(
+          reply,
+          'text/csv; charset=utf-8',
+          toCsv(groupHeader(ids), groupRows(result.groups, ids)),
+          csvHeaders('breakdown'),
+        );
       return { wave: toWave(result.wave), dimension: result.dimension, by: result.by, groups: result.groups };
     },
   );
 
   app.get(
     '/:id/heatmap',
-    { onRequest: read, schema: { tags, summary: 'Groups of a dimension against themes or questions', params: reportParams, querystring: heatmapQuery, response: { 200: heatmapResponse, ...errors } } },
+    {
+      onRequest: read,
+      schema: {
+        tags,
+        summary: 'Groups of a dimension against themes or questions',
+        params: reportParams,
+        querystring: heatmapQuery,
+        response: { 200: heatmapResponse, ...errors },
+      },
+    },
     async (request, reply) => {
       const ctx = await loadContext(app.db, principalOf(request), request.params.id);
       const result = await heatmap(app.db, ctx, request.query.wave, request.query.dimension, request.query.columns);
-      if (wants(request.headers.accept, 'text/csv')) return sendText(reply, 'text/csv; charset=utf-8', toCsv(['group', ...result.columns], result.rows.map((r) => [r.group, ...r.cells])), csvHeaders('heatmap'));
+      if (wants(request.headers.accept, 'text/csv'))
+        return sendText(
+          reply,
+          'text/csv; charset=utf-8',
+          toCsv(
+            ['group', ...result.columns],
+            result.rows.map((r) => [r.group, ...r.cells]),
+          ),
+          csvHeaders('heatmap'),
+        );
       return { ...result, wave: toWave(result.wave) };
     },
   );
 
   app.get(
     '/:id/trend',
-    { onRequest: read, schema: { tags, summary: 'Each metric per wave, overall or per group', params: reportParams, querystring: trendQuery, response: { 200: trendResponse, ...errors } } },
+    {
+      onRequest: read,
+      schema: {
+        tags,
+        summary: 'Each metric per wave, overall or per group',
+        params: reportParams,
+        querystring: trendQuery,
+        response: { 200: trendResponse, ...errors },
+      },
+    },
     async (request, reply) => {
       const ctx = await loadContext(app.db, principalOf(request), request.params.id);
       const points = await trend(app.db, ctx, request.query.dimension);
       const ids = ctx.definition.questions.map((q) => q.id);
       if (wants(request.headers.accept, 'text/csv')) {
-        return sendText(reply, 'text/csv; charset=utf-8', toCsv(groupHeader(ids, ['wave', 'opened_on']), points.flatMap((p) => groupRows(p.groups, ids, [p.wave, p.openedOn]))), csvHeaders('trend'));
+        return sendText(
+          reply,
+          'text/csv; charset=utf-8',
+          toCsv(
+            groupHeader(ids, ['wave', 'opened_on']),
+            points.flatMap((p) => groupRows(p.groups, ids, [p.wave, p.openedOn])),
+          ),
+          csvHeaders('trend'),
+        );
       }
       return points;
     },
@@ -98,13 +173,43 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/:id/comments',
-    { onRequest: read, schema: { tags, summary: 'Comments of a text question: groups of at least the comment threshold, random order', params: reportParams, querystring: commentsQuery, response: { 200: commentsResponse, ...errors } } },
+    {
+      onRequest: read,
+      schema: {
+        tags,
+        summary: 'Comments of a text question: groups of at least the comment threshold, random order',
+        params: reportParams,
+        querystring: commentsQuery,
+        response: { 200: commentsResponse, ...errors },
+      },
+    },
     async (request, reply) => {
       const { dimension, value } = request.query;
-      if ((dimension === undefined) !== (value === undefined)) throw new ValidationFailed([{ field: dimension === undefined ? 'query.dimension' : 'query.value', message: 'dimension and value go together' }]);
+      if ((dimension === undefined) !== (value === undefined))
+        throw new ValidationFailed([
+          {
+            field: dimension === undefined ? 'query.dimension' : 'query.value',
+            message: 'dimension and value go together',
+          },
+        ]);
       const ctx = await loadContext(app.db, principalOf(request), request.params.id);
-      const result = await comments(app.db, ctx, request.query.wave, request.query.question, dimension !== undefined && value !== undefined ? { dimension, value } : undefined);
-      if (wants(request.headers.accept, 'text/csv')) return sendText(reply, 'text/csv; charset=utf-8', toCsv(['comment'], result.comments.map((c) => [c])), csvHeaders('comments'));
+      const result = await comments(
+        app.db,
+        ctx,
+        request.query.wave,
+        request.query.question,
+        dimension !== undefined && value !== undefined ? { dimension, value } : undefined,
+      );
+      if (wants(request.headers.accept, 'text/csv'))
+        return sendText(
+          reply,
+          'text/csv; charset=utf-8',
+          toCsv(
+            ['comment'],
+            result.comments.map((c) => [c]),
+          ),
+          csvHeaders('comments'),
+        );
       return { ...result, wave: toWave(result.wave) };
     },
   );

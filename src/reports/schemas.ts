@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
-const suppressed = z.object({ suppressed: z.literal(true) }).describe('Hidden: fewer than k respondents, or hidden to protect a small group. No count is given.');
+const suppressed = z
+  .object({ suppressed: z.literal(true) })
+  .describe('Hidden: fewer than k respondents, or hidden to protect a small group. No count is given.');
 const enps = z.object({ score: z.number(), promoters: z.number(), passives: z.number(), detractors: z.number() });
 const questionStats = z.object({
   n: z.number().int(),
@@ -22,24 +24,64 @@ export const groupReport = z.object({
   themes: z.record(z.string(), z.union([z.object({ favourable: z.number(), answers: z.number().int() }), suppressed])),
 });
 
-const wave = z.object({ number: z.number().int(), status: z.enum(['open', 'closed']), openedOn: z.iso.date(), closedOn: z.iso.date().nullable() });
-export const toWave = (w: { number: number; status: 'open' | 'closed'; opened_on: string; closed_on: string | null }) => ({ number: w.number, status: w.status, openedOn: w.opened_on, closedOn: w.closed_on });
+const wave = z.object({
+  number: z.number().int(),
+  status: z.enum(['open', 'closed']),
+  openedOn: z.iso.date(),
+  closedOn: z.iso.date().nullable(),
+});
+export const toWave = (w: {
+  number: number;
+  status: 'open' | 'closed';
+  opened_on: string;
+  closed_on: string | null;
+}) => ({ number: w.number, status: w.status, openedOn: w.opened_on, closedOn: w.closed_on });
 
 export const reportParams = z.object({ id: z.uuid() });
 // Strict: an unknown parameter (a would-be free filter such as ?department=Support) is refused, not ignored.
-export const waveQuery = z.strictObject({ wave: z.coerce.number().int().min(1).optional().describe('Wave number; default the latest.') });
+export const waveQuery = z.strictObject({
+  wave: z.coerce.number().int().min(1).optional().describe('Wave number; default the latest.'),
+});
 
-export const overviewResponse = z.object({ wave, scope: z.object({ dimension: z.string(), value: z.string() }).nullable(), report: groupReport });
-export const breakdownQuery = waveQuery.extend({ dimension: z.string().max(40), by: z.string().max(40).optional().describe('A second dimension, only for pairs the organization declared.') });
-export const breakdownResponse = z.object({ wave, dimension: z.string(), by: z.string().nullable(), groups: z.array(groupReport) });
-export const heatmapQuery = waveQuery.extend({ dimension: z.string().max(40), columns: z.enum(['theme', 'question']).default('theme') });
+export const overviewResponse = z.object({
+  wave,
+  scope: z.object({ dimension: z.string(), value: z.string() }).nullable(),
+  report: groupReport,
+});
+export const breakdownQuery = waveQuery.extend({
+  dimension: z.string().max(40),
+  by: z.string().max(40).optional().describe('A second dimension, only for pairs the organization declared.'),
+});
+export const breakdownResponse = z.object({
+  wave,
+  dimension: z.string(),
+  by: z.string().nullable(),
+  groups: z.array(groupReport),
+});
+export const heatmapQuery = waveQuery.extend({
+  dimension: z.string().max(40),
+  columns: z.enum(['theme', 'question']).default('theme'),
+});
 export const heatmapResponse = z.object({
   wave,
   dimension: z.string(),
   columns: z.array(z.string()),
-  rows: z.array(z.object({ group: z.string(), cells: z.array(z.number().nullable()).describe('null: hidden or not applicable') })),
+  rows: z.array(
+    z.object({ group: z.string(), cells: z.array(z.number().nullable()).describe('null: hidden or not applicable') }),
+  ),
 });
 export const trendQuery = z.strictObject({ dimension: z.string().max(40).optional() });
-export const trendResponse = z.array(z.object({ wave: z.number().int(), openedOn: z.iso.date(), groups: z.array(groupReport) }));
-export const commentsQuery = waveQuery.extend({ question: z.string().max(40), dimension: z.string().max(40).optional(), value: z.string().max(200).optional() });
-export const commentsResponse = z.object({ wave, question: z.string(), suppressed: z.boolean(), comments: z.array(z.string()).describe('Random order, text only.') });
+export const trendResponse = z.array(
+  z.object({ wave: z.number().int(), openedOn: z.iso.date(), groups: z.array(groupReport) }),
+);
+export const commentsQuery = waveQuery.extend({
+  question: z.string().max(40),
+  dimension: z.string().max(40).optional(),
+  value: z.string().max(200).optional(),
+});
+export const commentsResponse = z.object({
+  wave,
+  question: z.string(),
+  suppressed: z.boolean(),
+  comments: z.array(z.string()).describe('Random order, text only.'),
+});

@@ -25,21 +25,50 @@ export interface ReportContext {
   scope: Scope | null;
 }
 
-export async function loadContext(db: Kysely<Database>, principal: Principal, surveyId: string): Promise<ReportContext> {
+export async function loadContext(
+  db: Kysely<Database>,
+  principal: Principal,
+  surveyId: string,
+): Promise<ReportContext> {
   return contextFor(db, principal.orgId, surveyId, principal.kind === 'session' ? principal.scope : null);
 }
 
-async function contextFor(db: Kysely<Database>, orgId: string, surveyId: string, scope: Scope | null): Promise<ReportContext> {
+async function contextFor(
+  db: Kysely<Database>,
+  orgId: string,
+  surveyId: string,
+  scope: Scope | null,
+): Promise<ReportContext> {
   const survey = await db
     .selectFrom('surveys')
     .innerJoin('organizations', 'organizations.id', 'surveys.org_id')
-    .select(['surveys.definition', 'surveys.min_group_size', 'surveys.earlier_group_sizes', 'organizations.reportable_pairs', 'organizations.comment_min_group_size'])
+    .select([
+      'surveys.definition',
+      'surveys.min_group_size',
+      'surveys.earlier_group_sizes',
+      'organizations.reportable_pairs',
+      'organizations.comment_min_group_size',
+    ])
     .where('surveys.org_id', '=', orgId)
     .where('surveys.id', '=', surveyId)
     .executeTakeFirst();
   if (!survey) throw new NotFound('Survey');
-  const reportable = (await db.selectFrom('attribute_dimensions').select('key').where('org_id', '=', orgId).where('reportable', '=', true).orderBy('position').execute()).map((d) => d.key);
-  const waves = await db.selectFrom('waves').select(['id', 'number', 'status', 'opened_on', 'closed_on']).where('org_id', '=', orgId).where('survey_id', '=', surveyId).orderBy('number').execute();
+  const reportable = (
+    await db
+      .selectFrom('attribute_dimensions')
+      .select('key')
+      .where('org_id', '=', orgId)
+      .where('reportable', '=', true)
+      .orderBy('position')
+      .execute()
+  ).map((d) => d.key);
+  const waves = await db
+    .selectFrom('waves')
+    .select(['id', 'number', 'status', 'opened_on', 'closed_on'])
+    .where('org_id', '=', orgId)
+    .where('survey_id', '=', surveyId)
+    .orderBy('number')
+    .execute();
   return {
     orgId,
     surveyId,
@@ -72,7 +101,8 @@ export function pickWave(ctx: ReportContext, number: number | undefined) {
 }
 
 export function assertReportable(ctx: ReportContext, dimension: string, field: string): void {
-  if (!ctx.reportable.includes(dimension)) throw new ValidationFailed([{ field, message: 'is not a reportable dimension of this organization' }]);
+  if (!ctx.reportable.includes(dimension))
+    throw new ValidationFailed([{ field, message: 'is not a reportable dimension of this organization' }]);
 }
 
 /** One published group (a row of a breakdown): its numbers, or a bare marker when suppressed. */
@@ -99,7 +129,12 @@ interface GroupCell {
 }
 
 /** One wave's tables; `loaded` spares a caller that walks every wave (trend) a lookup per wave. */
-async function waveTables(db: Kysely<Database>, ctx: ReportContext, waveId: string, loaded?: Map<string, WaveTables>): Promise<WaveTables> {
+async function waveTables(
+  db: Kysely<Database>,
+  ctx: ReportContext,
+  waveId: string,
+  loaded?: Map<string, WaveTables>,
+): Promise<WaveTables> {
   return (loaded ?? (await surveyTables(db, ctx))).get(waveId)!;
 }
 
@@ -107,18 +142,29 @@ async function waveTables(db: Kysely<Database>, ctx: ReportContext, waveId: stri
 function groupReports(ctx: ReportContext, w: WaveTables, cells: GroupCell[]): GroupReport[] {
   const { k } = ctx;
   const themeQuestions = new Map<string, string[]>();
-  for (const q of ctx.definition.questions) if (q.type === 'likert5' && q.theme) themeQuestions.set(q.theme, [...(themeQuestions.get(q.theme) ?? []), q.id]);
+  for (const q of ctx.definition.questions)
+    if (q.type === 'likert5' && q.theme) themeQuestions.set(q.theme, [...(themeQuestions.get(q.theme) ?? []), q.id]);
   return cells.map(({ id, label, atoms, invited }) => {
     if (w.hidden.respondents.has(id)) return emptyGroup(label, invited);
     const g = mergeCounts(atoms.map((i) => w.atoms[i]!));
     const visible = (qid: string) => !w.hidden.questions.get(qid)!.has(id);
-    const questions = Object.fromEntries(ctx.definition.questions.map((q) => [q.id, visible(q.id) ? questionStats(q, g.questions.get(q.id)) : ({ suppressed: true } as const)]));
+    const questions = Object.fromEntries(
+      ctx.definition.questions.map((q) => [
+        q.id,
+        visible(q.id) ? questionStats(q, g.questions.get(q.id)) : ({ suppressed: true } as const),
+      ]),
+    );
     const enpsQuestion = ctx.definition.questions.find((q) => q.type === 'scale0_10');
     const enpsStats = enpsQuestion ? questions[enpsQuestion.id] : undefined;
     // A theme pools its questions' counts, so it is shown only where every one of them is: then
     // it adds no equation an attacker could use that the questions do not already give.
     const themes = Object.fromEntries(
-      [...themeCounts(ctx.definition, g)].map(([theme, t]) => [theme, themeQuestions.get(theme)!.every(visible) ? { answers: t.answers, favourable: t.answers ? Math.round((t.favourable / t.answers) * 1000) / 1000 : 0 } : ({ suppressed: true } as const)]),
+      [...themeCounts(ctx.definition, g)].map(([theme, t]) => [
+        theme,
+        themeQuestions.get(theme)!.every(visible)
+          ? { answers: t.answers, favourable: t.answers ? Math.round((t.favourable / t.answers) * 1000) / 1000 : 0 }
+          : ({ suppressed: true } as const),
+      ]),
     );
     // P7: a rate only where at least k were invited; the responded count is the published cell.
     const responseRate = invited !== null && invited >= k ? Math.round((g.respondents / invited) * 1000) / 1000 : null;
@@ -137,7 +183,17 @@ function groupReports(ctx: ReportContext, w: WaveTables, cells: GroupCell[]): Gr
 }
 
 function emptyGroup(group: string, invited: number | null = null): GroupReport {
-  return { group, suppressed: true, respondents: null, invited, responseRate: null, engagementIndex: null, enps: null, questions: {}, themes: {} };
+  return {
+    group,
+    suppressed: true,
+    respondents: null,
+    invited,
+    responseRate: null,
+    engagementIndex: null,
+    enps: null,
+    questions: {},
+    themes: {},
+  };
 }
 
 function cellsOf(w: WaveTables, tableId: string): Array<{ id: string; atoms: number[] }> {
@@ -151,7 +207,10 @@ function dimensionCells(ctx: ReportContext, w: WaveTables, dimension: string): G
     .map((c) => {
       const value = w.atoms[c.atoms[0]!]!.values[position]!;
       // "other" and "(not reported)" mix values, so the roster gives no invited count for them.
-      const invited = value === OTHER || value === NOT_REPORTED ? null : w.invited.filter((i) => i.values[position] === value).reduce((s, i) => s + i.n, 0);
+      const invited =
+        value === OTHER || value === NOT_REPORTED
+          ? null
+          : w.invited.filter((i) => i.values[position] === value).reduce((s, i) => s + i.n, 0);
       return { id: c.id, label: value, atoms: c.atoms, invited };
     })
     .sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
@@ -164,13 +223,27 @@ function pairCells(ctx: ReportContext, w: WaveTables, first: string, second: str
   return cellsOf(w, JSON.stringify([a, b]))
     .map((c) => {
       const values = w.atoms[c.atoms[0]!]!.values;
-      return { id: c.id, label: `${values[i]} × ${values[j]}`, first: values[i]!, second: values[j]!, atoms: c.atoms, invited: null };
+      return {
+        id: c.id,
+        label: `${values[i]} × ${values[j]}`,
+        first: values[i]!,
+        second: values[j]!,
+        atoms: c.atoms,
+        invited: null,
+      };
     })
-    .sort((x, y) => (x.first < y.first ? -1 : x.first > y.first ? 1 : x.second < y.second ? -1 : x.second > y.second ? 1 : 0));
+    .sort((x, y) =>
+      x.first < y.first ? -1 : x.first > y.first ? 1 : x.second < y.second ? -1 : x.second > y.second ? 1 : 0,
+    );
 }
 
 /** The wave as a whole, or for a scoped reader their segment only (its cell of the scope dimension's breakdown). */
-export async function overview(db: Kysely<Database>, ctx: ReportContext, waveNumber: number | undefined, loaded?: Map<string, WaveTables>) {
+export async function overview(
+  db: Kysely<Database>,
+  ctx: ReportContext,
+  waveNumber: number | undefined,
+  loaded?: Map<string, WaveTables>,
+) {
   const wave = pickWave(ctx, waveNumber);
   const w = await waveTables(db, ctx, wave.id, loaded);
   if (ctx.scope) {
@@ -179,10 +252,21 @@ export async function overview(db: Kysely<Database>, ctx: ReportContext, waveNum
     return { wave, scope: ctx.scope, report: cell ? groupReports(ctx, w, [cell])[0]! : emptyGroup(value) };
   }
   const cells = cellsOf(w, TOTAL).map((c) => ({ id: c.id, label: ALL, atoms: c.atoms, invited: w.totalInvited }));
-  return { wave, scope: null, report: cells.length ? groupReports(ctx, w, cells)[0]! : emptyGroup(ALL, w.totalInvited) };
+  return {
+    wave,
+    scope: null,
+    report: cells.length ? groupReports(ctx, w, cells)[0]! : emptyGroup(ALL, w.totalInvited),
+  };
 }
 
-export async function breakdown(db: Kysely<Database>, ctx: ReportContext, waveNumber: number | undefined, dimension: string, by: string | undefined, loaded?: Map<string, WaveTables>) {
+export async function breakdown(
+  db: Kysely<Database>,
+  ctx: ReportContext,
+  waveNumber: number | undefined,
+  dimension: string,
+  by: string | undefined,
+  loaded?: Map<string, WaveTables>,
+) {
   assertReportable(ctx, dimension, 'query.dimension');
   const wave = pickWave(ctx, waveNumber);
   if (by !== undefined) {
@@ -192,8 +276,16 @@ export async function breakdown(db: Kysely<Database>, ctx: ReportContext, waveNu
   const w = await waveTables(db, ctx, wave.id, loaded);
   if (by !== undefined) {
     // A scoped reader sees the pair only along their own segment (a row or column of it).
-    if (ctx.scope && ctx.scope.dimension !== dimension && ctx.scope.dimension !== by) throw new ValidationFailed([{ field: 'query.by', message: `a reader limited to a ${ctx.scope.dimension} sees pairs with ${ctx.scope.dimension} only` }]);
-    const cells = pairCells(ctx, w, dimension, by).filter((c) => !ctx.scope || (ctx.scope.dimension === dimension ? c.first : c.second) === ctx.scope.value);
+    if (ctx.scope && ctx.scope.dimension !== dimension && ctx.scope.dimension !== by)
+      throw new ValidationFailed([
+        {
+          field: 'query.by',
+          message: `a reader limited to a ${ctx.scope.dimension} sees pairs with ${ctx.scope.dimension} only`,
+        },
+      ]);
+    const cells = pairCells(ctx, w, dimension, by).filter(
+      (c) => !ctx.scope || (ctx.scope.dimension === dimension ? c.first : c.second) === ctx.scope.value,
+    );
     return { wave, dimension, by, groups: groupReports(ctx, w, cells) };
   }
   if (ctx.scope && dimension !== ctx.scope.dimension) {
@@ -201,7 +293,11 @@ export async function breakdown(db: Kysely<Database>, ctx: ReportContext, waveNu
     // exists, and is protected with everything else, only where that pair was declared.
     assertPair(ctx, ctx.scope.dimension, dimension, 'query.dimension');
     const scope = ctx.scope;
-    const groups = groupReports(ctx, w, pairCells(ctx, w, scope.dimension, dimension).filter((c) => c.first === scope.value));
+    const groups = groupReports(
+      ctx,
+      w,
+      pairCells(ctx, w, scope.dimension, dimension).filter((c) => c.first === scope.value),
+    );
     return { wave, dimension, by: null, groups };
   }
   const cells = dimensionCells(ctx, w, dimension).filter((c) => !ctx.scope || c.label === ctx.scope.value);
@@ -209,11 +305,18 @@ export async function breakdown(db: Kysely<Database>, ctx: ReportContext, waveNu
 }
 
 function assertPair(ctx: ReportContext, a: string, b: string, field: string): void {
-  if (!pairDeclared(ctx, a, b)) throw new ValidationFailed([{ field, message: `${a} × ${b} is not a pair the organization declared reportable` }]);
+  if (!pairDeclared(ctx, a, b))
+    throw new ValidationFailed([{ field, message: `${a} × ${b} is not a pair the organization declared reportable` }]);
 }
 
 /** Rows of a breakdown against themes (pooled favourability) or questions (favourability, else mean). */
-export async function heatmap(db: Kysely<Database>, ctx: ReportContext, waveNumber: number | undefined, dimension: string, columns: 'theme' | 'question') {
+export async function heatmap(
+  db: Kysely<Database>,
+  ctx: ReportContext,
+  waveNumber: number | undefined,
+  dimension: string,
+  columns: 'theme' | 'question',
+) {
   const { wave, groups } = await breakdown(db, ctx, waveNumber, dimension, undefined);
   const names =
     columns === 'theme'
@@ -256,22 +359,36 @@ export async function trend(db: Kysely<Database>, ctx: ReportContext, dimension:
  * order, text only. A segment's list is served only where its cell survives complementary
  * suppression, so "all comments minus Support's" never isolates a small group.
  */
-export async function comments(db: Kysely<Database>, ctx: ReportContext, waveNumber: number | undefined, questionId: string, segment: { dimension: string; value: string } | undefined) {
+export async function comments(
+  db: Kysely<Database>,
+  ctx: ReportContext,
+  waveNumber: number | undefined,
+  questionId: string,
+  segment: { dimension: string; value: string } | undefined,
+) {
   const question = ctx.definition.questions.find((q) => q.id === questionId);
-  if (!question || question.type !== 'text') throw new ValidationFailed([{ field: 'query.question', message: 'is not a text question of this survey' }]);
+  if (!question || question.type !== 'text')
+    throw new ValidationFailed([{ field: 'query.question', message: 'is not a text question of this survey' }]);
   const wave = pickWave(ctx, waveNumber);
   const target = ctx.scope ?? segment;
   if (target) assertReportable(ctx, target.dimension, 'query.dimension');
   const w = await waveTables(db, ctx, wave.id);
   const cell = target ? oneCell(target.dimension, target.value) : TOTAL;
   const exists = w.tables.some((t) => t.cells.some((c) => c.id === cell));
-  if (!exists || w.hidden.comments.get(questionId)!.has(cell)) return { wave, question: questionId, suppressed: true, comments: [] as string[] };
+  if (!exists || w.hidden.comments.get(questionId)!.has(cell))
+    return { wave, question: questionId, suppressed: true, comments: [] as string[] };
   let query = db
     .selectFrom('responses')
     .select(sql<string>`answers ->> ${questionId}`.as('text'))
     .where('org_id', '=', ctx.orgId)
     .where('wave_id', '=', wave.id)
     .where(sql<boolean>`answers ? ${questionId}`);
-  if (target) query = query.where(sql<string>`coalesce(attributes ->> ${target.dimension}, ${NOT_REPORTED})`, '=', target.value);
-  return { wave, question: questionId, suppressed: false, comments: shuffle((await query.execute()).map((r) => r.text)) };
+  if (target)
+    query = query.where(sql<string>`coalesce(attributes ->> ${target.dimension}, ${NOT_REPORTED})`, '=', target.value);
+  return {
+    wave,
+    question: questionId,
+    suppressed: false,
+    comments: shuffle((await query.execute()).map((r) => r.text)),
+  };
 }

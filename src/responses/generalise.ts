@@ -12,7 +12,12 @@ export const OTHER = 'other';
  *     into it from groups that can spare them (or whole groups) until it is not.
  * Batches under k rows (only a tiny wave's final flush) come out all-null.
  */
-export function generalise(rows: Attributes[], dimensions: string[], k: number, random: () => number = Math.random): ReleasedAttributes[] {
+export function generalise(
+  rows: Attributes[],
+  dimensions: string[],
+  k: number,
+  random: () => number = Math.random,
+): ReleasedAttributes[] {
   const values = rows.map((row) => dimensions.map((d) => row[d] ?? null));
 
   dimensions.forEach((_, d) => {
@@ -41,7 +46,10 @@ export function generalise(rows: Attributes[], dimensions: string[], k: number, 
   );
   let deficit = k - (combos.get(allNull)?.length ?? 0);
   if (deficit > 0 && deficit < k) {
-    const donors = [...combos.entries()].filter(([key]) => key !== allNull).map(([, m]) => shuffle(m, random)).sort((a, b) => b.length - a.length);
+    const donors = [...combos.entries()]
+      .filter(([key]) => key !== allNull)
+      .map(([, m]) => shuffle(m, random))
+      .sort((a, b) => b.length - a.length);
     for (const members of donors) {
       if (deficit <= 0) break;
       const spare = members.length - k;

@@ -22,37 +22,73 @@ const cryptoRandom = () => randomInt(2 ** 47) / 2 ** 47;
  * operator who can order answers and releases), so bigger batches keep more attribute detail. `flush` (wave closing) releases everything. Released rows are generalised,
  * shuffled and written in one transaction, so they share its transaction id with each other only.
  */
-export async function releaseResponses(db: Kysely<Database> | Transaction<Database>, keys: Keys, orgId: string, waveId: string, options: { flush: boolean; batchSize?: number; pending?: number }): Promise<ReleaseResult> {
+export async function releaseResponses(
+  db: Kysely<Database> | Transaction<Database>,
+  keys: Keys,
+  orgId: string,
+  waveId: string,
+  options: { flush: boolean; batchSize?: number; pending?: number },
+): Promise<ReleaseResult> {
   // Most submits release nothing: a plain count decides that without a transaction or row locks.
   // (A submit passes the count it already has, saving the query.)
   if (!options.flush) {
-    const pending = options.pending ?? (await db.selectFrom('sealed_responses').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', orgId).where('wave_id', '=', waveId).executeTakeFirstOrThrow()).n;
+    const pending =
+      options.pending ??
+      (
+        await db
+          .selectFrom('sealed_responses')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('org_id', '=', orgId)
+          .where('wave_id', '=', waveId)
+          .executeTakeFirstOrThrow()
+      ).n;
     if (pending < Math.max(6, options.batchSize ?? 0)) return { released: 0, stillSealed: pending, unreadable: 0 };
   }
   const run = async (trx: Transaction<Database>): Promise<ReleaseResult> => {
     const lockKey = sql`hashtextextended(${`release:${waveId}`}, 0)`;
     if (options.flush) await sql`select pg_advisory_xact_lock(${lockKey})`.execute(trx);
     else {
-      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${lockKey}) as locked`.execute(trx);
+      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${lockKey}) as locked`.execute(
+        trx,
+      );
       if (!rows[0]?.locked) return { released: 0, stillSealed: -1, unreadable: 0 };
     }
     const wave = await trx
       .selectFrom('waves')
-      .innerJoin('surveys', (j) => j.onRef('surveys.org_id', '=', 'waves.org_id').onRef('surveys.id', '=', 'waves.survey_id'))
+      .innerJoin('surveys', (j) =>
+        j.onRef('surveys.org_id', '=', 'waves.org_id').onRef('surveys.id', '=', 'waves.survey_id'),
+      )
       .select(['surveys.id as surveyId', 'surveys.min_group_size as k', 'surveys.definition'])
       .where('waves.org_id', '=', orgId)
       .where('waves.id', '=', waveId)
       .executeTakeFirstOrThrow();
-    const pending = await trx.selectFrom('sealed_responses').select(['id', 'sealed']).where('org_id', '=', orgId).where('wave_id', '=', waveId).forUpdate().execute();
+    const pending = await trx
+      .selectFrom('sealed_responses')
+      .select(['id', 'sealed'])
+      .where('org_id', '=', orgId)
+      .where('wave_id', '=', waveId)
+      .forUpdate()
+      .execute();
     const k = wave.k;
-    if (!options.flush && pending.length < Math.max(2 * k, options.batchSize ?? 0)) return { released: 0, stillSealed: pending.length, unreadable: 0 };
+    if (!options.flush && pending.length < Math.max(2 * k, options.batchSize ?? 0))
+      return { released: 0, stillSealed: pending.length, unreadable: 0 };
 
     const batch = options.flush ? pending : shuffle(pending, cryptoRandom).slice(0, pending.length - k);
     const opened = batch.map((row) => ({ id: row.id, payload: openResponse(keys, orgId, waveId, row.sealed) }));
-    const readable = opened.filter((o): o is { id: string; payload: NonNullable<typeof o.payload> } => o.payload !== null);
+    const readable = opened.filter(
+      (o): o is { id: string; payload: NonNullable<typeof o.payload> } => o.payload !== null,
+    );
     if (readable.length === 0) return { released: 0, stillSealed: pending.length, unreadable: opened.length };
 
-    const dimensions = (await trx.selectFrom('attribute_dimensions').select('key').where('org_id', '=', orgId).where('reportable', '=', true).orderBy('position').execute()).map((d) => d.key);
+    const dimensions = (
+      await trx
+        .selectFrom('attribute_dimensions')
+        .select('key')
+        .where('org_id', '=', orgId)
+        .where('reportable', '=', true)
+        .orderBy('position')
+        .execute()
+    ).map((d) => d.key);
     const attributes = generalise(
       readable.map((r) => r.payload.attributes),
       dimensions,
@@ -60,17 +96,35 @@ export async function releaseResponses(db: Kysely<Database> | Transaction<Databa
       cryptoRandom,
     );
     const rows = shuffle(
-      readable.map((r, i) => ({ org_id: orgId, survey_id: wave.surveyId, wave_id: waveId, attributes: JSON.stringify(attributes[i]), answers: JSON.stringify(r.payload.answers) })),
+      readable.map((r, i) => ({
+        org_id: orgId,
+        survey_id: wave.surveyId,
+        wave_id: waveId,
+        attributes: JSON.stringify(attributes[i]),
+        answers: JSON.stringify(r.payload.answers),
+      })),
       cryptoRandom,
     );
     await trx.insertInto('responses').values(rows).execute();
-    await addCounters(trx, orgId, waveId, countAnswers(wave.definition, readable.map((r, i) => ({ combo: attributes[i]!, answers: r.payload.answers }))));
+    await addCounters(
+      trx,
+      orgId,
+      waveId,
+      countAnswers(
+        wave.definition,
+        readable.map((r, i) => ({ combo: attributes[i]!, answers: r.payload.answers })),
+      ),
+    );
     await trx
       .deleteFrom('sealed_responses')
       .where('org_id', '=', orgId)
       .where('id', '=', sql<string>`any(${readable.map((r) => r.id)}::uuid[])`)
       .execute();
-    return { released: readable.length, stillSealed: pending.length - readable.length, unreadable: opened.length - readable.length };
+    return {
+      released: readable.length,
+      stillSealed: pending.length - readable.length,
+      unreadable: opened.length - readable.length,
+    };
   };
   return db.isTransaction ? run(db as Transaction<Database>) : db.transaction().execute(run);
 }

@@ -32,7 +32,8 @@ const respondentSurvey = z.object({
 const sessionResponse = z.object({ sessionToken: z.string(), expiresAt: z.iso.datetime(), survey: respondentSurvey });
 const languageQuery = z.object({ lang: z.string().max(20).optional() });
 
-const languagesOf = (request: FastifyRequest, lang: string | undefined) => preferredLanguages(request.headers['accept-language'], lang);
+const languagesOf = (request: FastifyRequest, lang: string | undefined) =>
+  preferredLanguages(request.headers['accept-language'], lang);
 
 function sessionTokenOf(request: FastifyRequest): string | undefined {
   const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
@@ -59,12 +60,23 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const session = await sessionFromLinkToken(app.db, app.keys, request.body.token);
       reply.setCookie(SURVEY_COOKIE, session.token, { ...cookie, expires: session.expiresAt });
-      return { sessionToken: session.token, expiresAt: session.expiresAt.toISOString(), survey: localizeSurvey(session.context.definition, session.context.minGroupSize, languagesOf(request, request.query.lang)) };
+      return {
+        sessionToken: session.token,
+        expiresAt: session.expiresAt.toISOString(),
+        survey: localizeSurvey(
+          session.context.definition,
+          session.context.minGroupSize,
+          languagesOf(request, request.query.lang),
+        ),
+      };
     },
   );
 
   // Codes are guessable in principle (68 bits), so they are limited per client and per organization.
-  const perOrganization = perOrganizationLimit(app, (request) => (request.body as { organization?: string } | undefined)?.organization);
+  const perOrganization = perOrganizationLimit(
+    app,
+    (request) => (request.body as { organization?: string } | undefined)?.organization,
+  );
   app.post(
     '/code',
     {
@@ -81,13 +93,28 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const session = await sessionFromCode(app.db, app.keys, request.body.organization, request.body.code);
       reply.setCookie(SURVEY_COOKIE, session.token, { ...cookie, expires: session.expiresAt });
-      return { sessionToken: session.token, expiresAt: session.expiresAt.toISOString(), survey: localizeSurvey(session.context.definition, session.context.minGroupSize, languagesOf(request, request.query.lang)) };
+      return {
+        sessionToken: session.token,
+        expiresAt: session.expiresAt.toISOString(),
+        survey: localizeSurvey(
+          session.context.definition,
+          session.context.minGroupSize,
+          languagesOf(request, request.query.lang),
+        ),
+      };
     },
   );
 
   app.get(
     '/survey',
-    { schema: { tags, summary: 'The survey of the current session, in the requested language', querystring: languageQuery, response: { 200: respondentSurvey, ...problemResponses(401, 409, 410) } } },
+    {
+      schema: {
+        tags,
+        summary: 'The survey of the current session, in the requested language',
+        querystring: languageQuery,
+        response: { 200: respondentSurvey, ...problemResponses(401, 409, 410) },
+      },
+    },
     async (request) => {
       const ctx = await contextForSession(app.db, app.keys, sessionTokenOf(request));
       return localizeSurvey(ctx.definition, ctx.minGroupSize, languagesOf(request, request.query.lang));
@@ -109,7 +136,13 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      await submitAndRelease(app, request, sessionTokenOf(request), request.body.answers, request.headers['idempotency-key']);
+      await submitAndRelease(
+        app,
+        request,
+        sessionTokenOf(request),
+        request.body.answers,
+        request.headers['idempotency-key'],
+      );
       reply.clearCookie(SURVEY_COOKIE, cookie);
       return reply.code(201).send({ status: 'received' as const });
     },
@@ -120,8 +153,21 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
  * Stores the answers (submitAnswers), then releases a batch if one is due; a release refreshes
  * the survey's cached reports in the background. Shared by the API and the HTML form.
  */
-export async function submitAndRelease(app: FastifyInstance, request: FastifyRequest, sessionToken: string | undefined, answers: unknown, idempotencyKey: string | undefined): Promise<void> {
-  const { release, orgId, surveyId } = await submitAnswers(app.db, app.keys, sessionToken, answers, app.config.releaseBatchSize, idempotencyKey);
+export async function submitAndRelease(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  sessionToken: string | undefined,
+  answers: unknown,
+  idempotencyKey: string | undefined,
+): Promise<void> {
+  const { release, orgId, surveyId } = await submitAnswers(
+    app.db,
+    app.keys,
+    sessionToken,
+    answers,
+    app.config.releaseBatchSize,
+    idempotencyKey,
+  );
   // The answers are committed; a failed release is retried by the next submit or the close.
   const released = await release.catch((err: unknown) => void request.log.warn({ err }, 'release postponed'));
   if (released?.released) app.reportWarmer.refresh(orgId, surveyId);

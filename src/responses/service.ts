@@ -4,17 +4,30 @@ import { sql } from 'kysely';
 import { Conflict, DomainError, Unauthenticated, ValidationFailed } from '../errors.ts';
 import { keyedHash, type Keys } from '../crypto/tokens.ts';
 import { normalizeNicknameCode } from '../invitations/codes.ts';
-import { answersSchema, type Answers, type Localized, type Question, type SurveyDefinition } from '../surveys/questions.ts';
+import {
+  answersSchema,
+  type Answers,
+  type Localized,
+  type Question,
+  type SurveyDefinition,
+} from '../surveys/questions.ts';
 import { releaseResponses, type ReleaseResult } from './mixer.ts';
 import { sealResponse } from './sealed-box.ts';
 import { issueSurveySession, readSurveySession } from './survey-session.ts';
 
 /** Distinct, clear answers for each way a token can fail (issue: never one vague error). */
-export const unknownToken = () => new DomainError(404, 'unknown-token', 'This link or code is not valid. Check it, or ask HR for a new one.');
+export const unknownToken = () =>
+  new DomainError(404, 'unknown-token', 'This link or code is not valid. Check it, or ask HR for a new one.');
 const revokedToken = () => new DomainError(410, 'token-revoked', 'This invitation was withdrawn.');
-const expiredToken = () => new DomainError(410, 'token-expired', 'This survey wave has closed; the link no longer works.');
-const alreadySubmitted = () => new Conflict('already-submitted', 'Answers for this invitation were already received. Thank you!');
-export const sessionExpired = () => new Unauthenticated('The survey session has expired; open your link or enter your code again.', 'survey-session-expired');
+const expiredToken = () =>
+  new DomainError(410, 'token-expired', 'This survey wave has closed; the link no longer works.');
+const alreadySubmitted = () =>
+  new Conflict('already-submitted', 'Answers for this invitation were already received. Thank you!');
+export const sessionExpired = () =>
+  new Unauthenticated(
+    'The survey session has expired; open your link or enter your code again.',
+    'survey-session-expired',
+  );
 
 interface InvitationContext {
   orgId: string;
@@ -31,8 +44,12 @@ interface InvitationContext {
 function invitationQuery(db: Kysely<Database>) {
   return db
     .selectFrom('invitations')
-    .innerJoin('waves', (j) => j.onRef('waves.org_id', '=', 'invitations.org_id').onRef('waves.id', '=', 'invitations.wave_id'))
-    .innerJoin('surveys', (j) => j.onRef('surveys.org_id', '=', 'waves.org_id').onRef('surveys.id', '=', 'waves.survey_id'))
+    .innerJoin('waves', (j) =>
+      j.onRef('waves.org_id', '=', 'invitations.org_id').onRef('waves.id', '=', 'invitations.wave_id'),
+    )
+    .innerJoin('surveys', (j) =>
+      j.onRef('surveys.org_id', '=', 'waves.org_id').onRef('surveys.id', '=', 'waves.survey_id'),
+    )
     .select([
       'invitations.org_id as orgId',
       'invitations.id as invitationId',
@@ -49,7 +66,8 @@ function invitationQuery(db: Kysely<Database>) {
 export const participationMarker = (keys: Keys, invitationId: string) => keyedHash(keys.participation, invitationId);
 // Domain-separated from the marker (whose input is a UUID) under the same key. Without a key
 // chosen by the client there is no replay: 20 identical requests at once get one 201, 19 × 409.
-const submissionOf = (keys: Keys, sessionToken: string, idempotencyKey: string | undefined) => (idempotencyKey ? keyedHash(keys.participation, `submission:${sessionToken}:${idempotencyKey}`) : null);
+const submissionOf = (keys: Keys, sessionToken: string, idempotencyKey: string | undefined) =>
+  idempotencyKey ? keyedHash(keys.participation, `submission:${sessionToken}:${idempotencyKey}`) : null;
 
 async function assertUsable(db: Kysely<Database>, keys: Keys, ctx: InvitationContext): Promise<void> {
   if (ctx.revoked) throw revokedToken();
@@ -71,7 +89,13 @@ async function startSession(db: Kysely<Database>, keys: Keys, ctx: InvitationCon
 }
 
 export async function sessionFromLinkToken(db: Kysely<Database>, keys: Keys, token: string) {
-  return startSession(db, keys, await invitationQuery(db).where('invitations.token_hash', '=', keyedHash(keys['invitation-token'], token)).executeTakeFirst());
+  return startSession(
+    db,
+    keys,
+    await invitationQuery(db)
+      .where('invitations.token_hash', '=', keyedHash(keys['invitation-token'], token))
+      .executeTakeFirst(),
+  );
 }
 
 /** A code only counts inside the organization it is typed for: another organization's code is simply unknown. */
@@ -86,10 +110,18 @@ export async function sessionFromCode(db: Kysely<Database>, keys: Keys, organiza
   return startSession(db, keys, ctx);
 }
 
-export async function contextForSession(db: Kysely<Database>, keys: Keys, sessionToken: string | undefined, options: { checkSpent: boolean } = { checkSpent: true }): Promise<InvitationContext> {
+export async function contextForSession(
+  db: Kysely<Database>,
+  keys: Keys,
+  sessionToken: string | undefined,
+  options: { checkSpent: boolean } = { checkSpent: true },
+): Promise<InvitationContext> {
   const session = sessionToken ? readSurveySession(keys, sessionToken) : null;
   if (!session) throw sessionExpired();
-  const ctx = await invitationQuery(db).where('invitations.org_id', '=', session.orgId).where('invitations.id', '=', session.invitationId).executeTakeFirst();
+  const ctx = await invitationQuery(db)
+    .where('invitations.org_id', '=', session.orgId)
+    .where('invitations.id', '=', session.invitationId)
+    .executeTakeFirst();
   if (!ctx) throw sessionExpired();
   if (options.checkSpent) await assertUsable(db, keys, ctx);
   else if (ctx.revoked) throw revokedToken();
@@ -118,10 +150,18 @@ export function localizeSurvey(definition: SurveyDefinition, minGroupSize: numbe
     text: pick(q.text),
     required: q.required,
     ...(q.theme ? { theme: q.theme } : {}),
-    ...(q.type === 'single_choice' || q.type === 'multi_choice' ? { options: q.options.map((o) => ({ id: o.id, text: pick(o.text) })) } : {}),
+    ...(q.type === 'single_choice' || q.type === 'multi_choice'
+      ? { options: q.options.map((o) => ({ id: o.id, text: pick(o.text) })) }
+      : {}),
     ...(q.type === 'text' ? { maxLength: q.maxLength } : {}),
   });
-  return { title: pick(definition.title), language, languages: definition.languages, minGroupSize, questions: definition.questions.map(question) };
+  return {
+    title: pick(definition.title),
+    language,
+    languages: definition.languages,
+    minGroupSize,
+    questions: definition.questions.map(question),
+  };
 }
 
 /**
@@ -129,18 +169,33 @@ export function localizeSurvey(definition: SurveyDefinition, minGroupSize: numbe
  * secret can compute) and sealing the answers happen in one transaction: a 2xx means both are
  * durable, and a second submit of the same invitation fails on the marker's key.
  */
-export async function submitAnswers(db: Kysely<Database>, keys: Keys, sessionToken: string | undefined, rawAnswers: unknown, releaseBatchSize: number, idempotencyKey?: string): Promise<{ release: Promise<ReleaseResult>; orgId: string; surveyId: string }> {
+export async function submitAnswers(
+  db: Kysely<Database>,
+  keys: Keys,
+  sessionToken: string | undefined,
+  rawAnswers: unknown,
+  releaseBatchSize: number,
+  idempotencyKey?: string,
+): Promise<{ release: Promise<ReleaseResult>; orgId: string; surveyId: string }> {
   // The spent check happens in the write itself (the marker's key), saving a round trip.
   const ctx = await contextForSession(db, keys, sessionToken, { checkSpent: false });
   const parsed = cachedAnswersSchema(ctx.surveyId, ctx.definition).safeParse(rawAnswers);
   if (!parsed.success) {
     throw new ValidationFailed(
-      parsed.error.issues.map((i) => ({ field: ['answers', ...i.path.map(String)].join('.') + (i.code === 'unrecognized_keys' ? `.${i.keys.join(',')}` : ''), message: i.message })),
+      parsed.error.issues.map((i) => ({
+        field:
+          ['answers', ...i.path.map(String)].join('.') + (i.code === 'unrecognized_keys' ? `.${i.keys.join(',')}` : ''),
+        message: i.message,
+      })),
       'Some answers need another look.',
     );
   }
   const answers: Answers = parsed.data;
-  const sealed = sealResponse(keys, ctx.orgId, ctx.waveId, { surveyId: ctx.surveyId, attributes: ctx.attributes, answers });
+  const sealed = sealResponse(keys, ctx.orgId, ctx.waveId, {
+    surveyId: ctx.surveyId,
+    attributes: ctx.attributes,
+    answers,
+  });
   // One statement, so one atomic transaction and one round trip: the wave must still be open
   // (FOR SHARE serialises with closing it, which takes FOR UPDATE), the invitation not revoked
   // (read without a row lock: a lock would stamp this transaction's id into the invitation's
@@ -148,7 +203,13 @@ export async function submitAnswers(db: Kysely<Database>, keys: Keys, sessionTok
   // then the participation marker (its key refuses a second submit) and the sealed answers.
   const marker = participationMarker(keys, ctx.invitationId);
   const submission = submissionOf(keys, sessionToken!, idempotencyKey);
-  const { rows } = await sql<{ wave_status: string | null; revoked: boolean | null; stored: boolean; replay: boolean; pending: number }>`
+  const { rows } = await sql<{
+    wave_status: string | null;
+    revoked: boolean | null;
+    stored: boolean;
+    replay: boolean;
+    pending: number;
+  }>`
     with wave as (
       select status from waves where org_id = ${ctx.orgId} and id = ${ctx.waveId} for share
     ), invitation as (
@@ -173,11 +234,20 @@ export async function submitAnswers(db: Kysely<Database>, keys: Keys, sessionTok
   // A retry (same session, same Idempotency-Key) whose answer is already in: its acknowledgement
   // was lost (the database went away after the commit), so acknowledge it now.
   const { orgId, surveyId } = ctx;
-  if (!outcome.stored && outcome.replay) return { release: Promise.resolve<ReleaseResult>({ released: 0, stillSealed: 0, unreadable: 0 }), orgId, surveyId };
+  if (!outcome.stored && outcome.replay)
+    return { release: Promise.resolve<ReleaseResult>({ released: 0, stillSealed: 0, unreadable: 0 }), orgId, surveyId };
   if (outcome.wave_status !== 'open') throw expiredToken();
   if (outcome.revoked) throw revokedToken();
   if (!outcome.stored) throw alreadySubmitted();
   // After the commit, in its own transaction: release a batch if enough are now waiting.
   // (The count above was taken before this answer's row: it is one more now.)
-  return { release: releaseResponses(db, keys, orgId, ctx.waveId, { flush: false, batchSize: releaseBatchSize, pending: outcome.pending + 1 }), orgId, surveyId };
+  return {
+    release: releaseResponses(db, keys, orgId, ctx.waveId, {
+      flush: false,
+      batchSize: releaseBatchSize,
+      pending: outcome.pending + 1,
+    }),
+    orgId,
+    surveyId,
+  };
 }

@@ -13,7 +13,11 @@ export async function applyRetention(db: Kysely<Database>): Promise<{ responses:
     select w.org_id, w.id from waves w join organizations o on o.id = w.org_id
     where o.response_retention_months is not null and w.status = 'closed'
       and w.closed_on < current_date - make_interval(months => o.response_retention_months)`;
-  const responses = await sql`delete from responses r using (${expired}) e where r.org_id = e.org_id and r.wave_id = e.id`.execute(db);
-  const markers = await sql`delete from participation p using (${expired}) e where p.org_id = e.org_id and p.wave_id = e.id`.execute(db);
+  const responses =
+    await sql`delete from responses r using (${expired}) e where r.org_id = e.org_id and r.wave_id = e.id`.execute(db);
+  const markers =
+    await sql`delete from participation p using (${expired}) e where p.org_id = e.org_id and p.wave_id = e.id`.execute(
+      db,
+    );
   return { responses: Number(responses.numAffectedRows ?? 0), markers: Number(markers.numAffectedRows ?? 0) };
 }

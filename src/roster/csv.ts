@@ -13,7 +13,12 @@ export function parseRosterCsv(text: string, dimensions: Set<string>): { rows: R
     records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: false, trim: true });
   } catch (error) {
     const line = (error as { lines?: number }).lines ?? 1;
-    return { rows: [], problems: [{ row: line, field: '(csv)', reason: (error as Error).message.replace(/^Invalid Record Length: /, '') }] };
+    return {
+      rows: [],
+      problems: [
+        { row: line, field: '(csv)', reason: (error as Error).message.replace(/^Invalid Record Length: /, '') },
+      ],
+    };
   }
   const [header, ...body] = records;
   if (!header) return { rows: [], problems: [{ row: 1, field: '(csv)', reason: 'the file is empty' }] };
@@ -21,9 +26,15 @@ export function parseRosterCsv(text: string, dimensions: Set<string>): { rows: R
   const problems: RowProblem[] = [];
   if (!columns.includes('external_id')) problems.push({ row: 1, field: 'external_id', reason: 'column is missing' });
   for (const column of columns) {
-    if (!FIXED.has(column) && !dimensions.has(column)) problems.push({ row: 1, field: column, reason: 'is not a declared attribute dimension (PUT /v1/roster/dimensions)' });
+    if (!FIXED.has(column) && !dimensions.has(column))
+      problems.push({
+        row: 1,
+        field: column,
+        reason: 'is not a declared attribute dimension (PUT /v1/roster/dimensions)',
+      });
   }
-  if (new Set(columns).size !== columns.length) problems.push({ row: 1, field: '(header)', reason: 'a column appears twice' });
+  if (new Set(columns).size !== columns.length)
+    problems.push({ row: 1, field: '(header)', reason: 'a column appears twice' });
   if (problems.length > 0) return { rows: [], problems };
 
   const rows = body.map((cells) => {

@@ -4,7 +4,15 @@ import { principalOf, requireRole } from '../plugins/auth.ts';
 import { problemResponses } from '../plugins/problems.ts';
 import { parseRosterCsv } from './csv.ts';
 import { validateRows, type RawRow, type RowProblem } from './rows.ts';
-import { dimensionsBody, dimensionsResponse, importQuery, importResponse, jsonRosterBody, participantResponse, participantsQuery } from './schemas.ts';
+import {
+  dimensionsBody,
+  dimensionsResponse,
+  importQuery,
+  importResponse,
+  jsonRosterBody,
+  participantResponse,
+  participantsQuery,
+} from './schemas.ts';
 import { ImportRejected, importRoster, listDimensions, listParticipants, replaceDimensions } from './service.ts';
 
 // 100,000 rows of a wide roster are ~15 MB; leave room.
@@ -12,11 +20,20 @@ const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
 const tags = ['roster'];
 
 export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) =>
+    done(null, body),
+  );
 
   app.get(
     '/dimensions',
-    { onRequest: requireRole({ role: 'analyst' }), schema: { tags, summary: 'Attribute dimensions of the roster', response: { 200: dimensionsResponse, ...problemResponses(401) } } },
+    {
+      onRequest: requireRole({ role: 'analyst' }),
+      schema: {
+        tags,
+        summary: 'Attribute dimensions of the roster',
+        response: { 200: dimensionsResponse, ...problemResponses(401) },
+      },
+    },
     async (request) => listDimensions(app.db, principalOf(request).orgId),
   );
 
@@ -24,7 +41,12 @@ export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
     '/dimensions',
     {
       onRequest: requireRole({ role: 'admin' }),
-      schema: { tags, summary: 'Declare the attribute dimensions (ordered) and which are reportable', body: dimensionsBody, response: { 200: dimensionsResponse, ...problemResponses(400, 401, 403) } },
+      schema: {
+        tags,
+        summary: 'Declare the attribute dimensions (ordered) and which are reportable',
+        body: dimensionsBody,
+        response: { 200: dimensionsResponse, ...problemResponses(400, 401, 403) },
+      },
     },
     async (request) => replaceDimensions(app.db, principalOf(request).orgId, request.body),
   );
@@ -37,7 +59,8 @@ export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags,
         summary: 'Import participants from CSV (text/csv) or JSON, as an upsert by external id',
-        description: 'CSV columns: external_id, email, name, then one per declared dimension. All or nothing: a bad row yields 422 with row, field and reason for each problem.',
+        description:
+          'CSV columns: external_id, email, name, then one per declared dimension. All or nothing: a bad row yields 422 with row, field and reason for each problem.',
         querystring: importQuery,
         body: z.union([z.string().describe('text/csv'), jsonRosterBody]),
         response: { 200: importResponse, ...problemResponses(400, 401, 403, 413, 422) },
@@ -64,15 +87,25 @@ export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/participants',
-    { onRequest: requireRole({ role: 'admin' }), schema: { tags, summary: 'Participants, by external id', querystring: participantsQuery, response: { 200: z.array(participantResponse), ...problemResponses(400, 401, 403) } } },
+    {
+      onRequest: requireRole({ role: 'admin' }),
+      schema: {
+        tags,
+        summary: 'Participants, by external id',
+        querystring: participantsQuery,
+        response: { 200: z.array(participantResponse), ...problemResponses(400, 401, 403) },
+      },
+    },
     async (request) =>
-      (await listParticipants(app.db, principalOf(request).orgId, request.query.limit, request.query.after)).map((p) => ({
-        id: p.id,
-        externalId: p.external_id,
-        email: p.email,
-        name: p.name,
-        active: p.active,
-        attributes: p.attributes,
-      })),
+      (await listParticipants(app.db, principalOf(request).orgId, request.query.limit, request.query.after)).map(
+        (p) => ({
+          id: p.id,
+          externalId: p.external_id,
+          email: p.email,
+          name: p.name,
+          active: p.active,
+          attributes: p.attributes,
+        }),
+      ),
   );
 };

@@ -29,7 +29,11 @@ const MAX_PROBLEMS = 200;
  * Checks every row of an import against the declared dimensions. Row numbers are those a person
  * sees: the CSV line (header = 1) or the 1-based JSON array position.
  */
-export function validateRows(raw: RawRow[], dimensions: Set<string>, rowNumber: (index: number) => number): { rows: RosterRow[]; problems: RowProblem[] } {
+export function validateRows(
+  raw: RawRow[],
+  dimensions: Set<string>,
+  rowNumber: (index: number) => number,
+): { rows: RosterRow[]; problems: RowProblem[] } {
   const problems: RowProblem[] = [];
   const rows: RosterRow[] = [];
   const seen = new Map<string, number>();

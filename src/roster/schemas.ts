@@ -1,14 +1,18 @@
 import { z } from 'zod';
 import { storableText } from '../db/text.ts';
 
-export const dimensionKey = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'lowercase letters, digits and _, starting with a letter');
+export const dimensionKey = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,39}$/, 'lowercase letters, digits and _, starting with a letter');
 
 export const dimensionsBody = z
   .array(
     z.object({
       key: dimensionKey,
       label: storableText(100).optional(),
-      reportable: z.boolean().describe('Whether results may be broken down by it. Non-reportable attributes never reach a response.'),
+      reportable: z
+        .boolean()
+        .describe('Whether results may be broken down by it. Non-reportable attributes never reach a response.'),
     }),
   )
   .max(20)
@@ -18,7 +22,10 @@ export const dimensionsBody = z
 export const dimensionsResponse = z.array(z.object({ key: z.string(), label: z.string(), reportable: z.boolean() }));
 
 export const importQuery = z.object({
-  mode: z.enum(['upsert', 'sync']).default('upsert').describe('sync also deactivates everyone absent from the file (leavers) and revokes their open invitations.'),
+  mode: z
+    .enum(['upsert', 'sync'])
+    .default('upsert')
+    .describe('sync also deactivates everyone absent from the file (leavers) and revokes their open invitations.'),
 });
 
 export const jsonRosterRow = z.object({

@@ -5,22 +5,44 @@ import type { RosterRow, RowProblem } from './rows.ts';
 
 export class ImportRejected extends DomainError {
   constructor(rows: RowProblem[]) {
-    super(422, 'import-rejected', `The import was refused and nothing changed: ${rows.length} problem(s), first at row ${rows[0]?.row}.`, { rows });
+    super(
+      422,
+      'import-rejected',
+      `The import was refused and nothing changed: ${rows.length} problem(s), first at row ${rows[0]?.row}.`,
+      { rows },
+    );
   }
 }
 
 export async function listDimensions(db: Kysely<Database>, orgId: string) {
-  return db.selectFrom('attribute_dimensions').select(['key', 'label', 'reportable']).where('org_id', '=', orgId).orderBy('position').execute();
+  return db
+    .selectFrom('attribute_dimensions')
+    .select(['key', 'label', 'reportable'])
+    .where('org_id', '=', orgId)
+    .orderBy('position')
+    .execute();
 }
 
 /** Replaces the organization's dimensions; their order is their importance when generalising. */
-export async function replaceDimensions(db: Kysely<Database>, orgId: string, dimensions: Array<{ key: string; label?: string | undefined; reportable: boolean }>) {
+export async function replaceDimensions(
+  db: Kysely<Database>,
+  orgId: string,
+  dimensions: Array<{ key: string; label?: string | undefined; reportable: boolean }>,
+) {
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('attribute_dimensions').where('org_id', '=', orgId).execute();
     if (dimensions.length > 0) {
       await trx
         .insertInto('attribute_dimensions')
-        .values(dimensions.map((d, position) => ({ org_id: orgId, key: d.key, label: d.label ?? d.key, reportable: d.reportable, position })))
+        .values(
+          dimensions.map((d, position) => ({
+            org_id: orgId,
+            key: d.key,
+            label: d.label ?? d.key,
+            reportable: d.reportable,
+            position,
+          })),
+        )
         .execute();
     }
   });
@@ -40,7 +62,12 @@ export interface ImportResult {
  * Upserts the rows by external id in one transaction (all or nothing), in set-based batches.
  * In sync mode everyone absent from the file is deactivated and their open invitations revoked.
  */
-export async function importRoster(db: Kysely<Database>, orgId: string, rows: RosterRow[], mode: 'upsert' | 'sync'): Promise<ImportResult> {
+export async function importRoster(
+  db: Kysely<Database>,
+  orgId: string,
+  rows: RosterRow[],
+  mode: 'upsert' | 'sync',
+): Promise<ImportResult> {
   return db.transaction().execute(async (trx) => {
     let inserted = 0;
     let updated = 0;
@@ -73,14 +100,22 @@ export async function importRoster(db: Kysely<Database>, orgId: string, rows: Ro
         .returning('id')
         .execute();
       deactivated = leavers.length;
-      revokedInvitations = await revokeOpenInvitations(trx, orgId, leavers.map((l) => l.id));
+      revokedInvitations = await revokeOpenInvitations(
+        trx,
+        orgId,
+        leavers.map((l) => l.id),
+      );
     }
     return { inserted, updated, deactivated, revokedInvitations };
   });
 }
 
 /** Leavers keep no usable link or code: their invitations in open waves are revoked. */
-export async function revokeOpenInvitations(trx: Transaction<Database>, orgId: string, participantIds: string[]): Promise<number> {
+export async function revokeOpenInvitations(
+  trx: Transaction<Database>,
+  orgId: string,
+  participantIds: string[],
+): Promise<number> {
   if (participantIds.length === 0) return 0;
   const result = await trx
     .updateTable('invitations')
@@ -88,7 +123,9 @@ export async function revokeOpenInvitations(trx: Transaction<Database>, orgId: s
     .where('org_id', '=', orgId)
     .where('revoked', '=', false)
     .where('participant_id', '=', sql<string>`any(${participantIds}::uuid[])`)
-    .where('wave_id', 'in', (eb) => eb.selectFrom('waves').select('id').where('org_id', '=', orgId).where('status', '=', 'open'))
+    .where('wave_id', 'in', (eb) =>
+      eb.selectFrom('waves').select('id').where('org_id', '=', orgId).where('status', '=', 'open'),
+    )
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

@@ -6,13 +6,24 @@ export type QuestionType = (typeof QUESTION_TYPES)[number];
 
 export const languageCode = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a language code such as en, ko, pl or pt-BR');
 /** Text in several languages, e.g. { en: 'How are you?', ko: '어떠세요?' }. */
-export const localized = z.record(languageCode, storableText(1000).pipe(z.string().trim().min(1))).refine((t) => Object.keys(t).length > 0, 'at least one language');
+export const localized = z
+  .record(languageCode, storableText(1000).pipe(z.string().trim().min(1)))
+  .refine((t) => Object.keys(t).length > 0, 'at least one language');
 export type Localized = z.infer<typeof localized>;
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'lowercase letters, digits, _ and -, up to 40');
-const base = { id, text: localized, required: z.boolean().default(true), theme: z.string().trim().min(1).max(60).optional() };
+const base = {
+  id,
+  text: localized,
+  required: z.boolean().default(true),
+  theme: z.string().trim().min(1).max(60).optional(),
+};
 const option = z.object({ id, text: localized });
-const options = z.array(option).min(2).max(30).refine((o) => new Set(o.map((x) => x.id)).size === o.length, 'option ids must be unique');
+const options = z
+  .array(option)
+  .min(2)
+  .max(30)
+  .refine((o) => new Set(o.map((x) => x.id)).size === o.length, 'option ids must be unique');
 
 export const questionSchema = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('likert5') }),
@@ -32,22 +43,28 @@ export const surveyDefinitionSchema = z
     questions: z.array(questionSchema).min(1).max(100),
   })
   .superRefine((d, ctx) => {
-    if (!d.languages.includes(d.defaultLanguage)) ctx.addIssue({ code: 'custom', path: ['defaultLanguage'], message: 'must be one of languages' });
-    if (new Set(d.questions.map((q) => q.id)).size !== d.questions.length) ctx.addIssue({ code: 'custom', path: ['questions'], message: 'question ids must be unique' });
+    if (!d.languages.includes(d.defaultLanguage))
+      ctx.addIssue({ code: 'custom', path: ['defaultLanguage'], message: 'must be one of languages' });
+    if (new Set(d.questions.map((q) => q.id)).size !== d.questions.length)
+      ctx.addIssue({ code: 'custom', path: ['questions'], message: 'question ids must be unique' });
     // Every text must exist in the default language, so every respondent can read every question.
     const missing = (text: Localized, path: (string | number)[]) => {
-      if (!(d.defaultLanguage in text)) ctx.addIssue({ code: 'custom', path, message: `needs a ${d.defaultLanguage} text` });
+      if (!(d.defaultLanguage in text))
+        ctx.addIssue({ code: 'custom', path, message: `needs a ${d.defaultLanguage} text` });
     };
     missing(d.title, ['title']);
     d.questions.forEach((q, i) => {
       missing(q.text, ['questions', i, 'text']);
-      if (q.type === 'single_choice' || q.type === 'multi_choice') q.options.forEach((o, j) => missing(o.text, ['questions', i, 'options', j, 'text']));
+      if (q.type === 'single_choice' || q.type === 'multi_choice')
+        q.options.forEach((o, j) => missing(o.text, ['questions', i, 'options', j, 'text']));
     });
   });
 export type SurveyDefinition = z.infer<typeof surveyDefinitionSchema>;
 
 /** Who is invited: every active participant, or those whose attributes match (OR within a dimension, AND across). */
-export const audienceSchema = z.object({ filter: z.record(z.string(), z.array(z.string().min(1).max(200)).min(1).max(200)).default({}) });
+export const audienceSchema = z.object({
+  filter: z.record(z.string(), z.array(z.string().min(1).max(200)).min(1).max(200)).default({}),
+});
 export type Audience = z.infer<typeof audienceSchema>;
 
 export type AnswerValue = number | boolean | string | string[];
@@ -79,7 +96,12 @@ export function answersSchema(definition: SurveyDefinition): z.ZodType<Answers> 
   const shape: Record<string, z.ZodType> = {};
   for (const q of definition.questions) {
     // An optional question may be skipped: omitted, null, or (for text) left blank.
-    shape[q.id] = q.required ? answerSchema(q) : z.preprocess((v) => (v === null || (typeof v === 'string' && v.trim() === '') ? undefined : v), answerSchema(q).optional());
+    shape[q.id] = q.required
+      ? answerSchema(q)
+      : z.preprocess(
+          (v) => (v === null || (typeof v === 'string' && v.trim() === '') ? undefined : v),
+          answerSchema(q).optional(),
+        );
   }
   return z.strictObject(shape) as unknown as z.ZodType<Answers>;
 }

@@ -3,16 +3,35 @@ import { audienceSchema, surveyDefinitionSchema } from './questions.ts';
 import type { Selectable } from 'kysely';
 import type { SurveyTable } from '../db/schema.ts';
 
-const schedule = z.enum(['weekly', 'biweekly', 'monthly']).nullable().describe('Recurring pulse: each wave issues fresh invitations and closes the previous one.');
+const schedule = z
+  .enum(['weekly', 'biweekly', 'monthly'])
+  .nullable()
+  .describe('Recurring pulse: each wave issues fresh invitations and closes the previous one.');
 
-const delivery = z.enum(['download', 'email']).describe('email: the service mails every invitee who has an address (HR never sees those links); download: HR receives every link.');
-const reminderAfterDays = z.number().int().min(1).max(60).nullable().describe('Days after a wave opens when non-responders get one reminder (by e-mail).');
+const delivery = z
+  .enum(['download', 'email'])
+  .describe(
+    'email: the service mails every invitee who has an address (HR never sees those links); download: HR receives every link.',
+  );
+const reminderAfterDays = z
+  .number()
+  .int()
+  .min(1)
+  .max(60)
+  .nullable()
+  .describe('Days after a wave opens when non-responders get one reminder (by e-mail).');
 
 export const createSurveyBody = z.object({
   template: z.string().max(60).optional().describe('Start from a shipped template (GET /v1/templates).'),
   definition: surveyDefinitionSchema.optional(),
   audience: audienceSchema.optional(),
-  minGroupSize: z.number().int().min(3).max(1000).optional().describe("k for this survey; never below the organization's."),
+  minGroupSize: z
+    .number()
+    .int()
+    .min(3)
+    .max(1000)
+    .optional()
+    .describe("k for this survey; never below the organization's."),
   schedule: schedule.optional(),
   delivery: delivery.optional(),
   reminderAfterDays: reminderAfterDays.optional(),
@@ -44,7 +63,21 @@ export const surveyResponse = z.object({
   createdAt: z.iso.datetime(),
 });
 
-export function toSurveyResponse(s: Pick<Selectable<SurveyTable>, 'id' | 'status' | 'definition' | 'audience' | 'min_group_size' | 'schedule' | 'delivery' | 'reminder_after_days' | 'template' | 'created_at'>) {
+export function toSurveyResponse(
+  s: Pick<
+    Selectable<SurveyTable>,
+    | 'id'
+    | 'status'
+    | 'definition'
+    | 'audience'
+    | 'min_group_size'
+    | 'schedule'
+    | 'delivery'
+    | 'reminder_after_days'
+    | 'template'
+    | 'created_at'
+  >,
+) {
   return {
     id: s.id,
     status: s.status,
@@ -59,20 +92,41 @@ export function toSurveyResponse(s: Pick<Selectable<SurveyTable>, 'id' | 'status
   };
 }
 
-export const waveResponse = z.object({ id: z.uuid(), number: z.number().int(), status: z.enum(['open', 'closed']), openedOn: z.iso.date(), closedOn: z.iso.date().nullable() });
+export const waveResponse = z.object({
+  id: z.uuid(),
+  number: z.number().int(),
+  status: z.enum(['open', 'closed']),
+  openedOn: z.iso.date(),
+  closedOn: z.iso.date().nullable(),
+});
 
 export const distributionResponse = z.object({
   wave: z.object({ id: z.uuid(), number: z.number().int(), openedOn: z.iso.date() }),
   invitations: z
-    .array(z.object({ externalId: z.string(), email: z.string().nullable(), name: z.string().nullable(), link: z.string(), code: z.string() }))
+    .array(
+      z.object({
+        externalId: z.string(),
+        email: z.string().nullable(),
+        name: z.string().nullable(),
+        link: z.string(),
+        code: z.string(),
+      }),
+    )
     .describe('Shown once: only keyed hashes are stored. Send with Accept: text/csv for a mail-merge file.'),
 });
 
 export const codePoolBody = z.object({
   count: z.number().int().min(1).max(1000),
-  segment: z.record(z.string(), z.string().min(1).max(200)).default({}).describe('Attributes every code carries, e.g. {"department":"Operations"}; no names.'),
+  segment: z
+    .record(z.string(), z.string().min(1).max(200))
+    .default({})
+    .describe('Attributes every code carries, e.g. {"department":"Operations"}; no names.'),
 });
 
 export const codePoolResponse = z.object({ codes: z.array(z.object({ code: z.string(), link: z.string() })) });
 
-export const templateResponse = z.object({ key: z.string(), description: z.string(), definition: surveyDefinitionSchema });
+export const templateResponse = z.object({
+  key: z.string(),
+  description: z.string(),
+  definition: surveyDefinitionSchema,
+});

@@ -20,7 +20,18 @@ export interface SurveyInput {
   reminderAfterDays?: number | null | undefined;
 }
 
-const surveyColumns = ['id', 'status', 'definition', 'audience', 'min_group_size', 'schedule', 'delivery', 'reminder_after_days', 'template', 'created_at'] as const;
+const surveyColumns = [
+  'id',
+  'status',
+  'definition',
+  'audience',
+  'min_group_size',
+  'schedule',
+  'delivery',
+  'reminder_after_days',
+  'template',
+  'created_at',
+] as const;
 
 /** Where links go: HR's download, or the service's own mail (then HR never sees the tokens). */
 export interface Delivery {
@@ -31,25 +42,36 @@ export interface Delivery {
 async function assertDeclared(db: Kysely<Database>, orgId: string, audience: Audience | undefined): Promise<void> {
   const keys = Object.keys(audience?.filter ?? {});
   if (keys.length === 0) return;
-  const declared = new Set((await db.selectFrom('attribute_dimensions').select('key').where('org_id', '=', orgId).execute()).map((d) => d.key));
+  const declared = new Set(
+    (await db.selectFrom('attribute_dimensions').select('key').where('org_id', '=', orgId).execute()).map((d) => d.key),
+  );
   const unknown = keys.filter((k) => !declared.has(k));
-  if (unknown.length > 0) throw new ValidationFailed(unknown.map((k) => ({ field: `body.audience.filter.${k}`, message: 'is not a declared attribute dimension' })));
+  if (unknown.length > 0)
+    throw new ValidationFailed(
+      unknown.map((k) => ({ field: `body.audience.filter.${k}`, message: 'is not a declared attribute dimension' })),
+    );
 }
 
 /** k of a survey is never below the organization's (SPEC: a survey may only raise it). */
 async function organizationK(db: Kysely<Database>, orgId: string): Promise<number> {
-  return (await db.selectFrom('organizations').select('min_group_size').where('id', '=', orgId).executeTakeFirstOrThrow()).min_group_size;
+  return (
+    await db.selectFrom('organizations').select('min_group_size').where('id', '=', orgId).executeTakeFirstOrThrow()
+  ).min_group_size;
 }
 
 export async function createSurvey(db: Kysely<Database>, orgId: string, input: SurveyInput) {
   const template = input.template === undefined ? undefined : findTemplate(input.template);
-  if (input.template !== undefined && !template) throw new ValidationFailed([{ field: 'body.template', message: 'is not a known template' }]);
+  if (input.template !== undefined && !template)
+    throw new ValidationFailed([{ field: 'body.template', message: 'is not a known template' }]);
   const definition = input.definition ?? structuredClone(template?.definition);
-  if (!definition) throw new ValidationFailed([{ field: 'body.definition', message: 'is required unless a template is given' }]);
+  if (!definition)
+    throw new ValidationFailed([{ field: 'body.definition', message: 'is required unless a template is given' }]);
   await assertDeclared(db, orgId, input.audience);
   const orgK = await organizationK(db, orgId);
   if (input.minGroupSize !== undefined && input.minGroupSize < orgK) {
-    throw new ValidationFailed([{ field: 'body.minGroupSize', message: `may not be below the organization's minimum group size (${orgK})` }]);
+    throw new ValidationFailed([
+      { field: 'body.minGroupSize', message: `may not be below the organization's minimum group size (${orgK})` },
+    ]);
   }
   return db
     .insertInto('surveys')
@@ -69,11 +91,21 @@ export async function createSurvey(db: Kysely<Database>, orgId: string, input: S
 }
 
 export async function listSurveys(db: Kysely<Database>, orgId: string) {
-  return db.selectFrom('surveys').select(surveyColumns).where('org_id', '=', orgId).orderBy('created_at', 'desc').execute();
+  return db
+    .selectFrom('surveys')
+    .select(surveyColumns)
+    .where('org_id', '=', orgId)
+    .orderBy('created_at', 'desc')
+    .execute();
 }
 
 export async function getSurvey(db: Kysely<Database> | Transaction<Database>, orgId: string, surveyId: string) {
-  const survey = await db.selectFrom('surveys').select(surveyColumns).where('org_id', '=', orgId).where('id', '=', surveyId).executeTakeFirst();
+  const survey = await db
+    .selectFrom('surveys')
+    .select(surveyColumns)
+    .where('org_id', '=', orgId)
+    .where('id', '=', surveyId)
+    .executeTakeFirst();
   if (!survey) throw new NotFound('Survey');
   return survey;
 }
@@ -82,18 +114,45 @@ export async function getSurvey(db: Kysely<Database> | Transaction<Database>, or
  * A draft may change in every way. Once opened (and after closing), questions and audience are
  * frozen; k may only go up, which hides more and so can never reveal what the old value hid (SPEC P2).
  */
-export async function updateSurvey(db: Kysely<Database>, orgId: string, surveyId: string, changes: Omit<SurveyInput, 'template'>) {
+export async function updateSurvey(
+  db: Kysely<Database>,
+  orgId: string,
+  surveyId: string,
+  changes: Omit<SurveyInput, 'template'>,
+) {
   return db.transaction().execute(async (trx) => {
-    const survey = await trx.selectFrom('surveys').select(['status', 'min_group_size']).where('org_id', '=', orgId).where('id', '=', surveyId).forUpdate().executeTakeFirst();
+    const survey = await trx
+      .selectFrom('surveys')
+      .select(['status', 'min_group_size'])
+      .where('org_id', '=', orgId)
+      .where('id', '=', surveyId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!survey) throw new NotFound('Survey');
     const started = survey.status !== 'draft';
-    if (started && (changes.definition !== undefined || changes.audience !== undefined || changes.schedule !== undefined || changes.delivery !== undefined)) {
-      throw new Conflict('survey-frozen', 'Questions, audience and schedule are frozen once the survey has opened; only minGroupSize may be raised.');
+    if (
+      started &&
+      (changes.definition !== undefined ||
+        changes.audience !== undefined ||
+        changes.schedule !== undefined ||
+        changes.delivery !== undefined)
+    ) {
+      throw new Conflict(
+        'survey-frozen',
+        'Questions, audience and schedule are frozen once the survey has opened; only minGroupSize may be raised.',
+      );
     }
     if (changes.minGroupSize !== undefined) {
       const floor = started ? survey.min_group_size : await organizationK(db, orgId);
       if (changes.minGroupSize < floor) {
-        throw new ValidationFailed([{ field: 'body.minGroupSize', message: started ? `can only be raised once the survey has opened (now ${floor})` : `may not be below the organization's minimum group size (${floor})` }]);
+        throw new ValidationFailed([
+          {
+            field: 'body.minGroupSize',
+            message: started
+              ? `can only be raised once the survey has opened (now ${floor})`
+              : `may not be below the organization's minimum group size (${floor})`,
+          },
+        ]);
       }
     }
     await assertDeclared(db, orgId, changes.audience);
@@ -103,7 +162,9 @@ export async function updateSurvey(db: Kysely<Database>, orgId: string, surveyId
         ...(changes.definition !== undefined ? { definition: JSON.stringify(changes.definition) } : {}),
         ...(changes.audience !== undefined ? { audience: JSON.stringify(changes.audience) } : {}),
         ...(changes.minGroupSize !== undefined ? { min_group_size: changes.minGroupSize } : {}),
-        ...(started && changes.minGroupSize !== undefined && changes.minGroupSize > survey.min_group_size ? { earlier_group_sizes: sql<number[]>`array_append(earlier_group_sizes, ${survey.min_group_size}::int)` } : {}),
+        ...(started && changes.minGroupSize !== undefined && changes.minGroupSize > survey.min_group_size
+          ? { earlier_group_sizes: sql<number[]>`array_append(earlier_group_sizes, ${survey.min_group_size}::int)` }
+          : {}),
         ...(changes.schedule !== undefined ? { schedule: changes.schedule } : {}),
         ...(changes.delivery !== undefined ? { delivery: changes.delivery } : {}),
         ...(changes.reminderAfterDays !== undefined ? { reminder_after_days: changes.reminderAfterDays } : {}),
@@ -117,7 +178,13 @@ export async function updateSurvey(db: Kysely<Database>, orgId: string, surveyId
 
 export async function listWaves(db: Kysely<Database>, orgId: string, surveyId: string) {
   await getSurvey(db, orgId, surveyId);
-  return db.selectFrom('waves').select(['id', 'number', 'status', 'opened_on', 'closed_on']).where('org_id', '=', orgId).where('survey_id', '=', surveyId).orderBy('number').execute();
+  return db
+    .selectFrom('waves')
+    .select(['id', 'number', 'status', 'opened_on', 'closed_on'])
+    .where('org_id', '=', orgId)
+    .where('survey_id', '=', surveyId)
+    .orderBy('number')
+    .execute();
 }
 
 export interface DistributionEntry {
@@ -146,16 +213,35 @@ async function closeOpenWave(trx: Transaction<Database>, keys: Keys, orgId: stri
  * Opens the next wave: closes the current one, invites every active participant in the audience
  * with a fresh token and code, and returns those plaintexts — the only time they exist.
  */
-async function openNextWave(db: Kysely<Database>, keys: Keys, orgId: string, surveyId: string, delivery: Delivery, onlyIfDue: boolean) {
+async function openNextWave(
+  db: Kysely<Database>,
+  keys: Keys,
+  orgId: string,
+  surveyId: string,
+  delivery: Delivery,
+  onlyIfDue: boolean,
+) {
   return db.transaction().execute(async (trx) => {
-    const survey = await trx.selectFrom('surveys').select(['status', 'audience', 'delivery', 'definition', 'min_group_size', 'schedule']).where('org_id', '=', orgId).where('id', '=', surveyId).forUpdate().executeTakeFirst();
+    const survey = await trx
+      .selectFrom('surveys')
+      .select(['status', 'audience', 'delivery', 'definition', 'min_group_size', 'schedule'])
+      .where('org_id', '=', orgId)
+      .where('id', '=', surveyId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!survey) throw new NotFound('Survey');
     if (survey.status === 'closed') throw new Conflict('survey-closed', 'The survey is closed; create a new one.');
-    if (survey.delivery === 'email' && !delivery.emailEnabled) throw new Conflict('email-not-configured', 'This survey is delivered by e-mail, but SMTP_URL is not set.');
+    if (survey.delivery === 'email' && !delivery.emailEnabled)
+      throw new Conflict('email-not-configured', 'This survey is delivered by e-mail, but SMTP_URL is not set.');
     // The scheduler re-checks under the survey's row lock, so two instances never open the same wave.
     if (onlyIfDue && !(await waveIsDue(trx, orgId, surveyId, survey.schedule))) return null;
     await closeOpenWave(trx, keys, orgId, surveyId);
-    const last = await trx.selectFrom('waves').select((eb) => eb.fn.max('number').as('n')).where('org_id', '=', orgId).where('survey_id', '=', surveyId).executeTakeFirst();
+    const last = await trx
+      .selectFrom('waves')
+      .select((eb) => eb.fn.max('number').as('n'))
+      .where('org_id', '=', orgId)
+      .where('survey_id', '=', surveyId)
+      .executeTakeFirst();
     const wave = await trx
       .insertInto('waves')
       .values({ org_id: orgId, survey_id: surveyId, number: (last?.n ?? 0) + 1, status: 'open' })
@@ -163,7 +249,11 @@ async function openNextWave(db: Kysely<Database>, keys: Keys, orgId: string, sur
       .executeTakeFirstOrThrow();
 
     const reportable = await reportableDimensions(trx, orgId);
-    let members = trx.selectFrom('participants').select(['id', 'external_id', 'email', 'name', 'attributes']).where('org_id', '=', orgId).where('active', '=', true);
+    let members = trx
+      .selectFrom('participants')
+      .select(['id', 'external_id', 'email', 'name', 'attributes'])
+      .where('org_id', '=', orgId)
+      .where('active', '=', true);
     for (const [dimension, values] of Object.entries(survey.audience.filter)) {
       members = members.where(sql<string>`attributes ->> ${dimension}`, '=', sql<string>`any(${values}::text[])`);
     }
@@ -175,11 +265,35 @@ async function openNextWave(db: Kysely<Database>, keys: Keys, orgId: string, sur
       wave.id,
       participants.map((p) => ({ participantId: p.id, attributes: snapshotAttributes(p.attributes, reportable) })),
     );
-    await trx.updateTable('surveys').set({ status: 'open' }).where('org_id', '=', orgId).where('id', '=', surveyId).execute();
-    let distribution: DistributionEntry[] = participants.map((p, i) => ({ externalId: p.external_id, email: p.email, name: p.name, ...issued[i]! }));
+    await trx
+      .updateTable('surveys')
+      .set({ status: 'open' })
+      .where('org_id', '=', orgId)
+      .where('id', '=', surveyId)
+      .execute();
+    let distribution: DistributionEntry[] = participants.map((p, i) => ({
+      externalId: p.external_id,
+      email: p.email,
+      name: p.name,
+      ...issued[i]!,
+    }));
     if (survey.delivery === 'email') {
       const mailed = distribution.filter((d) => d.email !== null);
-      await queueMail(trx, keys, orgId, mailed.map((d) => composeMail('invitation', survey.definition, survey.min_group_size, d.email!, `${delivery.publicUrl}/s/${d.token}`, d.code)));
+      await queueMail(
+        trx,
+        keys,
+        orgId,
+        mailed.map((d) =>
+          composeMail(
+            'invitation',
+            survey.definition,
+            survey.min_group_size,
+            d.email!,
+            `${delivery.publicUrl}/s/${d.token}`,
+            d.code,
+          ),
+        ),
+      );
       // HR receives only those the service cannot reach (no e-mail), to hand out another way.
       distribution = distribution.filter((d) => d.email === null);
     }
@@ -192,15 +306,32 @@ export async function openWave(db: Kysely<Database>, keys: Keys, orgId: string, 
 }
 
 /** The scheduler's way in: opens the next wave only if the current one has run its interval. */
-export async function openWaveIfDue(db: Kysely<Database>, keys: Keys, orgId: string, surveyId: string, delivery: Delivery) {
+export async function openWaveIfDue(
+  db: Kysely<Database>,
+  keys: Keys,
+  orgId: string,
+  surveyId: string,
+  delivery: Delivery,
+) {
   return openNextWave(db, keys, orgId, surveyId, delivery, true);
 }
 
 const INTERVAL_DAYS: Record<Schedule, number> = { weekly: 7, biweekly: 14, monthly: 30 };
 
-async function waveIsDue(trx: Transaction<Database>, orgId: string, surveyId: string, schedule: Schedule | null): Promise<boolean> {
+async function waveIsDue(
+  trx: Transaction<Database>,
+  orgId: string,
+  surveyId: string,
+  schedule: Schedule | null,
+): Promise<boolean> {
   if (!schedule) return false;
-  const current = await trx.selectFrom('waves').select(sql<boolean>`opened_on + ${INTERVAL_DAYS[schedule]}::int <= current_date`.as('due')).where('org_id', '=', orgId).where('survey_id', '=', surveyId).where('status', '=', 'open').executeTakeFirst();
+  const current = await trx
+    .selectFrom('waves')
+    .select(sql<boolean>`opened_on + ${INTERVAL_DAYS[schedule]}::int <= current_date`.as('due'))
+    .where('org_id', '=', orgId)
+    .where('survey_id', '=', surveyId)
+    .where('status', '=', 'open')
+    .executeTakeFirst();
   return current?.due ?? false;
 }
 
@@ -208,43 +339,95 @@ async function waveIsDue(trx: Transaction<Database>, orgId: string, surveyId: st
 export async function surveysWithDueWaves(db: Kysely<Database>) {
   return db
     .selectFrom('surveys')
-    .innerJoin('waves', (j) => j.onRef('waves.org_id', '=', 'surveys.org_id').onRef('waves.survey_id', '=', 'surveys.id'))
+    .innerJoin('waves', (j) =>
+      j.onRef('waves.org_id', '=', 'surveys.org_id').onRef('waves.survey_id', '=', 'surveys.id'),
+    )
     .select(['surveys.org_id', 'surveys.id'])
     .where('surveys.status', '=', 'open')
     .where('waves.status', '=', 'open')
     .where('surveys.schedule', 'is not', null)
-    .where(sql<boolean>`waves.opened_on + case surveys.schedule when 'weekly' then 7 when 'biweekly' then 14 else 30 end <= current_date`)
+    .where(
+      sql<boolean>`waves.opened_on + case surveys.schedule when 'weekly' then 7 when 'biweekly' then 14 else 30 end <= current_date`,
+    )
     .execute();
 }
 
 export async function closeSurvey(db: Kysely<Database>, keys: Keys, orgId: string, surveyId: string) {
   return db.transaction().execute(async (trx) => {
-    const survey = await trx.selectFrom('surveys').select('status').where('org_id', '=', orgId).where('id', '=', surveyId).forUpdate().executeTakeFirst();
+    const survey = await trx
+      .selectFrom('surveys')
+      .select('status')
+      .where('org_id', '=', orgId)
+      .where('id', '=', surveyId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!survey) throw new NotFound('Survey');
     if (survey.status === 'draft') throw new Conflict('survey-not-open', 'A draft has no wave to close.');
     await closeOpenWave(trx, keys, orgId, surveyId);
-    await trx.updateTable('surveys').set({ status: 'closed' }).where('org_id', '=', orgId).where('id', '=', surveyId).execute();
+    await trx
+      .updateTable('surveys')
+      .set({ status: 'closed' })
+      .where('org_id', '=', orgId)
+      .where('id', '=', surveyId)
+      .execute();
     return getSurvey(trx, orgId, surveyId);
   });
 }
 
 async function reportableDimensions(db: Kysely<Database> | Transaction<Database>, orgId: string): Promise<string[]> {
-  return (await db.selectFrom('attribute_dimensions').select('key').where('org_id', '=', orgId).where('reportable', '=', true).orderBy('position').execute()).map((d) => d.key);
+  return (
+    await db
+      .selectFrom('attribute_dimensions')
+      .select('key')
+      .where('org_id', '=', orgId)
+      .where('reportable', '=', true)
+      .orderBy('position')
+      .execute()
+  ).map((d) => d.key);
 }
 
 /**
  * Anonymous codes for kiosks and deskless staff: N invitations in the current wave carrying only
  * the segment's (reportable) attributes, no participant. Returned shuffled.
  */
-export async function createCodePool(db: Kysely<Database>, keys: Keys, orgId: string, surveyId: string, input: { count: number; segment: Attributes }): Promise<IssuedInvitation[]> {
+export async function createCodePool(
+  db: Kysely<Database>,
+  keys: Keys,
+  orgId: string,
+  surveyId: string,
+  input: { count: number; segment: Attributes },
+): Promise<IssuedInvitation[]> {
   return db.transaction().execute(async (trx) => {
-    const wave = await trx.selectFrom('waves').select('id').where('org_id', '=', orgId).where('survey_id', '=', surveyId).where('status', '=', 'open').forShare().executeTakeFirst();
+    const wave = await trx
+      .selectFrom('waves')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where('survey_id', '=', surveyId)
+      .where('status', '=', 'open')
+      .forShare()
+      .executeTakeFirst();
     if (!wave) throw new Conflict('survey-not-open', 'Open a wave before asking for codes.');
-    const declared = await trx.selectFrom('attribute_dimensions').select(['key', 'reportable']).where('org_id', '=', orgId).execute();
+    const declared = await trx
+      .selectFrom('attribute_dimensions')
+      .select(['key', 'reportable'])
+      .where('org_id', '=', orgId)
+      .execute();
     const unknown = Object.keys(input.segment).filter((k) => !declared.some((d) => d.key === k));
-    if (unknown.length > 0) throw new ValidationFailed(unknown.map((k) => ({ field: `body.segment.${k}`, message: 'is not a declared attribute dimension' })));
-    const attributes = snapshotAttributes(input.segment, declared.filter((d) => d.reportable).map((d) => d.key));
-    const issued = await issueInvitations(trx, keys, orgId, wave.id, Array.from({ length: input.count }, () => ({ participantId: null, attributes })));
+    if (unknown.length > 0)
+      throw new ValidationFailed(
+        unknown.map((k) => ({ field: `body.segment.${k}`, message: 'is not a declared attribute dimension' })),
+      );
+    const attributes = snapshotAttributes(
+      input.segment,
+      declared.filter((d) => d.reportable).map((d) => d.key),
+    );
+    const issued = await issueInvitations(
+      trx,
+      keys,
+      orgId,
+      wave.id,
+      Array.from({ length: input.count }, () => ({ participantId: null, attributes })),
+    );
     return shuffle(issued);
   });
 }

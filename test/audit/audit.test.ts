@@ -20,11 +20,20 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-type Entry = { id: number; at: string; actor: { kind: string; id: string; name: string | null }; action: string; target: string | null; details: Record<string, unknown> };
+type Entry = {
+  id: number;
+  at: string;
+  actor: { kind: string; id: string; name: string | null };
+  action: string;
+  target: string | null;
+  details: Record<string, unknown>;
+};
 /** The hook writes after the response is sent: wait until the log has caught up. */
 async function auditLog(expected: number): Promise<Entry[]> {
   for (let i = 0; ; i++) {
-    const body = (await t.app.inject({ method: 'GET', url: '/v1/audit?limit=1000', headers: bearer(owner) })).json() as Entry[];
+    const body = (
+      await t.app.inject({ method: 'GET', url: '/v1/audit?limit=1000', headers: bearer(owner) })
+    ).json() as Entry[];
     if (body.length >= expected || i > 50) return body;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -35,24 +44,68 @@ describe('GET /v1/audit', () => {
     await declareDimensions(t.app, owner);
     await importCsv(t.app, owner, roster);
     const survey = await createSurvey(t.app, owner, { template: 'pulse' });
-    expect((await t.app.inject({ method: 'PATCH', url: `/v1/surveys/${survey.id}`, headers: bearer(owner), payload: { minGroupSize: 7 } })).statusCode).toBe(200);
+    expect(
+      (
+        await t.app.inject({
+          method: 'PATCH',
+          url: `/v1/surveys/${survey.id}`,
+          headers: bearer(owner),
+          payload: { minGroupSize: 7 },
+        })
+      ).statusCode,
+    ).toBe(200);
     const { invitations } = await openWave(t.app, owner, survey.id);
     expect((await answerByLink(t.app, invitations[0]!.link)).statusCode).toBe(201);
-    expect((await t.app.inject({ method: 'GET', url: `/v1/reports/surveys/${survey.id}/overview`, headers: bearer(analyst) })).statusCode).toBe(200);
-    expect((await t.app.inject({ method: 'GET', url: `/v1/reports/surveys/${survey.id}/overview`, headers: { ...bearer(analyst), accept: 'text/csv' } })).statusCode).toBe(200);
-    expect((await t.app.inject({ method: 'PATCH', url: `/v1/surveys/${survey.id}`, headers: bearer(owner), payload: { minGroupSize: 2 } })).statusCode).toBe(400);
+    expect(
+      (
+        await t.app.inject({
+          method: 'GET',
+          url: `/v1/reports/surveys/${survey.id}/overview`,
+          headers: bearer(analyst),
+        })
+      ).statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await t.app.inject({
+          method: 'GET',
+          url: `/v1/reports/surveys/${survey.id}/overview`,
+          headers: { ...bearer(analyst), accept: 'text/csv' },
+        })
+      ).statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await t.app.inject({
+          method: 'PATCH',
+          url: `/v1/surveys/${survey.id}`,
+          headers: bearer(owner),
+          payload: { minGroupSize: 2 },
+        })
+      ).statusCode,
+    ).toBe(400);
 
     const log = await auditLog(6);
     const actions = log.map((e) => e.action);
     const changedK = log.find((e) => e.action === 'PATCH /v1/surveys/:id')!;
-    expect(changedK).toMatchObject({ target: survey.id, actor: { kind: 'session', name: org.ownerEmail }, details: { minGroupSize: 7, fields: ['minGroupSize'] } });
-    expect(log.filter((e) => e.action === 'PATCH /v1/surveys/:id'), 'a refused change is not an action').toHaveLength(1);
+    expect(changedK).toMatchObject({
+      target: survey.id,
+      actor: { kind: 'session', name: org.ownerEmail },
+      details: { minGroupSize: 7, fields: ['minGroupSize'] },
+    });
+    expect(
+      log.filter((e) => e.action === 'PATCH /v1/surveys/:id'),
+      'a refused change is not an action',
+    ).toHaveLength(1);
     expect(actions).toContain('POST /v1/surveys/:id/waves');
     expect(actions).toContain('POST /v1/roster/import');
     const exported = log.filter((e) => e.action === 'GET /v1/reports/surveys/:id/overview');
     expect(exported, 'JSON reads are not exports').toHaveLength(1);
     expect(exported[0]).toMatchObject({ details: { format: 'csv' }, actor: { name: analystEmail } });
-    expect(actions.some((a) => a.includes('/respond') || a.startsWith('POST /survey')), 'employees are never recorded').toBe(false);
+    expect(
+      actions.some((a) => a.includes('/respond') || a.startsWith('POST /survey')),
+      'employees are never recorded',
+    ).toBe(false);
 
     // No employee data: not one roster value appears in the whole log.
     const text = JSON.stringify(log);

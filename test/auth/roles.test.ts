@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
-import { bearer, buildAccount, buildOrganization, login, PASSWORD, tokenFor, type TestOrg } from '../helpers/factories.ts';
+import {
+  bearer,
+  buildAccount,
+  buildOrganization,
+  login,
+  PASSWORD,
+  tokenFor,
+  type TestOrg,
+} from '../helpers/factories.ts';
 
 let t: TestApp;
 let org: TestOrg;
@@ -10,7 +18,11 @@ let tokens: Record<'owner' | 'admin' | 'analyst', string>;
 beforeAll(async () => {
   t = await buildTestApp();
   org = await buildOrganization(t.app);
-  tokens = { owner: await tokenFor(t.app, org, 'owner'), admin: await tokenFor(t.app, org, 'admin'), analyst: await tokenFor(t.app, org, 'analyst') };
+  tokens = {
+    owner: await tokenFor(t.app, org, 'owner'),
+    admin: await tokenFor(t.app, org, 'admin'),
+    analyst: await tokenFor(t.app, org, 'analyst'),
+  };
 });
 afterAll(() => t.close());
 
@@ -23,13 +35,16 @@ describe('role checks', () => {
     ['PATCH', '/v1/organization', { name: 'Renamed' }, { owner: 200, admin: 403, analyst: 403 }],
     ['GET', '/v1/accounts', undefined, { owner: 200, admin: 200, analyst: 403 }],
     ['GET', '/v1/api-keys', undefined, { owner: 200, admin: 200, analyst: 403 }],
-  ] as const)('when each role calls %s %s, then the answer follows the role', async (method, url, payload, expected) => {
-    for (const role of ['owner', 'admin', 'analyst'] as const) {
-      const response = await call(method, url, tokens[role], payload);
-      expect(response.statusCode, role).toBe(expected[role]);
-      if (response.statusCode === 403) expect(response.json().code).toBe('forbidden');
-    }
-  });
+  ] as const)(
+    'when each role calls %s %s, then the answer follows the role',
+    async (method, url, payload, expected) => {
+      for (const role of ['owner', 'admin', 'analyst'] as const) {
+        const response = await call(method, url, tokens[role], payload);
+        expect(response.statusCode, role).toBe(expected[role]);
+        if (response.statusCode === 403) expect(response.json().code).toBe('forbidden');
+      }
+    },
+  );
 
   it('when no credentials are sent, then HR routes answer 401 unauthenticated', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/v1/organization' });
@@ -47,7 +62,10 @@ describe('role checks', () => {
 
 describe('HR accounts', () => {
   it('when an admin adds an analyst without a password, then one is generated, shown once, and works', async () => {
-    const response = await call('POST', '/v1/accounts', tokens.admin, { email: 'New.Analyst@Example.com', role: 'analyst' });
+    const response = await call('POST', '/v1/accounts', tokens.admin, {
+      email: 'New.Analyst@Example.com',
+      role: 'analyst',
+    });
     expect(response.statusCode).toBe(201);
     const { account, password } = response.json();
     expect(account.email).toBe('new.analyst@example.com');
@@ -57,8 +75,18 @@ describe('HR accounts', () => {
   });
 
   it('when an admin tries to add an owner, then 403; an owner may', async () => {
-    expect((await call('POST', '/v1/accounts', tokens.admin, { email: 'boss1@example.com', role: 'owner' })).statusCode).toBe(403);
-    expect((await call('POST', '/v1/accounts', tokens.owner, { email: 'boss1@example.com', role: 'owner', password: PASSWORD })).statusCode).toBe(201);
+    expect(
+      (await call('POST', '/v1/accounts', tokens.admin, { email: 'boss1@example.com', role: 'owner' })).statusCode,
+    ).toBe(403);
+    expect(
+      (
+        await call('POST', '/v1/accounts', tokens.owner, {
+          email: 'boss1@example.com',
+          role: 'owner',
+          password: PASSWORD,
+        })
+      ).statusCode,
+    ).toBe(201);
   });
 
   it('when the e-mail is taken, then 409 email-taken', async () => {
@@ -68,16 +96,26 @@ describe('HR accounts', () => {
   });
 
   it('when the password is too short, then 400 names body.password and no account is made', async () => {
-    const response = await call('POST', '/v1/accounts', tokens.owner, { email: 'short@example.com', role: 'analyst', password: 'short' });
+    const response = await call('POST', '/v1/accounts', tokens.owner, {
+      email: 'short@example.com',
+      role: 'analyst',
+      password: 'short',
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().errors[0].field).toBe('body.password');
-    expect(await t.app.db.selectFrom('hr_accounts').where('email', '=', 'short@example.com').select('id').executeTakeFirst()).toBeUndefined();
+    expect(
+      await t.app.db.selectFrom('hr_accounts').where('email', '=', 'short@example.com').select('id').executeTakeFirst(),
+    ).toBeUndefined();
   });
 
   it('when the last owner would be removed, then 409 last-owner', async () => {
     const solo = await buildOrganization(t.app);
     const soloToken = await tokenFor(t.app, solo, 'owner');
-    const owner = await t.app.db.selectFrom('hr_accounts').select('id').where('org_id', '=', solo.id).executeTakeFirstOrThrow();
+    const owner = await t.app.db
+      .selectFrom('hr_accounts')
+      .select('id')
+      .where('org_id', '=', solo.id)
+      .executeTakeFirstOrThrow();
     const response = await call('DELETE', `/v1/accounts/${owner.id}`, soloToken);
     expect(response.statusCode).toBe(409);
     expect(response.json().code).toBe('last-owner');
@@ -94,7 +132,10 @@ describe('HR accounts', () => {
     const person = await buildAccount(t.app, org, 'analyst');
     const first = (await login(t.app, org, person.email)).json().token as string;
     const second = (await login(t.app, org, person.email)).json().token as string;
-    const changed = await call('PUT', '/v1/accounts/me/password', second, { currentPassword: PASSWORD, newPassword: 'a much longer new passphrase' });
+    const changed = await call('PUT', '/v1/accounts/me/password', second, {
+      currentPassword: PASSWORD,
+      newPassword: 'a much longer new passphrase',
+    });
     expect(changed.statusCode).toBe(204);
     expect((await call('GET', '/v1/auth/me', first)).statusCode).toBe(401);
     expect((await call('GET', '/v1/auth/me', second)).statusCode).toBe(200);
@@ -110,15 +151,22 @@ describe('API keys', () => {
     expect(key).toMatch(/^qk_/);
     const listed = await call('GET', '/v1/api-keys', tokens.admin);
     expect(listed.body).not.toContain(key);
-    const { rows } = await sql<{ dump: string }>`select string_agg(k::text, '|') as dump from api_keys k`.execute(t.app.db);
+    const { rows } = await sql<{ dump: string }>`select string_agg(k::text, '|') as dump from api_keys k`.execute(
+      t.app.db,
+    );
     expect(rows[0]!.dump).not.toContain(key.slice(3));
-    expect((await call('GET', '/v1/auth/me', key)).json()).toMatchObject({ kind: 'api-key', role: 'analyst', organizationId: org.id });
+    expect((await call('GET', '/v1/auth/me', key)).json()).toMatchObject({
+      kind: 'api-key',
+      role: 'analyst',
+      organizationId: org.id,
+    });
     expect((await call('PATCH', '/v1/organization', key, { name: 'Nope' })).statusCode).toBe(403);
     expect(id).toBeTruthy();
   });
 
   it('when an API key tries to manage keys or accounts, then 403 (only people may)', async () => {
-    const key = (await call('POST', '/v1/api-keys', tokens.owner, { name: 'admin key', role: 'admin' })).json().key as string;
+    const key = (await call('POST', '/v1/api-keys', tokens.owner, { name: 'admin key', role: 'admin' })).json()
+      .key as string;
     expect((await call('GET', '/v1/organization', key)).statusCode).toBe(200);
     expect((await call('POST', '/v1/api-keys', key, { name: 'more', role: 'admin' })).statusCode).toBe(403);
     expect((await call('GET', '/v1/accounts', key)).statusCode).toBe(403);
@@ -164,7 +212,13 @@ describe('session cookie and cross-site requests', () => {
   });
 
   it('when the Origin is unparseable, then 403 rather than 500', async () => {
-    const response = await t.app.inject({ method: 'PATCH', url: '/v1/organization', cookies: { quorum_session: tokens.owner }, headers: { origin: 'null' }, payload: { name: 'x' } });
+    const response = await t.app.inject({
+      method: 'PATCH',
+      url: '/v1/organization',
+      cookies: { quorum_session: tokens.owner },
+      headers: { origin: 'null' },
+      payload: { name: 'x' },
+    });
     expect(response.statusCode).toBe(403);
   });
 });

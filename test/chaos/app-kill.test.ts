@@ -20,7 +20,15 @@ let server: Spawned | undefined;
 beforeAll(async () => {
   // The test's own app sets the scene on the same database and pepper the spawned server uses.
   t = await buildTestApp();
-  env = { DATABASE_URL: t.databaseUrl, TOKEN_PEPPER: TEST_PEPPER.toString('hex'), PORT: String(await freePort()), LOG_LEVEL: 'info', TRUST_PROXY: 'true', RELEASE_BATCH_SIZE: '10', SCHEDULER_INTERVAL_SECONDS: '0' };
+  env = {
+    DATABASE_URL: t.databaseUrl,
+    TOKEN_PEPPER: TEST_PEPPER.toString('hex'),
+    PORT: String(await freePort()),
+    LOG_LEVEL: 'info',
+    TRUST_PROXY: 'true',
+    RELEASE_BATCH_SIZE: '10',
+    SCHEDULER_INTERVAL_SECONDS: '0',
+  };
 });
 afterAll(async () => {
   server?.child.kill('SIGKILL');
@@ -50,7 +58,12 @@ describe('the app is killed during a submit load', () => {
     const send = (i: number) =>
       fetch(`http://127.0.0.1:${env.PORT}/v1/respond/submit`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${answers[i]!.token}`, 'idempotency-key': `answer-${i}`, 'x-forwarded-for': `10.20.${i % 250}.${(i * 7) % 250}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${answers[i]!.token}`,
+          'idempotency-key': `answer-${i}`,
+          'x-forwarded-for': `10.20.${i % 250}.${(i * 7) % 250}`,
+        },
         body: JSON.stringify({ answers: answers[i]!.answers }),
       });
     let sent = 0;
@@ -84,11 +97,21 @@ describe('the app is killed during a submit load', () => {
     expect(lost, 'requests cut off by the kill').toBeGreaterThan(0);
 
     await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(owner) });
-    const markers = await t.app.db.selectFrom('participation').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', org.id).executeTakeFirstOrThrow();
-    const stored = await t.app.db.selectFrom('responses').select((eb) => eb.fn.countAll<number>().as('n')).where('survey_id', '=', survey.id).executeTakeFirstOrThrow();
+    const markers = await t.app.db
+      .selectFrom('participation')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('org_id', '=', org.id)
+      .executeTakeFirstOrThrow();
+    const stored = await t.app.db
+      .selectFrom('responses')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('survey_id', '=', survey.id)
+      .executeTakeFirstOrThrow();
     expect(markers.n).toBe(PEOPLE);
     expect(stored.n).toBe(PEOPLE);
     // eslint-disable-next-line no-console -- the counts are what docs/reliability.md reports
-    console.info(`kill mid-load: ${sent} requests for ${PEOPLE} answers, ${lost} cut off or refused by the dead process; ${markers.n} markers, ${stored.n} responses`);
+    console.info(
+      `kill mid-load: ${sent} requests for ${PEOPLE} answers, ${lost} cut off or refused by the dead process; ${markers.n} markers, ${stored.n} responses`,
+    );
   }, 120_000);
 });

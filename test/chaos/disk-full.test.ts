@@ -19,15 +19,31 @@ beforeAll(async () => {
   t = await buildTestApp({ config: { releaseBatchSize: 10 } });
   ({ org, admin } = await rosteredOrganization(t.app, 30, 8));
   await sql`create function disk_full() returns trigger language plpgsql as $$
-    begin raise exception 'could not extend file: No space left on device' using errcode = 'disk_full'; end $$`.execute(t.app.db);
+    begin raise exception 'could not extend file: No space left on device' using errcode = 'disk_full'; end $$`.execute(
+    t.app.db,
+  );
   await sql`create function disk_full_on_read() returns boolean language plpgsql volatile as $$
-    begin raise exception 'could not write to file: No space left on device' using errcode = 'disk_full'; end $$`.execute(t.app.db);
+    begin raise exception 'could not write to file: No space left on device' using errcode = 'disk_full'; end $$`.execute(
+    t.app.db,
+  );
 });
 afterAll(() => t.close());
 
-const writesFail = (table: string) => sql`create trigger disk_full before insert or update on ${sql.table(table)} for each statement execute function disk_full()`.execute(t.app.db);
+const writesFail = (table: string) =>
+  sql`create trigger disk_full before insert or update on ${sql.table(table)} for each statement execute function disk_full()`.execute(
+    t.app.db,
+  );
 const writesWork = (table: string) => sql`drop trigger disk_full on ${sql.table(table)}`.execute(t.app.db);
-const count = async (table: 'participation' | 'sealed_responses' | 'responses') => Number((await t.app.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('org_id', '=', org.id).executeTakeFirstOrThrow()).n);
+const count = async (table: 'participation' | 'sealed_responses' | 'responses') =>
+  Number(
+    (
+      await t.app.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('org_id', '=', org.id)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('the disk is full', () => {
   let surveyId: string;
@@ -56,22 +72,31 @@ describe('the disk is full', () => {
     try {
       for (const [i, link] of links.slice(1, 12).entries()) {
         const session = (await startSession(t.app, tokenOfLink(link))).json();
-        expect((await submit(t.app, session.sessionToken, answersFor(session.survey.questions, i))).statusCode).toBe(201);
+        expect((await submit(t.app, session.sessionToken, answersFor(session.survey.questions, i))).statusCode).toBe(
+          201,
+        );
       }
       // Past the release batch (10): the releases failed whole, the responses table took nothing.
-      expect([await count('participation'), await count('sealed_responses'), await count('responses')]).toEqual([12, 12, 0]);
+      expect([await count('participation'), await count('sealed_responses'), await count('responses')]).toEqual([
+        12, 12, 0,
+      ]);
     } finally {
       await writesWork('answer_counts');
     }
-    expect((await t.app.inject({ method: 'POST', url: `/v1/surveys/${surveyId}/close`, headers: bearer(admin) })).statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'POST', url: `/v1/surveys/${surveyId}/close`, headers: bearer(admin) })).statusCode,
+    ).toBe(200);
     expect([await count('sealed_responses'), await count('responses')]).toEqual([0, 12]);
   });
 
   it('when a report cannot read, then 503 problem+json with no numbers, and the same report once there is space', async () => {
     await t.app.reportWarmer.idle();
-    const read = () => t.app.inject({ method: 'GET', url: `/v1/reports/surveys/${surveyId}/overview`, headers: bearer(admin) });
+    const read = () =>
+      t.app.inject({ method: 'GET', url: `/v1/reports/surveys/${surveyId}/overview`, headers: bearer(admin) });
     await sql`alter table answer_counts rename to answer_counts_stored`.execute(t.app.db);
-    await sql`create view answer_counts as select * from answer_counts_stored where disk_full_on_read()`.execute(t.app.db);
+    await sql`create view answer_counts as select * from answer_counts_stored where disk_full_on_read()`.execute(
+      t.app.db,
+    );
     try {
       const refused = await read();
       expect(refused.statusCode, refused.body).toBe(503);

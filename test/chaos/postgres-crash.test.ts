@@ -27,9 +27,22 @@ let app: App;
 
 /** As a careful client does: one Idempotency-Key per answer, sent again on a retry. */
 const submit = (app: App, sessionToken: string, answers: Record<string, unknown>, key: string) =>
-  app.inject({ method: 'POST', url: '/v1/respond/submit', headers: { authorization: `Bearer ${sessionToken}`, 'idempotency-key': key }, payload: { answers }, remoteAddress: `10.9.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}` });
+  app.inject({
+    method: 'POST',
+    url: '/v1/respond/submit',
+    headers: { authorization: `Bearer ${sessionToken}`, 'idempotency-key': key },
+    payload: { answers },
+    remoteAddress: `10.9.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`,
+  });
 
-const start = () => startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port, password: 'chaos', persistent: true, settings: { fsync: 'on' } });
+const start = () =>
+  startEmbeddedPostgres({
+    dataDir: path.join(dir, 'pg'),
+    port,
+    password: 'chaos',
+    persistent: true,
+    settings: { fsync: 'on' },
+  });
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'quorum-chaos-'));
@@ -104,7 +117,8 @@ describe('PostgreSQL crashes during a submit load', () => {
     expect(refused.length, `outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`).toBeGreaterThan(0);
 
     // Recovered by itself: /readyz, then every refused answer goes through on its own token.
-    for (let i = 0; i < 100 && (await app.inject({ method: 'GET', url: '/readyz' })).statusCode !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await app.inject({ method: 'GET', url: '/readyz' })).statusCode !== 200; i++)
+      await new Promise((r) => setTimeout(r, 100));
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
     for (const i of refused) {
       const retry = await submit(app, sessions[i]!.token, sessions[i]!.answers, `answer-${i}`);
@@ -113,11 +127,20 @@ describe('PostgreSQL crashes during a submit load', () => {
     await app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(owner) });
 
     // Exactly once: one participation marker and one stored response per accepted answer.
-    const markers = await app.db.selectFrom('participation').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const stored = await app.db.selectFrom('responses').select((eb) => eb.fn.countAll<number>().as('n')).where('survey_id', '=', survey.id).executeTakeFirstOrThrow();
+    const markers = await app.db
+      .selectFrom('participation')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const stored = await app.db
+      .selectFrom('responses')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('survey_id', '=', survey.id)
+      .executeTakeFirstOrThrow();
     expect(markers.n).toBe(PEOPLE);
     expect(stored.n).toBe(PEOPLE);
     // eslint-disable-next-line no-console -- the counts are what docs/reliability.md reports
-    console.info(`crash mid-load: ${JSON.stringify(Object.fromEntries(outcomes))}; ${refused.length} refused answers sent again → 201; ${markers.n} markers, ${stored.n} responses for ${PEOPLE} people`);
+    console.info(
+      `crash mid-load: ${JSON.stringify(Object.fromEntries(outcomes))}; ${refused.length} refused answers sent again → 201; ${markers.n} markers, ${stored.n} responses for ${PEOPLE} people`,
+    );
   }, 120_000);
 });

@@ -29,10 +29,22 @@ beforeAll(async () => {
   let admin: string;
   ({ org, admin } = await rosteredOrganization(t.app, 30));
   const survey = await createSurvey(t.app, admin, { template: 'pulse' });
-  invitations = (await openWave(t.app, admin, survey.id)).invitations.map((i) => ({ link: i.link.replace('https://quorum.test', base), code: i.code }));
+  invitations = (await openWave(t.app, admin, survey.id)).invitations.map((i) => ({
+    link: i.link.replace('https://quorum.test', base),
+    code: i.code,
+  }));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 afterAll(async () => {
@@ -43,13 +55,26 @@ afterAll(async () => {
 /** axe-core through the DevTools protocol (the page's CSP forbids injected scripts, rightly). */
 async function seriousViolations(page: Page): Promise<string[]> {
   await page.evaluate(axeSource);
-  const result = (await page.evaluate(() => (globalThis as unknown as { axe: { run: (o: object) => Promise<unknown> } }).axe.run({ runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'] }))) as {
+  const result = (await page.evaluate(() =>
+    (globalThis as unknown as { axe: { run: (o: object) => Promise<unknown> } }).axe.run({
+      runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'],
+    }),
+  )) as {
     violations: Array<{ id: string; impact: string; nodes: unknown[] }>;
   };
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`);
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.nodes.length})`);
 }
 
-const participation = async () => (await t.app.db.selectFrom('participation').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', org.id).executeTakeFirstOrThrow()).n;
+const participation = async () =>
+  (
+    await t.app.db
+      .selectFrom('participation')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('org_id', '=', org.id)
+      .executeTakeFirstOrThrow()
+  ).n;
 
 describe.runIf(available)('the survey in a real browser (Chromium)', () => {
   it('when an employee opens the link, answers in Korean after a validation error and a comment warning, then it is counted and the token has left the URL', async () => {

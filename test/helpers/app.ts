@@ -10,13 +10,17 @@ import { withDatabase } from './global-setup.ts';
 export const TEST_PEPPER = randomBytes(32);
 
 /** A fresh database cloned from the migrated template; dropped by the returned function. */
-export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+export async function createTestDatabase(
+  options: { empty?: boolean } = {},
+): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
   const adminUrl = inject('adminUrl');
   const name = `quorum_t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client(adminUrl);
   await admin.connect();
   try {
-    await admin.query(options.empty ? `create database ${name}` : `create database ${name} template ${inject('templateDatabase')}`);
+    await admin.query(
+      options.empty ? `create database ${name}` : `create database ${name} template ${inject('templateDatabase')}`,
+    );
   } finally {
     await admin.end();
   }
@@ -63,7 +67,9 @@ export interface TestApp {
 }
 
 /** buildApp on its own fresh database, as the server would build it. */
-export async function buildTestApp(options: { config?: Partial<AppConfig>; captureLogs?: boolean } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  options: { config?: Partial<AppConfig>; captureLogs?: boolean } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   const rawLogs: string[] = [];
   const logger = options.captureLogs

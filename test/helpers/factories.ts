@@ -12,10 +12,19 @@ export interface TestOrg {
   ownerEmail: string;
 }
 
-export async function buildOrganization(app: App, overrides: { slug?: string; minGroupSize?: number } = {}): Promise<TestOrg> {
+export async function buildOrganization(
+  app: App,
+  overrides: { slug?: string; minGroupSize?: number } = {},
+): Promise<TestOrg> {
   const slug = overrides.slug ?? `org-${randomBytes(4).toString('hex')}`;
   const ownerEmail = `owner@${slug}.example`;
-  const { org } = await createOrganizationWithOwner(app.db, { slug, name: `Org ${slug}`, minGroupSize: overrides.minGroupSize ?? 5, ownerEmail, ownerPassword: PASSWORD });
+  const { org } = await createOrganizationWithOwner(app.db, {
+    slug,
+    name: `Org ${slug}`,
+    minGroupSize: overrides.minGroupSize ?? 5,
+    ownerEmail,
+    ownerPassword: PASSWORD,
+  });
   return { id: org.id, slug, ownerEmail };
 }
 
@@ -30,7 +39,13 @@ export async function buildAccount(app: App, org: TestOrg, role: Role): Promise<
 }
 
 /** Each call comes from its own client address unless one is given, so the per-address rate limit stays out of the way. */
-export async function login(app: App, org: TestOrg, email: string, password = PASSWORD, options: { remoteAddress?: string; cookies?: Record<string, string> } = {}) {
+export async function login(
+  app: App,
+  org: TestOrg,
+  email: string,
+  password = PASSWORD,
+  options: { remoteAddress?: string; cookies?: Record<string, string> } = {},
+) {
   return app.inject({
     method: 'POST',
     url: '/v1/auth/login',

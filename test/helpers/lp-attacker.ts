@@ -19,7 +19,11 @@ export interface Unknown {
  * them; each target (a hidden cell: a sum of unknowns) is minimised and maximised with an exact
  * MIP solver (HiGHS). Returns each target's interval.
  */
-export async function attack(unknowns: Unknown[], published: Array<{ ids: string[]; total: number }>, targets: Array<{ id: string; ids: string[] }>): Promise<Map<string, [number, number]>> {
+export async function attack(
+  unknowns: Unknown[],
+  published: Array<{ ids: string[]; total: number }>,
+  targets: Array<{ id: string; ids: string[] }>,
+): Promise<Map<string, [number, number]>> {
   highs ??= await loadHighs();
   const name = new Map(unknowns.map((u, i) => [u.id, `x${i}`]));
   const sum = (ids: string[]) => ids.map((id) => name.get(id)!).join(' + ');

@@ -13,7 +13,11 @@ export interface Spawned {
 
 /** Runs one of our entry points with node, as `npm start` / `npm run cli` would. */
 export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv): Spawned {
-  const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const listeners = new Set<() => void>();
   const append = (chunk: Buffer) => {
@@ -36,12 +40,17 @@ export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv
             resolve(match);
           }
         };
-        const timer = setTimeout(() => (cleanup(), reject(new Error(`timed out waiting for ${pattern}; output:\n${out}`))), timeoutMs);
+        const timer = setTimeout(
+          () => (cleanup(), reject(new Error(`timed out waiting for ${pattern}; output:\n${out}`))),
+          timeoutMs,
+        );
         const cleanup = () => {
           clearTimeout(timer);
           listeners.delete(check);
         };
-        void exited.then((code) => (cleanup(), reject(new Error(`exited with ${code} before ${pattern}; output:\n${out}`))));
+        void exited.then(
+          (code) => (cleanup(), reject(new Error(`exited with ${code} before ${pattern}; output:\n${out}`))),
+        );
         listeners.add(check);
         check();
       });

@@ -1,9 +1,19 @@
 import type { App } from '../../src/app.ts';
 import { bearer } from './factories.ts';
 
-export async function report(app: App, token: string, surveyId: string, path: string, query: Record<string, string | number> = {}) {
+export async function report(
+  app: App,
+  token: string,
+  surveyId: string,
+  path: string,
+  query: Record<string, string | number> = {},
+) {
   const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
-  return app.inject({ method: 'GET', url: `/v1/reports/surveys/${surveyId}/${path}${qs ? `?${qs}` : ''}`, headers: bearer(token) });
+  return app.inject({
+    method: 'GET',
+    url: `/v1/reports/surveys/${surveyId}/${path}${qs ? `?${qs}` : ''}`,
+    headers: bearer(token),
+  });
 }
 
 /** Every respondent count and per-question n anywhere in a report body. */

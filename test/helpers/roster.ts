@@ -6,7 +6,10 @@ import { bearer, buildOrganization, tokenFor, type TestOrg } from './factories.t
 
 /** The shared deterministic roster (../shared/data/roster.mjs) as CSV text. */
 export function rosterCsv(count: number, seed = 42): string {
-  return execFileSync(process.execPath, [path.join(ROOT, '../shared/data/roster.mjs'), String(count), String(seed)], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  return execFileSync(process.execPath, [path.join(ROOT, '../shared/data/roster.mjs'), String(count), String(seed)], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
 }
 
 export const ROSTER_DIMENSIONS = [
@@ -19,16 +22,30 @@ export const ROSTER_DIMENSIONS = [
 ];
 
 export async function declareDimensions(app: App, token: string, dimensions = ROSTER_DIMENSIONS) {
-  const response = await app.inject({ method: 'PUT', url: '/v1/roster/dimensions', headers: bearer(token), payload: dimensions });
+  const response = await app.inject({
+    method: 'PUT',
+    url: '/v1/roster/dimensions',
+    headers: bearer(token),
+    payload: dimensions,
+  });
   if (response.statusCode !== 200) throw new Error(response.body);
 }
 
 export async function importCsv(app: App, token: string, csv: string, mode: 'upsert' | 'sync' = 'upsert') {
-  return app.inject({ method: 'POST', url: `/v1/roster/import?mode=${mode}`, headers: { ...bearer(token), 'content-type': 'text/csv' }, payload: csv });
+  return app.inject({
+    method: 'POST',
+    url: `/v1/roster/import?mode=${mode}`,
+    headers: { ...bearer(token), 'content-type': 'text/csv' },
+    payload: csv,
+  });
 }
 
 /** A fresh organization whose admin declared the roster's dimensions and imported `people` of it. */
-export async function rosteredOrganization(app: App, people: number, seed?: number): Promise<{ org: TestOrg; admin: string }> {
+export async function rosteredOrganization(
+  app: App,
+  people: number,
+  seed?: number,
+): Promise<{ org: TestOrg; admin: string }> {
   const org = await buildOrganization(app);
   const admin = await tokenFor(app, org, 'admin');
   await declareDimensions(app, admin);

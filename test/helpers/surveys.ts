@@ -32,17 +32,31 @@ export async function createSurvey(app: App, token: string, body: Record<string,
 export async function openWave(app: App, token: string, surveyId: string) {
   const response = await app.inject({ method: 'POST', url: `/v1/surveys/${surveyId}/waves`, headers: bearer(token) });
   if (response.statusCode !== 201) throw new Error(response.body);
-  return response.json() as { wave: { id: string; number: number }; invitations: Array<{ externalId: string; link: string; code: string }> };
+  return response.json() as {
+    wave: { id: string; number: number };
+    invitations: Array<{ externalId: string; link: string; code: string }>;
+  };
 }
 
 export const tokenOfLink = (link: string) => link.slice(link.lastIndexOf('/') + 1);
 
 export async function startSession(app: App, token: string, lang?: string) {
-  return app.inject({ method: 'POST', url: `/v1/respond/session${lang ? `?lang=${lang}` : ''}`, payload: { token }, remoteAddress: `10.7.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}` });
+  return app.inject({
+    method: 'POST',
+    url: `/v1/respond/session${lang ? `?lang=${lang}` : ''}`,
+    payload: { token },
+    remoteAddress: `10.7.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`,
+  });
 }
 
 export async function submit(app: App, sessionToken: string, answers: Record<string, unknown>) {
-  return app.inject({ method: 'POST', url: '/v1/respond/submit', headers: { authorization: `Bearer ${sessionToken}` }, payload: { answers }, remoteAddress: `10.8.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}` });
+  return app.inject({
+    method: 'POST',
+    url: '/v1/respond/submit',
+    headers: { authorization: `Bearer ${sessionToken}` },
+    payload: { answers },
+    remoteAddress: `10.8.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`,
+  });
 }
 
 /** Link token → session → valid answers → submit; returns the submit response. */

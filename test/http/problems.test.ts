@@ -11,11 +11,22 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-function expectProblem(response: { statusCode: number; headers: Record<string, unknown>; json: () => Record<string, unknown>; body: string }, status: number, code: string) {
+function expectProblem(
+  response: { statusCode: number; headers: Record<string, unknown>; json: () => Record<string, unknown>; body: string },
+  status: number,
+  code: string,
+) {
   expect(response.statusCode).toBe(status);
   expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
   const problem = response.json();
-  expect(problem).toMatchObject({ type: `urn:quorum:problem:${code}`, status, code, title: expect.any(String), detail: expect.any(String), requestId: expect.any(String) });
+  expect(problem).toMatchObject({
+    type: `urn:quorum:problem:${code}`,
+    status,
+    code,
+    title: expect.any(String),
+    detail: expect.any(String),
+    requestId: expect.any(String),
+  });
   expect(response.body).not.toMatch(/\bat .*\.(ts|js):\d+/); // no stack trace
 }
 
@@ -27,22 +38,40 @@ describe('errors are RFC 9457 problem+json', () => {
   });
 
   it('when the body is not JSON, then 400 malformed-body', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"organization":' });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"organization":',
+    });
     expectProblem(response, 400, 'malformed-body');
   });
 
   it('when the content type is not JSON, then 415 unsupported-media-type', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/v1/auth/login', headers: { 'content-type': 'application/xml' }, payload: '<login/>' });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<login/>',
+    });
     expectProblem(response, 415, 'unsupported-media-type');
   });
 
   it('when the body is larger than the limit, then 413 payload-too-large', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { organization: 'x'.repeat(300_000) } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { organization: 'x'.repeat(300_000) },
+    });
     expectProblem(response, 413, 'payload-too-large');
   });
 
   it('when fields are invalid, then 400 validation-failed names each field', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { organization: 'Not A Slug', email: 'nope' } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { organization: 'Not A Slug', email: 'nope' },
+    });
     expectProblem(response, 400, 'validation-failed');
     const fields = (response.json().errors as Array<{ field: string }>).map((e) => e.field).sort();
     expect(fields).toEqual(['body.email', 'body.organization', 'body.password']);
@@ -59,7 +88,13 @@ describe('errors are RFC 9457 problem+json', () => {
   it('when any JSON is posted to login, then the answer is a 4xx problem and never a 500', async () => {
     await fc.assert(
       fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), async (payload) => {
-        const response = await t.app.inject({ method: 'POST', url: '/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(payload), remoteAddress: `10.9.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}` });
+        const response = await t.app.inject({
+          method: 'POST',
+          url: '/v1/auth/login',
+          headers: { 'content-type': 'application/json' },
+          payload: JSON.stringify(payload),
+          remoteAddress: `10.9.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}`,
+        });
         expect(response.statusCode).toBeGreaterThanOrEqual(400);
         expect(response.statusCode).toBeLessThan(500);
         expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -85,7 +120,11 @@ describe('when the database is unreachable', () => {
   afterAll(() => app.close());
 
   it('then an HR route answers 503 service-unavailable with Retry-After, not 500', async () => {
-    const response = await app.inject({ method: 'GET', url: '/v1/organization', headers: bearer('qs_' + 'a'.repeat(43)) });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/v1/organization',
+      headers: bearer('qs_' + 'a'.repeat(43)),
+    });
     expectProblem(response, 503, 'service-unavailable');
     expect(response.headers['retry-after']).toBe('5');
   });

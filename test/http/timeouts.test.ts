@@ -22,7 +22,11 @@ describe('a report slower than the statement timeout', () => {
     await blocker.connect();
     await blocker.query('begin; lock table answer_counts in access exclusive mode');
     try {
-      const response = await t.app.inject({ method: 'GET', url: `/v1/reports/surveys/${survey.id}/overview`, headers: bearer(token) });
+      const response = await t.app.inject({
+        method: 'GET',
+        url: `/v1/reports/surveys/${survey.id}/overview`,
+        headers: bearer(token),
+      });
       expect(response.statusCode).toBe(503);
       expect(response.headers['content-type']).toMatch(/problem\+json/);
       expect(response.headers['retry-after']).toBe('5');
@@ -31,6 +35,9 @@ describe('a report slower than the statement timeout', () => {
       await blocker.query('rollback');
       await blocker.end();
     }
-    expect((await t.app.inject({ method: 'GET', url: `/v1/reports/surveys/${survey.id}/overview`, headers: bearer(token) })).statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/v1/reports/surveys/${survey.id}/overview`, headers: bearer(token) }))
+        .statusCode,
+    ).toBe(200);
   });
 });

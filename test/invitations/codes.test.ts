@@ -15,18 +15,23 @@ const spellsAnotherWord = (typed: string) => typed.length === 4 && wordlist.some
 describe('typed nickname codes', () => {
   it('when a code is typed with any case, separators and stray letters after its anchor, then it reads back as itself', () => {
     fc.assert(
-      fc.property(codeArb, fc.array(separatorArb, { minLength: CODE_WORDS, maxLength: CODE_WORDS }), fc.array(fc.tuple(fc.boolean(), fc.boolean(), letterArb), { minLength: CODE_WORDS, maxLength: CODE_WORDS }), ({ words, digits }, seps, edits) => {
-        const canonical = `${words.join('-')}-${digits}`;
-        const typed = words.map((w, i) => {
-          const [upper, typo, letter] = edits[i]!;
-          // A typo changes or adds letters only after the anchor: four letters, or the whole of a three-letter word.
-          const anchor = Math.min(4, w.length);
-          const misspelled = w.slice(0, anchor) + (w.length > anchor ? letter + w.slice(anchor + 1) : letter);
-          const spelled = typo && !(w.length === 3 && spellsAnotherWord(misspelled)) ? misspelled : w;
-          return (upper ? spelled.toUpperCase() : spelled) + seps[i];
-        });
-        expect(normalizeNicknameCode(typed.join('') + digits)).toBe(canonical);
-      }),
+      fc.property(
+        codeArb,
+        fc.array(separatorArb, { minLength: CODE_WORDS, maxLength: CODE_WORDS }),
+        fc.array(fc.tuple(fc.boolean(), fc.boolean(), letterArb), { minLength: CODE_WORDS, maxLength: CODE_WORDS }),
+        ({ words, digits }, seps, edits) => {
+          const canonical = `${words.join('-')}-${digits}`;
+          const typed = words.map((w, i) => {
+            const [upper, typo, letter] = edits[i]!;
+            // A typo changes or adds letters only after the anchor: four letters, or the whole of a three-letter word.
+            const anchor = Math.min(4, w.length);
+            const misspelled = w.slice(0, anchor) + (w.length > anchor ? letter + w.slice(anchor + 1) : letter);
+            const spelled = typo && !(w.length === 3 && spellsAnotherWord(misspelled)) ? misspelled : w;
+            return (upper ? spelled.toUpperCase() : spelled) + seps[i];
+          });
+          expect(normalizeNicknameCode(typed.join('') + digits)).toBe(canonical);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -38,7 +43,14 @@ describe('typed nickname codes', () => {
   });
 
   it('when a word, the digits or the word count is wrong, then it is not a code', () => {
-    for (const typed of ['ac add age aim air 0042', 'zzzz add age aim air 0042', 'act add age aim air 042', 'act add age aim 0042', 'act add age aim air air 0042', '']) {
+    for (const typed of [
+      'ac add age aim air 0042',
+      'zzzz add age aim air 0042',
+      'act add age aim air 042',
+      'act add age aim 0042',
+      'act add age aim air air 0042',
+      '',
+    ]) {
       expect(normalizeNicknameCode(typed), typed).toBeNull();
     }
   });

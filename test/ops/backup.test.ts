@@ -43,10 +43,17 @@ async function serve(dataDir: string, port: number): Promise<App> {
 
 /** Every row of every table, hashed per table. */
 async function fingerprint(db: Kysely<Database>): Promise<Record<string, string>> {
-  const tables = await sql<{ name: string }>`select tablename as name from pg_tables where schemaname = 'public' order by 1`.execute(db);
+  const tables = await sql<{
+    name: string;
+  }>`select tablename as name from pg_tables where schemaname = 'public' order by 1`.execute(db);
   const out: Record<string, string> = {};
   for (const { name } of tables.rows) {
-    const { rows } = await sql<{ h: string; n: number }>`select md5(coalesce(string_agg(x::text, ',' order by x::text), '')) as h, count(*) as n from ${sql.table(name)} x`.execute(db);
+    const { rows } = await sql<{
+      h: string;
+      n: number;
+    }>`select md5(coalesce(string_agg(x::text, ',' order by x::text), '')) as h, count(*) as n from ${sql.table(name)} x`.execute(
+      db,
+    );
     out[name] = `${rows[0]!.n}:${rows[0]!.h}`;
   }
   return out;
@@ -64,7 +71,8 @@ describe('backup and restore', () => {
     await importCsv(app, owner, rosterCsv(30, 17));
     const survey = await createSurvey(app, owner, { template: 'pulse' });
     const { invitations } = await openWave(app, owner, survey.id);
-    for (const [i, invitation] of invitations.slice(0, 20).entries()) expect((await answerByLink(app, invitation.link, i)).statusCode).toBe(201);
+    for (const [i, invitation] of invitations.slice(0, 20).entries())
+      expect((await answerByLink(app, invitation.link, i)).statusCode).toBe(201);
     await app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(owner) });
     const before = await fingerprint(app.db);
     const overview = (await report(app, owner, survey.id, 'overview')).json();

@@ -9,7 +9,11 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const runCli = async (args: string[]) => {
-  const run = spawnNode('src/cli.ts', args, { DATABASE_URL: t.databaseUrl, TOKEN_PEPPER: TEST_PEPPER.toString('hex'), LOG_LEVEL: 'silent' });
+  const run = spawnNode('src/cli.ts', args, {
+    DATABASE_URL: t.databaseUrl,
+    TOKEN_PEPPER: TEST_PEPPER.toString('hex'),
+    LOG_LEVEL: 'silent',
+  });
   const code = await run.exited;
   return { code, output: run.output() };
 };
@@ -19,25 +23,53 @@ const loginAs = (organization: string, email: string, password: string) =>
 
 describe('operator CLI', () => {
   it('when create-org runs, then the organization and its owner exist and the printed password logs in', async () => {
-    const { code, output } = await runCli(['create-org', '--slug', 'acme', '--name', 'Acme 주식회사', '--owner-email', 'HR@acme.example', '--min-group-size', '7']);
+    const { code, output } = await runCli([
+      'create-org',
+      '--slug',
+      'acme',
+      '--name',
+      'Acme 주식회사',
+      '--owner-email',
+      'HR@acme.example',
+      '--min-group-size',
+      '7',
+    ]);
     expect(code, output).toBe(0);
     const password = /password (\S+)/.exec(output)![1]!;
     const response = await loginAs('acme', 'hr@acme.example', password);
     expect(response.statusCode).toBe(200);
     expect(response.json().organization.name).toBe('Acme 주식회사');
-    const org = await t.app.db.selectFrom('organizations').selectAll().where('slug', '=', 'acme').executeTakeFirstOrThrow();
+    const org = await t.app.db
+      .selectFrom('organizations')
+      .selectAll()
+      .where('slug', '=', 'acme')
+      .executeTakeFirstOrThrow();
     expect(org.min_group_size).toBe(7);
   });
 
   it('when the slug is taken or k is below 3, then it exits 1 with a clear message and changes nothing', async () => {
-    const before = await t.app.db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const before = await t.app.db
+      .selectFrom('organizations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     const taken = await runCli(['create-org', '--slug', 'acme', '--owner-email', 'x@acme.example']);
     expect(taken.code).toBe(1);
     expect(taken.output).toMatch(/already exists/);
-    const small = await runCli(['create-org', '--slug', 'tiny', '--owner-email', 'x@tiny.example', '--min-group-size', '2']);
+    const small = await runCli([
+      'create-org',
+      '--slug',
+      'tiny',
+      '--owner-email',
+      'x@tiny.example',
+      '--min-group-size',
+      '2',
+    ]);
     expect(small.code).toBe(1);
     expect(small.output).toMatch(/--min-group-size/);
-    const after = await t.app.db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const after = await t.app.db
+      .selectFrom('organizations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
   });
 
@@ -48,7 +80,10 @@ describe('operator CLI', () => {
     const reset = await runCli(['reset-password', '--org', 'resetco', '--email', 'hr@resetco.example']);
     expect(reset.code, reset.output).toBe(0);
     const newPassword = /new password (\S+)/.exec(reset.output)![1]!;
-    expect((await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${token}` } }))
+        .statusCode,
+    ).toBe(401);
     expect((await loginAs('resetco', 'hr@resetco.example', oldPassword)).statusCode).toBe(401);
     expect((await loginAs('resetco', 'hr@resetco.example', newPassword)).statusCode).toBe(200);
   });

@@ -17,17 +17,58 @@ const USER_AGENT = 'Mozilla/5.0 (QuorumLogProbe; Android 14) Mobile';
 describe('logs (SPEC P6)', () => {
   it('when requests carry tokens, passwords, IPs, user agents and query strings, then no log line contains any of them', async () => {
     const headers = { 'user-agent': USER_AGENT, 'x-forwarded-for': FORWARDED_IP, 'x-request-id': 'attacker-chosen-id' };
-    const loggedIn = await t.app.inject({ method: 'POST', url: '/v1/auth/login', remoteAddress: CLIENT_IP, headers, payload: { organization: org.slug, email: org.ownerEmail, password: PASSWORD } });
+    const loggedIn = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      remoteAddress: CLIENT_IP,
+      headers,
+      payload: { organization: org.slug, email: org.ownerEmail, password: PASSWORD },
+    });
     const token = loggedIn.json().token as string;
-    await t.app.inject({ method: 'POST', url: '/v1/auth/login', remoteAddress: CLIENT_IP, headers, payload: { organization: org.slug, email: org.ownerEmail, password: 'wrong-secret-pw' } });
-    await t.app.inject({ method: 'GET', url: '/v1/organization?probe=query-secret', remoteAddress: CLIENT_IP, headers: { ...headers, authorization: `Bearer ${token}` } });
-    await t.app.inject({ method: 'GET', url: '/v1/auth/me', remoteAddress: CLIENT_IP, cookies: { quorum_session: token }, headers });
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      remoteAddress: CLIENT_IP,
+      headers,
+      payload: { organization: org.slug, email: org.ownerEmail, password: 'wrong-secret-pw' },
+    });
+    await t.app.inject({
+      method: 'GET',
+      url: '/v1/organization?probe=query-secret',
+      remoteAddress: CLIENT_IP,
+      headers: { ...headers, authorization: `Bearer ${token}` },
+    });
+    await t.app.inject({
+      method: 'GET',
+      url: '/v1/auth/me',
+      remoteAddress: CLIENT_IP,
+      cookies: { quorum_session: token },
+      headers,
+    });
     await t.app.inject({ method: 'GET', url: `/s/${token}`, remoteAddress: CLIENT_IP, headers });
-    await t.app.inject({ method: 'POST', url: '/v1/auth/login', remoteAddress: CLIENT_IP, headers: { ...headers, 'content-type': 'application/json' }, payload: '{"password":"broken-json-secret' });
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      remoteAddress: CLIENT_IP,
+      headers: { ...headers, 'content-type': 'application/json' },
+      payload: '{"password":"broken-json-secret',
+    });
 
     const text = t.rawLogs.join('\n');
     expect(t.rawLogs.length).toBeGreaterThan(10);
-    for (const secret of [token, token.slice(3), PASSWORD, 'wrong-secret-pw', 'broken-json-secret', CLIENT_IP, FORWARDED_IP, 'QuorumLogProbe', 'query-secret', 'attacker-chosen-id', org.ownerEmail]) {
+    for (const secret of [
+      token,
+      token.slice(3),
+      PASSWORD,
+      'wrong-secret-pw',
+      'broken-json-secret',
+      CLIENT_IP,
+      FORWARDED_IP,
+      'QuorumLogProbe',
+      'query-secret',
+      'attacker-chosen-id',
+      org.ownerEmail,
+    ]) {
       expect(text, secret).not.toContain(secret);
     }
     expect(text).not.toMatch(/remoteAddress|remotePort|user-agent|hostname/i);

@@ -11,9 +11,14 @@ describe('OpenAPI and health', () => {
   it('when /openapi.json is fetched, then it is OpenAPI 3.1 describing every API route with its problem answers', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.openapi).toBe('3.1.0');
-    for (const path of ['/v1/auth/login', '/v1/organization', '/v1/accounts', '/v1/api-keys', '/readyz']) expect(doc.paths).toHaveProperty([path]);
+    for (const path of ['/v1/auth/login', '/v1/organization', '/v1/accounts', '/v1/api-keys', '/readyz'])
+      expect(doc.paths).toHaveProperty([path]);
     const login = doc.paths['/v1/auth/login'].post;
-    expect(Object.keys(login.requestBody.content['application/json'].schema.properties).sort()).toEqual(['email', 'organization', 'password']);
+    expect(Object.keys(login.requestBody.content['application/json'].schema.properties).sort()).toEqual([
+      'email',
+      'organization',
+      'password',
+    ]);
     expect(login.responses).toHaveProperty('401');
   });
 

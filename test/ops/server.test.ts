@@ -12,7 +12,12 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'quorum-demo-'));
   // As root the embedded server runs as `postgres`, which must be able to enter the folder.
   await chmod(dataDir, 0o755);
-  env = { DATA_DIR: dataDir, PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: 'warn' };
+  env = {
+    DATA_DIR: dataDir,
+    PORT: String(await freePort()),
+    EMBEDDED_PG_PORT: String(await freePort()),
+    LOG_LEVEL: 'warn',
+  };
 });
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
@@ -29,7 +34,11 @@ describe('npm start in demo mode (embedded PostgreSQL)', () => {
     const [, password] = await first.waitFor(/password:\s+(\S+)\s+\(shown only this once\)/);
     const [, sampleToken] = await first.waitFor(/"token":"(qi_[A-Za-z0-9_-]+)"/);
     expect((await login(password!)).status).toBe(200);
-    const session = await fetch(`http://127.0.0.1:${env.PORT}/v1/respond/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: sampleToken }) });
+    const session = await fetch(`http://127.0.0.1:${env.PORT}/v1/respond/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: sampleToken }),
+    });
     expect(session.status).toBe(200);
     expect(((await session.json()) as { survey: { title: string } }).survey.title).toBe('Weekly pulse');
     first.child.kill('SIGTERM');

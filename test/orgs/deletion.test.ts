@@ -13,11 +13,17 @@ afterAll(() => t.close());
 
 /** Rows per public table for an organization (organizations by id, every other table by org_id). */
 async function rowsOf(orgId: string): Promise<Record<string, number>> {
-  const { rows: tables } = await sql<{ name: string }>`select tablename as name from pg_tables where schemaname = 'public' and tablename not like 'kysely_%'`.execute(t.app.db);
+  const { rows: tables } = await sql<{
+    name: string;
+  }>`select tablename as name from pg_tables where schemaname = 'public' and tablename not like 'kysely_%'`.execute(
+    t.app.db,
+  );
   const counts: Record<string, number> = {};
   for (const { name } of tables) {
     const column = name === 'organizations' ? 'id' : 'org_id';
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(name)} where ${sql.ref(column)} = ${orgId}`.execute(t.app.db);
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*)::int as n from ${sql.table(name)} where ${sql.ref(column)} = ${orgId}`.execute(t.app.db);
     counts[name] = rows[0]!.n;
   }
   return counts;
@@ -31,7 +37,12 @@ async function populated(): Promise<{ org: TestOrg; owner: string }> {
   const survey = await createSurvey(t.app, owner, { template: 'pulse' });
   const { invitations } = await openWave(t.app, owner, survey.id);
   for (const invitation of invitations.slice(0, 12)) await answerByLink(t.app, invitation.link);
-  await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(owner), payload: { name: 'k', role: 'analyst' } });
+  await t.app.inject({
+    method: 'POST',
+    url: '/v1/api-keys',
+    headers: bearer(owner),
+    payload: { name: 'k', role: 'analyst' },
+  });
   return { org, owner };
 }
 
@@ -40,26 +51,60 @@ describe('DELETE /v1/organization', () => {
     const doomed = await populated();
     const bystander = await populated();
     const before = await rowsOf(doomed.org.id);
-    for (const table of ['participants', 'invitations', 'participation', 'responses', 'sealed_responses', 'answer_counts', 'sessions', 'api_keys']) expect(before[table], table).toBeGreaterThan(0);
+    for (const table of [
+      'participants',
+      'invitations',
+      'participation',
+      'responses',
+      'sealed_responses',
+      'answer_counts',
+      'sessions',
+      'api_keys',
+    ])
+      expect(before[table], table).toBeGreaterThan(0);
     const bystanderBefore = await rowsOf(bystander.org.id);
 
-    const wrong = await t.app.inject({ method: 'DELETE', url: '/v1/organization', headers: bearer(doomed.owner), payload: { confirm: 'not-the-slug' } });
+    const wrong = await t.app.inject({
+      method: 'DELETE',
+      url: '/v1/organization',
+      headers: bearer(doomed.owner),
+      payload: { confirm: 'not-the-slug' },
+    });
     expect(wrong.statusCode).toBe(400);
     expect(await rowsOf(doomed.org.id)).toEqual(before);
 
-    const deleted = await t.app.inject({ method: 'DELETE', url: '/v1/organization', headers: bearer(doomed.owner), payload: { confirm: doomed.org.slug } });
+    const deleted = await t.app.inject({
+      method: 'DELETE',
+      url: '/v1/organization',
+      headers: bearer(doomed.owner),
+      payload: { confirm: doomed.org.slug },
+    });
     expect(deleted.statusCode).toBe(204);
     const after = await rowsOf(doomed.org.id);
-    expect(Object.values(after).every((n) => n === 0), JSON.stringify(after)).toBe(true);
+    expect(
+      Object.values(after).every((n) => n === 0),
+      JSON.stringify(after),
+    ).toBe(true);
     expect(await rowsOf(bystander.org.id)).toEqual(bystanderBefore);
-    expect((await t.app.inject({ method: 'GET', url: '/v1/organization', headers: bearer(doomed.owner) })).statusCode).toBe(401);
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/v1/organization', headers: bearer(doomed.owner) })).statusCode,
+    ).toBe(401);
   });
 
   it('when an admin tries, then 403 and nothing is deleted', async () => {
     const { org } = await populated();
     const admin = await tokenFor(t.app, org, 'admin');
     const before = await rowsOf(org.id);
-    expect((await t.app.inject({ method: 'DELETE', url: '/v1/organization', headers: bearer(admin), payload: { confirm: org.slug } })).statusCode).toBe(403);
+    expect(
+      (
+        await t.app.inject({
+          method: 'DELETE',
+          url: '/v1/organization',
+          headers: bearer(admin),
+          payload: { confirm: org.slug },
+        })
+      ).statusCode,
+    ).toBe(403);
     expect(await rowsOf(org.id)).toEqual(before);
   });
 });

@@ -16,12 +16,25 @@ const DEPARTMENTS = ['Support', 'Sales', 'Legal', 'Ops'];
 const LOCATIONS = ['Seoul', 'Busan', 'Gdańsk'];
 
 const scenario = fc.record({
-  people: fc.array(fc.record({ department: fc.constantFrom(...DEPARTMENTS), location: fc.constantFrom(...LOCATIONS), answers: fc.boolean(), comments: fc.boolean() }), { minLength: 12, maxLength: 60 }),
+  people: fc.array(
+    fc.record({
+      department: fc.constantFrom(...DEPARTMENTS),
+      location: fc.constantFrom(...LOCATIONS),
+      answers: fc.boolean(),
+      comments: fc.boolean(),
+    }),
+    { minLength: 12, maxLength: 60 },
+  ),
   k: fc.integer({ min: 3, max: 7 }),
   seed: fc.nat(1000),
 });
 
-type Group = { group: string; suppressed: boolean; respondents: number | null; questions: Record<string, { n?: number }> };
+type Group = {
+  group: string;
+  suppressed: boolean;
+  respondents: number | null;
+  questions: Record<string, { n?: number }>;
+};
 let attackedRuns = 0;
 
 /**
@@ -30,63 +43,118 @@ let attackedRuns = 0;
  * department × location counts. Every hidden group must keep an interval at least k wide
  * (or as wide as the roster allows), and no published number may rest on fewer than k.
  */
-const property = async ({ people, k, seed }: { people: Array<{ department: string; location: string; answers: boolean; comments: boolean }>; k: number; seed: number }) => {
-        const org = await buildOrganization(t.app, { minGroupSize: 3 });
-        const owner = await tokenFor(t.app, org, 'owner');
-        await t.app.inject({ method: 'PUT', url: '/v1/roster/dimensions', headers: bearer(owner), payload: [{ key: 'department', reportable: true }, { key: 'location', reportable: true }] });
-        await t.app.inject({ method: 'PATCH', url: '/v1/organization', headers: bearer(owner), payload: { reportablePairs: [['department', 'location']] } });
-        const rows = people.map((p, i) => ({ externalId: `P${i}`, attributes: { department: p.department, location: p.location } }));
-        await t.app.inject({ method: 'POST', url: '/v1/roster/import', headers: bearer(owner), payload: rows });
-        const survey = await createSurvey(t.app, owner, { template: 'pulse', minGroupSize: k });
-        const { invitations } = await openWave(t.app, owner, survey.id);
-        for (const [i, invitation] of invitations.entries()) {
-          const person = people[Number(invitation.externalId.slice(1))]!;
-          if (!person.answers) continue;
-          const session = (await startSession(t.app, tokenOfLink(invitation.link))).json();
-          const answers = { ...answersFor(session.survey.questions, seed + i), ...(person.comments ? { share: 'a comment' } : {}) };
-          expect((await submit(t.app, session.sessionToken, answers)).statusCode).toBe(201);
-        }
-        await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(owner) });
+const property = async ({
+  people,
+  k,
+  seed,
+}: {
+  people: Array<{ department: string; location: string; answers: boolean; comments: boolean }>;
+  k: number;
+  seed: number;
+}) => {
+  const org = await buildOrganization(t.app, { minGroupSize: 3 });
+  const owner = await tokenFor(t.app, org, 'owner');
+  await t.app.inject({
+    method: 'PUT',
+    url: '/v1/roster/dimensions',
+    headers: bearer(owner),
+    payload: [
+      { key: 'department', reportable: true },
+      { key: 'location', reportable: true },
+    ],
+  });
+  await t.app.inject({
+    method: 'PATCH',
+    url: '/v1/organization',
+    headers: bearer(owner),
+    payload: { reportablePairs: [['department', 'location']] },
+  });
+  const rows = people.map((p, i) => ({
+    externalId: `P${i}`,
+    attributes: { department: p.department, location: p.location },
+  }));
+  await t.app.inject({ method: 'POST', url: '/v1/roster/import', headers: bearer(owner), payload: rows });
+  const survey = await createSurvey(t.app, owner, { template: 'pulse', minGroupSize: k });
+  const { invitations } = await openWave(t.app, owner, survey.id);
+  for (const [i, invitation] of invitations.entries()) {
+    const person = people[Number(invitation.externalId.slice(1))]!;
+    if (!person.answers) continue;
+    const session = (await startSession(t.app, tokenOfLink(invitation.link))).json();
+    const answers = {
+      ...answersFor(session.survey.questions, seed + i),
+      ...(person.comments ? { share: 'a comment' } : {}),
+    };
+    expect((await submit(t.app, session.sessionToken, answers)).statusCode).toBe(201);
+  }
+  await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(owner) });
 
-        const overview = (await report(t.app, owner, survey.id, 'overview')).json();
-        const byDepartment = (await report(t.app, owner, survey.id, 'breakdown', { dimension: 'department' })).json();
-        const byLocation = (await report(t.app, owner, survey.id, 'breakdown', { dimension: 'location' })).json();
-        const pair = (await report(t.app, owner, survey.id, 'breakdown', { dimension: 'department', by: 'location' })).json();
-        const heat = (await report(t.app, owner, survey.id, 'heatmap', { dimension: 'department', columns: 'question' })).json();
-        const trendAll = (await report(t.app, owner, survey.id, 'trend')).json();
-        const trendByLocation = (await report(t.app, owner, survey.id, 'trend', { dimension: 'location' })).json();
-        for (const body of [overview, byDepartment, byLocation, pair, heat, trendAll, trendByLocation]) for (const n of publishedCounts(body)) expect(n).toBeGreaterThanOrEqual(k);
-        // Comment lists, whole and per published group, are empty or rest on at least k writers.
-        const lists = [(await report(t.app, owner, survey.id, 'comments', { question: 'share' })).json()];
-        for (const g of byDepartment.groups as Group[]) lists.push((await report(t.app, owner, survey.id, 'comments', { question: 'share', dimension: 'department', value: g.group })).json());
-        for (const list of lists) expect(list.comments.length === 0 || list.comments.length >= k).toBe(true);
+  const overview = (await report(t.app, owner, survey.id, 'overview')).json();
+  const byDepartment = (await report(t.app, owner, survey.id, 'breakdown', { dimension: 'department' })).json();
+  const byLocation = (await report(t.app, owner, survey.id, 'breakdown', { dimension: 'location' })).json();
+  const pair = (await report(t.app, owner, survey.id, 'breakdown', { dimension: 'department', by: 'location' })).json();
+  const heat = (
+    await report(t.app, owner, survey.id, 'heatmap', { dimension: 'department', columns: 'question' })
+  ).json();
+  const trendAll = (await report(t.app, owner, survey.id, 'trend')).json();
+  const trendByLocation = (await report(t.app, owner, survey.id, 'trend', { dimension: 'location' })).json();
+  for (const body of [overview, byDepartment, byLocation, pair, heat, trendAll, trendByLocation])
+    for (const n of publishedCounts(body)) expect(n).toBeGreaterThanOrEqual(k);
+  // Comment lists, whole and per published group, are empty or rest on at least k writers.
+  const lists = [(await report(t.app, owner, survey.id, 'comments', { question: 'share' })).json()];
+  for (const g of byDepartment.groups as Group[])
+    lists.push(
+      (
+        await report(t.app, owner, survey.id, 'comments', {
+          question: 'share',
+          dimension: 'department',
+          value: g.group,
+        })
+      ).json(),
+    );
+  for (const list of lists) expect(list.comments.length === 0 || list.comments.length >= k).toBe(true);
 
-        // Two families of linked tables: respondents, and who answered the optional comment.
-        const families: Array<(g: { respondents: number | null; questions: Record<string, { n?: number }> }) => number | null> = [
-          (g) => g.respondents,
-          (g) => g.questions?.share?.n ?? null,
-        ];
-        for (const count of families) {
-          // Unknowns: one per released (department, location) cell; every output is a sum of them.
-          const pairs = pair.groups as Group[];
-          const unknowns = pairs.map((g) => ({ id: g.group, upper: Infinity }));
-          const published: Array<{ ids: string[]; total: number }> = [];
-          const targets: Array<{ id: string; ids: string[] }> = [];
-          const add = (id: string, ids: string[], g: { suppressed: boolean; respondents: number | null; questions: Record<string, { n?: number }> }) => {
-            const n = g.suppressed ? null : count(g);
-            if (n === null) targets.push({ id, ids });
-            else published.push({ ids, total: n });
-          };
-          add('(all)', unknowns.map((u) => u.id), overview.report);
-          for (const g of pairs) add(g.group, [g.group], g);
-          for (const [body, position] of [[byDepartment, 0], [byLocation, 1]] as const) {
-            for (const g of body.groups as Group[]) add(g.group, unknowns.filter((u) => u.id.split(' × ')[position] === g.group).map((u) => u.id), g);
-          }
-          if (targets.length === 0) continue;
-          const intervals = await attack(unknowns, published, targets);
-          attackedRuns++;
-          for (const [id, [lo, hi]] of intervals) expect(hi - lo, `${id} narrowed to [${lo}, ${hi}] with k=${k}`).toBeGreaterThanOrEqual(k);
-        }
+  // Two families of linked tables: respondents, and who answered the optional comment.
+  const families: Array<
+    (g: { respondents: number | null; questions: Record<string, { n?: number }> }) => number | null
+  > = [(g) => g.respondents, (g) => g.questions?.share?.n ?? null];
+  for (const count of families) {
+    // Unknowns: one per released (department, location) cell; every output is a sum of them.
+    const pairs = pair.groups as Group[];
+    const unknowns = pairs.map((g) => ({ id: g.group, upper: Infinity }));
+    const published: Array<{ ids: string[]; total: number }> = [];
+    const targets: Array<{ id: string; ids: string[] }> = [];
+    const add = (
+      id: string,
+      ids: string[],
+      g: { suppressed: boolean; respondents: number | null; questions: Record<string, { n?: number }> },
+    ) => {
+      const n = g.suppressed ? null : count(g);
+      if (n === null) targets.push({ id, ids });
+      else published.push({ ids, total: n });
+    };
+    add(
+      '(all)',
+      unknowns.map((u) => u.id),
+      overview.report,
+    );
+    for (const g of pairs) add(g.group, [g.group], g);
+    for (const [body, position] of [
+      [byDepartment, 0],
+      [byLocation, 1],
+    ] as const) {
+      for (const g of body.groups as Group[])
+        add(
+          g.group,
+          unknowns.filter((u) => u.id.split(' × ')[position] === g.group).map((u) => u.id),
+          g,
+        );
+    }
+    if (targets.length === 0) continue;
+    const intervals = await attack(unknowns, published, targets);
+    attackedRuns++;
+    for (const [id, [lo, hi]] of intervals)
+      expect(hi - lo, `${id} narrowed to [${lo}, ${hi}] with k=${k}`).toBeGreaterThanOrEqual(k);
+  }
 };
 
 describe('disclosure control over the real API (fast-check)', () => {
@@ -94,7 +162,10 @@ describe('disclosure control over the real API (fast-check)', () => {
   // off); explore new cases locally with QUORUM_FC_SEED=<n>.
   it('when random rosters answer with random k, then no output is under k and no combination of outputs narrows a hidden group below k', async () => {
     attackedRuns = 0;
-    await fc.assert(fc.asyncProperty(scenario, property), { numRuns: 20, seed: Number(process.env.QUORUM_FC_SEED ?? 2) });
+    await fc.assert(fc.asyncProperty(scenario, property), {
+      numRuns: 20,
+      seed: Number(process.env.QUORUM_FC_SEED ?? 2),
+    });
     expect(attackedRuns, 'runs with hidden groups to attack').toBeGreaterThan(0);
   }, 240_000);
 
@@ -103,6 +174,10 @@ describe('disclosure control over the real API (fast-check)', () => {
   // answered an optional question while each table was protected on its own. All published
   // tables of a family are now protected jointly; this replays it.
   it('when the counterexample that once leaked is replayed, then every hidden cell keeps an interval of at least k', async () => {
-    await fc.assert(fc.asyncProperty(scenario, property), { seed: 1661213719, path: '13:2:3:9:11:2:0:0:23:2:1:26:3:10', endOnFailure: true });
+    await fc.assert(fc.asyncProperty(scenario, property), {
+      seed: 1661213719,
+      path: '13:2:3:9:11:2:0:0:23:2:1:26:3:10',
+      endOnFailure: true,
+    });
   }, 240_000);
 });

@@ -33,20 +33,35 @@ afterAll(() => t.close());
 describe('GET /v1/reports/surveys/:id/overview', () => {
   it('when the wave is closed, then invited, responded, rate, engagement, eNPS and every question are reported', async () => {
     const { report: r } = (await report(t.app, admin, surveyId, 'overview')).json();
-    expect(r).toMatchObject({ suppressed: false, respondents: 150, invited: invitedCount, responseRate: Math.round((150 / invitedCount) * 1000) / 1000 });
+    expect(r).toMatchObject({
+      suppressed: false,
+      respondents: 150,
+      invited: invitedCount,
+      responseRate: Math.round((150 / invitedCount) * 1000) / 1000,
+    });
     expect(r.engagementIndex).toBeGreaterThanOrEqual(0);
     expect(r.engagementIndex).toBeLessThanOrEqual(100);
     const enps = r.questions.enps;
     const promoters = enps.distribution['9'] + enps.distribution['10'];
     expect(r.enps.promoters).toBeCloseTo(promoters, 2);
     expect(r.enps.score).toBe(Math.round((r.enps.promoters - r.enps.detractors) * 100));
-    expect(r.questions.proud.favourable).toBeCloseTo(r.questions.proud.distribution['4'] + r.questions.proud.distribution['5'], 2);
+    expect(r.questions.proud.favourable).toBeCloseTo(
+      r.questions.proud.distribution['4'] + r.questions.proud.distribution['5'],
+      2,
+    );
     expect(Object.keys(r.themes).sort()).toEqual(['engage', 'inform', 'inspire', 'instruct', 'reward']);
   });
 
   it('when asked as CSV, then the same numbers come as a table with a header', async () => {
-    const response = await t.app.inject({ method: 'GET', url: `/v1/reports/surveys/${surveyId}/overview`, headers: { ...bearer(admin), accept: 'text/csv' } });
-    const [header, row] = response.body.replace(/^\uFEFF/, '').trim().split('\n');
+    const response = await t.app.inject({
+      method: 'GET',
+      url: `/v1/reports/surveys/${surveyId}/overview`,
+      headers: { ...bearer(admin), accept: 'text/csv' },
+    });
+    const [header, row] = response.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\n');
     expect(header).toMatch(/^group,suppressed,respondents,invited,response_rate,engagement_index,enps,proud,/);
     expect(row).toMatch(/^\(all\),,150,/);
   });
@@ -66,9 +81,16 @@ describe('breakdowns', () => {
 
   it('when an attacker combines the breakdown with the overview total by integer programming, then no hidden group narrows below k', async () => {
     for (const dimension of ['department', 'location', 'tenure_band']) {
-      const groups = (await report(t.app, admin, surveyId, 'breakdown', { dimension })).json().groups as Array<{ group: string; suppressed: boolean; respondents: number | null }>;
+      const groups = (await report(t.app, admin, surveyId, 'breakdown', { dimension })).json().groups as Array<{
+        group: string;
+        suppressed: boolean;
+        respondents: number | null;
+      }>;
       const unknowns = groups.map((g) => ({ id: g.group, upper: Infinity }));
-      const published = [{ ids: unknowns.map((u) => u.id), total: 150 }, ...groups.filter((g) => !g.suppressed).map((g) => ({ ids: [g.group], total: g.respondents! }))];
+      const published = [
+        { ids: unknowns.map((u) => u.id), total: 150 },
+        ...groups.filter((g) => !g.suppressed).map((g) => ({ ids: [g.group], total: g.respondents! })),
+      ];
       const hidden = groups.filter((g) => g.suppressed).map((g) => ({ id: g.group, ids: [g.group] }));
       for (const [, [lo, hi]] of await attack(unknowns, published, hidden)) expect(hi - lo).toBeGreaterThanOrEqual(K);
     }
@@ -83,11 +105,20 @@ describe('breakdowns', () => {
   });
 
   it('when a pair is not declared, then 400; once declared, crossed groups come with the same rules', async () => {
-    expect((await report(t.app, admin, surveyId, 'breakdown', { dimension: 'department', by: 'location' })).statusCode).toBe(400);
+    expect(
+      (await report(t.app, admin, surveyId, 'breakdown', { dimension: 'department', by: 'location' })).statusCode,
+    ).toBe(400);
     const owner = await tokenFor(t.app, org, 'owner');
-    const patched = await t.app.inject({ method: 'PATCH', url: '/v1/organization', headers: bearer(owner), payload: { reportablePairs: [['department', 'location']] } });
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: '/v1/organization',
+      headers: bearer(owner),
+      payload: { reportablePairs: [['department', 'location']] },
+    });
     expect(patched.statusCode).toBe(200);
-    const body = (await report(t.app, admin, surveyId, 'breakdown', { dimension: 'department', by: 'location' })).json();
+    const body = (
+      await report(t.app, admin, surveyId, 'breakdown', { dimension: 'department', by: 'location' })
+    ).json();
     expect(body.groups.length).toBeGreaterThan(1);
     expect(body.groups[0].group).toContain(' × ');
     expect(publishedCounts(body).every((n) => n >= K)).toBe(true);
@@ -117,16 +148,35 @@ describe('comments (P4)', () => {
 
   it('when the organization asks 60 writers for comments, then a smaller group gets none', async () => {
     const owner = await tokenFor(t.app, org, 'owner');
-    await t.app.inject({ method: 'PATCH', url: '/v1/organization', headers: bearer(owner), payload: { commentMinGroupSize: 60 } });
+    await t.app.inject({
+      method: 'PATCH',
+      url: '/v1/organization',
+      headers: bearer(owner),
+      payload: { commentMinGroupSize: 60 },
+    });
     const body = (await report(t.app, admin, surveyId, 'comments', { question: 'improve' })).json();
     expect(body).toMatchObject({ suppressed: true, comments: [] });
-    await t.app.inject({ method: 'PATCH', url: '/v1/organization', headers: bearer(owner), payload: { commentMinGroupSize: null } });
+    await t.app.inject({
+      method: 'PATCH',
+      url: '/v1/organization',
+      headers: bearer(owner),
+      payload: { commentMinGroupSize: null },
+    });
   });
 });
 
 describe('scoped readers', () => {
   it('when an analyst is limited to Customer Support, then every report shows that segment only', async () => {
-    const created = await t.app.inject({ method: 'POST', url: '/v1/accounts', headers: bearer(admin), payload: { email: 'support-lead@x.example', role: 'analyst', scope: { dimension: 'department', value: 'Customer Support' } } });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/accounts',
+      headers: bearer(admin),
+      payload: {
+        email: 'support-lead@x.example',
+        role: 'analyst',
+        scope: { dimension: 'department', value: 'Customer Support' },
+      },
+    });
     expect(created.statusCode).toBe(201);
     const token = (await login(t.app, org, 'support-lead@x.example', created.json().password)).json().token as string;
     const overview = (await report(t.app, token, surveyId, 'overview')).json();
@@ -141,12 +191,32 @@ describe('scoped readers', () => {
     expect(byTenure.statusCode).toBe(400);
     expect(byTenure.json().errors[0].field).toBe('query.dimension');
     // A pair without their own dimension would show other segments' groups.
-    expect((await report(t.app, token, surveyId, 'breakdown', { dimension: 'location', by: 'tenure_band' })).statusCode).toBe(400);
+    expect(
+      (await report(t.app, token, surveyId, 'breakdown', { dimension: 'location', by: 'tenure_band' })).statusCode,
+    ).toBe(400);
   });
 
   it('when a scope is given to a non-analyst or on a non-reportable dimension, then 400', async () => {
-    expect((await t.app.inject({ method: 'POST', url: '/v1/accounts', headers: bearer(admin), payload: { email: 'a1@x.example', role: 'admin', scope: { dimension: 'department', value: 'Sales' } } })).statusCode).toBe(400);
-    expect((await t.app.inject({ method: 'POST', url: '/v1/accounts', headers: bearer(admin), payload: { email: 'a2@x.example', role: 'analyst', scope: { dimension: 'level', value: 'IC1' } } })).statusCode).toBe(400);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/v1/accounts',
+          headers: bearer(admin),
+          payload: { email: 'a1@x.example', role: 'admin', scope: { dimension: 'department', value: 'Sales' } },
+        })
+      ).statusCode,
+    ).toBe(400);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/v1/accounts',
+          headers: bearer(admin),
+          payload: { email: 'a2@x.example', role: 'analyst', scope: { dimension: 'level', value: 'IC1' } },
+        })
+      ).statusCode,
+    ).toBe(400);
   });
 });
 
@@ -170,31 +240,55 @@ describe('open surveys and k', () => {
   });
 
   it('when k is raised, then every cell hidden before stays hidden (groups and question counts, every breakdown)', async () => {
-    type Groups = Array<{ group: string; suppressed: boolean; respondents: number | null; questions: Record<string, { n?: number; suppressed?: true }> }>;
+    type Groups = Array<{
+      group: string;
+      suppressed: boolean;
+      respondents: number | null;
+      questions: Record<string, { n?: number; suppressed?: true }>;
+    }>;
     const hiddenCells = async () => {
       const cells = new Set<string>();
       for (const dimension of ['department', 'location']) {
         for (const g of (await report(t.app, admin, surveyId, 'breakdown', { dimension })).json().groups as Groups) {
           if (g.suppressed) cells.add(`${dimension}=${g.group}`);
-          for (const [q, stats] of Object.entries(g.questions)) if (g.suppressed || stats.suppressed) cells.add(`${dimension}=${g.group}/${q}`);
+          for (const [q, stats] of Object.entries(g.questions))
+            if (g.suppressed || stats.suppressed) cells.add(`${dimension}=${g.group}/${q}`);
         }
       }
       return cells;
     };
-    const before = (await report(t.app, admin, surveyId, 'breakdown', { dimension: 'department' })).json().groups as Groups;
+    const before = (await report(t.app, admin, surveyId, 'breakdown', { dimension: 'department' })).json()
+      .groups as Groups;
     const hiddenBefore = await hiddenCells();
     expect(hiddenBefore.size, 'the fixture hides something to begin with').toBeGreaterThan(0);
-    const published = before.filter((g) => !g.suppressed).map((g) => g.respondents!).sort((a, b) => a - b);
+    const published = before
+      .filter((g) => !g.suppressed)
+      .map((g) => g.respondents!)
+      .sort((a, b) => a - b);
     const newK = published.at(-2)! + 1; // now the second-largest group is under k
-    const raised = await t.app.inject({ method: 'PATCH', url: `/v1/surveys/${surveyId}`, headers: bearer(admin), payload: { minGroupSize: newK } });
+    const raised = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/surveys/${surveyId}`,
+      headers: bearer(admin),
+      payload: { minGroupSize: newK },
+    });
     expect(raised.statusCode, raised.body).toBe(200);
-    const after = (await report(t.app, admin, surveyId, 'breakdown', { dimension: 'department' })).json().groups as Groups;
+    const after = (await report(t.app, admin, surveyId, 'breakdown', { dimension: 'department' })).json()
+      .groups as Groups;
     const hiddenAfter = await hiddenCells();
     // A whole hidden group hides its questions too.
-    for (const cell of hiddenBefore) expect(hiddenAfter.has(cell) || hiddenAfter.has(cell.split('/')[0]!), `${cell} was hidden at the old k`).toBe(true);
+    for (const cell of hiddenBefore)
+      expect(hiddenAfter.has(cell) || hiddenAfter.has(cell.split('/')[0]!), `${cell} was hidden at the old k`).toBe(
+        true,
+      );
     expect(after.filter((g) => !g.suppressed).every((g) => g.respondents! >= newK)).toBe(true);
     expect(after.filter((g) => g.suppressed).length).toBeGreaterThan(before.filter((g) => g.suppressed).length);
-    const lowered = await t.app.inject({ method: 'PATCH', url: `/v1/surveys/${surveyId}`, headers: bearer(admin), payload: { minGroupSize: newK - 1 } });
+    const lowered = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/surveys/${surveyId}`,
+      headers: bearer(admin),
+      payload: { minGroupSize: newK - 1 },
+    });
     expect(lowered.statusCode).toBe(400);
   });
 
@@ -214,14 +308,25 @@ describe('patterns computed ahead of readers', () => {
     const answer = async (from: number, to: number) => {
       for (const [i, invitation] of invitations.slice(from, to).entries()) {
         const session = (await startSession(t.app, tokenOfLink(invitation.link))).json();
-        expect((await submit(t.app, session.sessionToken, answersFor(session.survey.questions, from + i))).statusCode).toBe(201);
+        expect(
+          (await submit(t.app, session.sessionToken, answersFor(session.survey.questions, from + i))).statusCode,
+        ).toBe(201);
       }
       await t.app.reportWarmer.idle();
     };
     const warm = () => reportsWarm(t.app.db, org.id, survey.id);
 
     // A raised k is not new data: the next report computes the patterns itself.
-    expect((await t.app.inject({ method: 'PATCH', url: `/v1/surveys/${survey.id}`, headers: bearer(admin), payload: { minGroupSize: K + 1 } })).statusCode).toBe(200);
+    expect(
+      (
+        await t.app.inject({
+          method: 'PATCH',
+          url: `/v1/surveys/${survey.id}`,
+          headers: bearer(admin),
+          payload: { minGroupSize: K + 1 },
+        })
+      ).statusCode,
+    ).toBe(200);
     expect(await warm()).toBe(false);
     expect((await report(t.app, admin, survey.id, 'overview')).statusCode).toBe(200);
     expect(await warm()).toBe(true);

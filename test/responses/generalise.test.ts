@@ -44,7 +44,11 @@ describe('generalise (the mixer, SPEC P1 against T3)', () => {
   });
 
   it('when groups are large, then nothing is generalised', () => {
-    const rows = Array.from({ length: 20 }, (_, i) => ({ department: i < 10 ? 'Support' : 'Sales', location: 'Seoul', tenure_band: '1-3y' }));
+    const rows = Array.from({ length: 20 }, (_, i) => ({
+      department: i < 10 ? 'Support' : 'Sales',
+      location: 'Seoul',
+      tenure_band: '1-3y',
+    }));
     expect(generalise(rows, DIMS, 5)).toEqual(rows);
   });
 

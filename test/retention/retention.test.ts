@@ -19,17 +19,36 @@ async function closedSurvey(retentionMonths: number | null, closedDaysAgo: numbe
   const owner = await tokenFor(t.app, org, 'owner');
   await declareDimensions(t.app, owner);
   await importCsv(t.app, owner, rosterCsv(20, 9));
-  if (retentionMonths !== null) expect((await t.app.inject({ method: 'PATCH', url: '/v1/organization', headers: bearer(owner), payload: { responseRetentionMonths: retentionMonths } })).statusCode).toBe(200);
+  if (retentionMonths !== null)
+    expect(
+      (
+        await t.app.inject({
+          method: 'PATCH',
+          url: '/v1/organization',
+          headers: bearer(owner),
+          payload: { responseRetentionMonths: retentionMonths },
+        })
+      ).statusCode,
+    ).toBe(200);
   const survey = await createSurvey(t.app, owner, { template: 'pulse' });
   const { invitations } = await openWave(t.app, owner, survey.id);
-  for (const [i, invitation] of invitations.slice(0, 14).entries()) expect((await answerByLink(t.app, invitation.link, i)).statusCode).toBe(201);
+  for (const [i, invitation] of invitations.slice(0, 14).entries())
+    expect((await answerByLink(t.app, invitation.link, i)).statusCode).toBe(201);
   await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(owner) });
-  await sql`update waves set closed_on = current_date - ${closedDaysAgo}::int where survey_id = ${survey.id}`.execute(t.app.db);
+  await sql`update waves set closed_on = current_date - ${closedDaysAgo}::int where survey_id = ${survey.id}`.execute(
+    t.app.db,
+  );
   return { org, owner, survey };
 }
 
 const rows = async (table: 'responses' | 'participation' | 'answer_counts', orgId: string) =>
-  (await t.app.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', orgId).executeTakeFirstOrThrow()).n;
+  (
+    await t.app.db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('org_id', '=', orgId)
+      .executeTakeFirstOrThrow()
+  ).n;
 
 describe('response retention', () => {
   it('when a wave has been closed longer than the retention, then its answers and markers are deleted and every published result stays', async () => {
@@ -40,7 +59,13 @@ describe('response retention', () => {
     const countersBefore = await rows('answer_counts', expired.org.id);
     expect(await rows('responses', expired.org.id)).toBe(14);
 
-    const result = await runScheduledWork({ db: t.app.db, keys: t.app.keys, publicUrl: 'https://quorum.test', send: null, log: t.app.log });
+    const result = await runScheduledWork({
+      db: t.app.db,
+      keys: t.app.keys,
+      publicUrl: 'https://quorum.test',
+      send: null,
+      log: t.app.log,
+    });
     expect(result.expired).toBeGreaterThanOrEqual(14);
 
     expect(await rows('responses', expired.org.id)).toBe(0);
@@ -57,8 +82,20 @@ describe('response retention', () => {
     const org = await buildOrganization(t.app);
     const owner = await tokenFor(t.app, org, 'owner');
     for (const months of [0, 121, 1.5, '6']) {
-      expect((await t.app.inject({ method: 'PATCH', url: '/v1/organization', headers: bearer(owner), payload: { responseRetentionMonths: months } })).statusCode).toBe(400);
+      expect(
+        (
+          await t.app.inject({
+            method: 'PATCH',
+            url: '/v1/organization',
+            headers: bearer(owner),
+            payload: { responseRetentionMonths: months },
+          })
+        ).statusCode,
+      ).toBe(400);
     }
-    expect((await t.app.inject({ method: 'GET', url: '/v1/organization', headers: bearer(owner) })).json().responseRetentionMonths).toBeNull();
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/v1/organization', headers: bearer(owner) })).json()
+        .responseRetentionMonths,
+    ).toBeNull();
   });
 });

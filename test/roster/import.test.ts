@@ -16,7 +16,10 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const participantCount = async (orgId: string, active?: boolean) => {
-  let q = t.app.db.selectFrom('participants').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', orgId);
+  let q = t.app.db
+    .selectFrom('participants')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('org_id', '=', orgId);
   if (active !== undefined) q = q.where('active', '=', active);
   return (await q.executeTakeFirstOrThrow()).n;
 };
@@ -29,7 +32,11 @@ describe('POST /v1/roster/import', () => {
     expect(response.json()).toEqual({ inserted: 500, updated: 0, deactivated: 0, revokedInvitations: 0 });
     const lines = csv.trim().split('\n').slice(1);
     const names = new Set(lines.map((l) => l.split(',')[2]));
-    const stored = await t.app.db.selectFrom('participants').select(['name', 'attributes']).where('org_id', '=', org.id).execute();
+    const stored = await t.app.db
+      .selectFrom('participants')
+      .select(['name', 'attributes'])
+      .where('org_id', '=', org.id)
+      .execute();
     expect(new Set(stored.map((s) => s.name))).toEqual(names);
     expect(stored.some((s) => /[가-힣]/.test(s.name ?? ''))).toBe(true);
     expect(stored.some((s) => /[ąćęłńóśźż]/i.test(s.name ?? ''))).toBe(true);
@@ -56,7 +63,14 @@ describe('POST /v1/roster/import', () => {
     const other = await buildOrganization(t.app);
     const token = await tokenFor(t.app, other, 'admin');
     await declareDimensions(t.app, token);
-    const csv = ['external_id,email,name,department', 'E1,a@x.example,Ana,Support', 'E2,not-an-email,Bo,Support', ',c@x.example,Cy,Sales', 'E1,d@x.example,Di,Sales', `E5,,${'x'.repeat(201)},Sales`].join('\n');
+    const csv = [
+      'external_id,email,name,department',
+      'E1,a@x.example,Ana,Support',
+      'E2,not-an-email,Bo,Support',
+      ',c@x.example,Cy,Sales',
+      'E1,d@x.example,Di,Sales',
+      `E5,,${'x'.repeat(201)},Sales`,
+    ].join('\n');
     const response = await importCsv(t.app, token, csv);
     expect(response.statusCode).toBe(422);
     expect(response.headers['content-type']).toMatch(/problem\+json/);
@@ -73,7 +87,9 @@ describe('POST /v1/roster/import', () => {
   it('when a column is not a declared dimension, then 422 names it on row 1', async () => {
     const response = await importCsv(t.app, admin, 'external_id,salary\nE1,100\n');
     expect(response.statusCode).toBe(422);
-    expect(response.json().rows).toEqual([{ row: 1, field: 'salary', reason: expect.stringContaining('not a declared') }]);
+    expect(response.json().rows).toEqual([
+      { row: 1, field: 'salary', reason: expect.stringContaining('not a declared') },
+    ]);
   });
 
   it('when the CSV is malformed, then 422 and not 500', async () => {
@@ -86,7 +102,10 @@ describe('POST /v1/roster/import', () => {
       method: 'POST',
       url: '/v1/roster/import',
       headers: bearer(admin),
-      payload: [{ externalId: 'N1', attributes: { department: 'Sup\u0000port' } }, { externalId: 'N2', name: '\ud800x' }],
+      payload: [
+        { externalId: 'N1', attributes: { department: 'Sup\u0000port' } },
+        { externalId: 'N2', name: '\ud800x' },
+      ],
     });
     expect(response.statusCode).toBe(422);
     expect(response.json().rows.map((r: { field: string }) => r.field)).toEqual(['department', 'name']);
@@ -97,11 +116,27 @@ describe('POST /v1/roster/import', () => {
       method: 'POST',
       url: '/v1/roster/import',
       headers: bearer(admin),
-      payload: [{ externalId: 'J1', email: 'J1@Example.com', name: 'Łucja Wójcik', attributes: { department: 'Legal', location: 'Gdańsk' } }],
+      payload: [
+        {
+          externalId: 'J1',
+          email: 'J1@Example.com',
+          name: 'Łucja Wójcik',
+          attributes: { department: 'Legal', location: 'Gdańsk' },
+        },
+      ],
     });
     expect(response.json()).toMatchObject({ inserted: 1 });
-    const row = await t.app.db.selectFrom('participants').selectAll().where('org_id', '=', org.id).where('external_id', '=', 'J1').executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ email: 'j1@example.com', name: 'Łucja Wójcik', attributes: { department: 'Legal', location: 'Gdańsk' } });
+    const row = await t.app.db
+      .selectFrom('participants')
+      .selectAll()
+      .where('org_id', '=', org.id)
+      .where('external_id', '=', 'J1')
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({
+      email: 'j1@example.com',
+      name: 'Łucja Wójcik',
+      attributes: { department: 'Legal', location: 'Gdańsk' },
+    });
   });
 
   it('when an analyst imports, then 403 and nothing changes', async () => {

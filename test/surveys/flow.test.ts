@@ -3,7 +3,15 @@ import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, buildOrganization, tokenFor, type TestOrg } from '../helpers/factories.ts';
 import { declareDimensions, importCsv, rosterCsv, rosteredOrganization } from '../helpers/roster.ts';
-import { answerByLink, answersFor, createSurvey, openWave, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
+import {
+  answerByLink,
+  answersFor,
+  createSurvey,
+  openWave,
+  startSession,
+  submit,
+  tokenOfLink,
+} from '../helpers/surveys.ts';
 
 let t: TestApp;
 let org: TestOrg;
@@ -16,11 +24,22 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const count = async (table: 'responses' | 'sealed_responses' | 'participation' | 'invitations', orgId = org.id) =>
-  (await t.app.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', orgId).executeTakeFirstOrThrow()).n;
+  (
+    await t.app.db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('org_id', '=', orgId)
+      .executeTakeFirstOrThrow()
+  ).n;
 
 describe('survey lifecycle', () => {
   it('when a survey is created from a template, then it is a draft in en, ko and pl with k from the organization', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/v1/surveys', headers: bearer(admin), payload: { template: 'wellbeing' } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/surveys',
+      headers: bearer(admin),
+      payload: { template: 'wellbeing' },
+    });
     expect(response.statusCode).toBe(201);
     const survey = response.json();
     expect(survey).toMatchObject({ status: 'draft', minGroupSize: 5, template: 'wellbeing' });
@@ -29,13 +48,29 @@ describe('survey lifecycle', () => {
   });
 
   it('when every template is listed, then all seven ship with every text in en, ko and pl', async () => {
-    const templates = (await t.app.inject({ method: 'GET', url: '/v1/templates', headers: bearer(admin) })).json() as Array<{ key: string; definition: { questions: Array<{ text: object }> } }>;
-    expect(templates.map((x) => x.key).sort()).toEqual(['engagement', 'event', 'exit', 'open-ended', 'pulse', 'support', 'wellbeing']);
-    for (const template of templates) for (const q of template.definition.questions) expect(Object.keys(q.text).sort()).toEqual(['en', 'ko', 'pl']);
+    const templates = (
+      await t.app.inject({ method: 'GET', url: '/v1/templates', headers: bearer(admin) })
+    ).json() as Array<{ key: string; definition: { questions: Array<{ text: object }> } }>;
+    expect(templates.map((x) => x.key).sort()).toEqual([
+      'engagement',
+      'event',
+      'exit',
+      'open-ended',
+      'pulse',
+      'support',
+      'wellbeing',
+    ]);
+    for (const template of templates)
+      for (const q of template.definition.questions) expect(Object.keys(q.text).sort()).toEqual(['en', 'ko', 'pl']);
   });
 
-  it('when k is set below the organization\'s, then 400 names minGroupSize', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/v1/surveys', headers: bearer(admin), payload: { template: 'pulse', minGroupSize: 4 } });
+  it("when k is set below the organization's, then 400 names minGroupSize", async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/surveys',
+      headers: bearer(admin),
+      payload: { template: 'pulse', minGroupSize: 4 },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().errors[0].field).toBe('body.minGroupSize');
   });
@@ -46,22 +81,43 @@ describe('survey lifecycle', () => {
       method: 'POST',
       url: '/v1/surveys',
       headers: bearer(admin),
-      payload: { definition: { title: { en: 'x' }, languages: ['en'], defaultLanguage: 'en', questions: [{ id: 'q1', type: 'single_choice', text: { en: 'Pick' }, options: [{ id: 'a', text: { en: 'A' } }] }] } },
+      payload: {
+        definition: {
+          title: { en: 'x' },
+          languages: ['en'],
+          defaultLanguage: 'en',
+          questions: [
+            { id: 'q1', type: 'single_choice', text: { en: 'Pick' }, options: [{ id: 'a', text: { en: 'A' } }] },
+          ],
+        },
+      },
     });
     expect(response.statusCode).toBe(400);
     expect(response.json().errors[0].field).toMatch(/^body\.definition\.questions\.0\.options/);
-    expect((await t.app.inject({ method: 'GET', url: '/v1/surveys', headers: bearer(admin) })).json().length).toBe(before);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/surveys', headers: bearer(admin) })).json().length).toBe(
+      before,
+    );
   });
 
   it('when a wave opens, then every active audience member gets a link and a code, returned once and stored only as keyed hashes', async () => {
-    const survey = await createSurvey(t.app, admin, { template: 'pulse', audience: { filter: { department: ['Customer Support', 'Sales'] } } });
+    const survey = await createSurvey(t.app, admin, {
+      template: 'pulse',
+      audience: { filter: { department: ['Customer Support', 'Sales'] } },
+    });
     const { wave, invitations } = await openWave(t.app, admin, survey.id);
-    const audience = await t.app.db.selectFrom('participants').select('external_id').where('org_id', '=', org.id).where(sql<string>`attributes->>'department'`, 'in', ['Customer Support', 'Sales']).execute();
+    const audience = await t.app.db
+      .selectFrom('participants')
+      .select('external_id')
+      .where('org_id', '=', org.id)
+      .where(sql<string>`attributes->>'department'`, 'in', ['Customer Support', 'Sales'])
+      .execute();
     expect(wave.number).toBe(1);
     expect(invitations.map((i) => i.externalId).sort()).toEqual(audience.map((a) => a.external_id).sort());
     expect(invitations[0]!.link).toMatch(/^https:\/\/quorum\.test\/s\/qi_[A-Za-z0-9_-]{43}$/);
     expect(invitations[0]!.code).toMatch(/^([a-z]+-){5}\d{4}$/);
-    const { rows } = await sql<{ dump: string }>`select string_agg(i::text, '|') as dump from invitations i where org_id = ${org.id}`.execute(t.app.db);
+    const { rows } = await sql<{
+      dump: string;
+    }>`select string_agg(i::text, '|') as dump from invitations i where org_id = ${org.id}`.execute(t.app.db);
     for (const inv of invitations.slice(0, 5)) {
       expect(rows[0]!.dump).not.toContain(tokenOfLink(inv.link).slice(3));
       expect(rows[0]!.dump).not.toContain(inv.code);
@@ -70,10 +126,17 @@ describe('survey lifecycle', () => {
 
   it('when the distribution is asked as CSV, then it is a mail-merge file with a BOM and a header', async () => {
     const survey = await createSurvey(t.app, admin, { template: 'event' });
-    const response = await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/waves`, headers: { ...bearer(admin), accept: 'text/csv' } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: `/v1/surveys/${survey.id}/waves`,
+      headers: { ...bearer(admin), accept: 'text/csv' },
+    });
     expect(response.statusCode).toBe(201);
     expect(response.headers['content-type']).toMatch(/^text\/csv/);
-    const lines = response.body.replace(/^\uFEFF/, '').trim().split('\n');
+    const lines = response.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\n');
     expect(lines[0]).toBe('external_id,email,name,link,code');
     expect(lines).toHaveLength(61);
   });
@@ -81,7 +144,8 @@ describe('survey lifecycle', () => {
   it('when a survey is open, then questions are frozen and k can only go up', async () => {
     const survey = await createSurvey(t.app, admin, { template: 'pulse' });
     await openWave(t.app, admin, survey.id);
-    const patch = (payload: object) => t.app.inject({ method: 'PATCH', url: `/v1/surveys/${survey.id}`, headers: bearer(admin), payload });
+    const patch = (payload: object) =>
+      t.app.inject({ method: 'PATCH', url: `/v1/surveys/${survey.id}`, headers: bearer(admin), payload });
     expect((await patch({ audience: { filter: {} } })).json().code).toBe('survey-frozen');
     expect((await patch({ minGroupSize: 7 })).json().minGroupSize).toBe(7);
     const lower = await patch({ minGroupSize: 6 });
@@ -92,7 +156,10 @@ describe('survey lifecycle', () => {
   it('when an analyst tries to open a wave, then 403', async () => {
     const survey = await createSurvey(t.app, admin, { template: 'pulse' });
     const analyst = await tokenFor(t.app, org, 'analyst');
-    expect((await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/waves`, headers: bearer(analyst) })).statusCode).toBe(403);
+    expect(
+      (await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/waves`, headers: bearer(analyst) }))
+        .statusCode,
+    ).toBe(403);
   });
 });
 
@@ -110,7 +177,12 @@ describe('answering', () => {
 
     const bad = await submit(t.app, sessionToken, { ...answersFor(shown.questions), week: 9, extra: 1 });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['answers.extra', 'answers.week']);
+    expect(
+      bad
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(['answers.extra', 'answers.week']);
     expect(await count('participation')).toBe(0);
 
     const good = await submit(t.app, sessionToken, answersFor(shown.questions));
@@ -125,14 +197,31 @@ describe('answering', () => {
     const survey = await createSurvey(t.app, admin, { template: 'pulse' });
     const { invitations } = await openWave(t.app, admin, survey.id);
     const code = invitations[1]!.code;
-    const typed = code.split('-').map((w, i) => (i === 0 ? `${w.toUpperCase()}x` : w)).join('  ');
-    const viaCode = await t.app.inject({ method: 'POST', url: '/v1/respond/code', payload: { organization: org.slug, code: typed } });
+    const typed = code
+      .split('-')
+      .map((w, i) => (i === 0 ? `${w.toUpperCase()}x` : w))
+      .join('  ');
+    const viaCode = await t.app.inject({
+      method: 'POST',
+      url: '/v1/respond/code',
+      payload: { organization: org.slug, code: typed },
+    });
     expect(viaCode.statusCode, viaCode.body).toBe(200);
-    expect((await submit(t.app, viaCode.json().sessionToken, answersFor(viaCode.json().survey.questions))).statusCode).toBe(201);
+    expect(
+      (await submit(t.app, viaCode.json().sessionToken, answersFor(viaCode.json().survey.questions))).statusCode,
+    ).toBe(201);
 
     const other = await buildOrganization(t.app);
-    const elsewhere = await t.app.inject({ method: 'POST', url: '/v1/respond/code', payload: { organization: other.slug, code: invitations[2]!.code } });
-    const nowhere = await t.app.inject({ method: 'POST', url: '/v1/respond/code', payload: { organization: org.slug, code: 'abandon-ability-able-about-above-0000' } });
+    const elsewhere = await t.app.inject({
+      method: 'POST',
+      url: '/v1/respond/code',
+      payload: { organization: other.slug, code: invitations[2]!.code },
+    });
+    const nowhere = await t.app.inject({
+      method: 'POST',
+      url: '/v1/respond/code',
+      payload: { organization: org.slug, code: 'abandon-ability-able-about-above-0000' },
+    });
     expect(elsewhere.statusCode).toBe(404);
     expect({ ...elsewhere.json(), requestId: '' }).toEqual({ ...nowhere.json(), requestId: '' });
   });
@@ -140,24 +229,49 @@ describe('answering', () => {
   it('when tokens are unknown, revoked (leaver) or expired (closed wave), then each gets its own clear 4xx', async () => {
     const survey = await createSurvey(t.app, admin, { template: 'pulse' });
     const { invitations } = await openWave(t.app, admin, survey.id);
-    expect((await startSession(t.app, 'qi_' + 'x'.repeat(43))).json()).toMatchObject({ status: 404, code: 'unknown-token' });
+    expect((await startSession(t.app, 'qi_' + 'x'.repeat(43))).json()).toMatchObject({
+      status: 404,
+      code: 'unknown-token',
+    });
 
     const leaver = invitations.at(-1)!;
-    const csv = rosterCsv(60).trim().split('\n').filter((line) => !line.startsWith(leaver.externalId)).join('\n');
+    const csv = rosterCsv(60)
+      .trim()
+      .split('\n')
+      .filter((line) => !line.startsWith(leaver.externalId))
+      .join('\n');
     const synced = await importCsv(t.app, admin, csv, 'sync');
     expect(synced.json().revokedInvitations).toBeGreaterThanOrEqual(1);
-    expect((await startSession(t.app, tokenOfLink(leaver.link))).json()).toMatchObject({ status: 410, code: 'token-revoked' });
+    expect((await startSession(t.app, tokenOfLink(leaver.link))).json()).toMatchObject({
+      status: 410,
+      code: 'token-revoked',
+    });
     await importCsv(t.app, admin, rosterCsv(60));
 
     const session = (await startSession(t.app, tokenOfLink(invitations[0]!.link))).json();
-    expect((await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(admin) })).json().status).toBe('closed');
-    expect((await startSession(t.app, tokenOfLink(invitations[1]!.link))).json()).toMatchObject({ status: 410, code: 'token-expired' });
-    expect((await submit(t.app, session.sessionToken, answersFor(session.survey.questions))).json()).toMatchObject({ status: 410, code: 'token-expired' });
+    expect(
+      (await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(admin) })).json()
+        .status,
+    ).toBe('closed');
+    expect((await startSession(t.app, tokenOfLink(invitations[1]!.link))).json()).toMatchObject({
+      status: 410,
+      code: 'token-expired',
+    });
+    expect((await submit(t.app, session.sessionToken, answersFor(session.survey.questions))).json()).toMatchObject({
+      status: 410,
+      code: 'token-expired',
+    });
   });
 
   it('when a session token is forged or missing, then 401 survey-session-expired', async () => {
-    expect((await submit(t.app, 'qv_' + 'A'.repeat(80), {})).json()).toMatchObject({ status: 401, code: 'survey-session-expired' });
-    expect((await t.app.inject({ method: 'GET', url: '/v1/respond/survey' })).json()).toMatchObject({ status: 401, code: 'survey-session-expired' });
+    expect((await submit(t.app, 'qv_' + 'A'.repeat(80), {})).json()).toMatchObject({
+      status: 401,
+      code: 'survey-session-expired',
+    });
+    expect((await t.app.inject({ method: 'GET', url: '/v1/respond/survey' })).json()).toMatchObject({
+      status: 401,
+      code: 'survey-session-expired',
+    });
   });
 
   it('when 20 requests submit the same invitation at once, then exactly one is stored', async () => {
@@ -176,7 +290,13 @@ describe('answering', () => {
     const { invitations } = await openWave(t.app, admin, survey.id);
     const session = (await startSession(t.app, tokenOfLink(invitations[0]!.link))).json();
     const answers = answersFor(session.survey.questions);
-    const send = (key?: string) => t.app.inject({ method: 'POST', url: '/v1/respond/submit', headers: { authorization: `Bearer ${session.sessionToken}`, ...(key ? { 'idempotency-key': key } : {}) }, payload: { answers } });
+    const send = (key?: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/respond/submit',
+        headers: { authorization: `Bearer ${session.sessionToken}`, ...(key ? { 'idempotency-key': key } : {}) },
+        payload: { answers },
+      });
     const before = await count('participation');
     expect((await send('first-attempt-1')).statusCode).toBe(201);
     expect((await send('first-attempt-1')).statusCode).toBe(201);
@@ -219,8 +339,13 @@ describe('release (sealed box → results)', () => {
     expect(second.wave.number).toBe(2);
     expect((await startSession(t.app, tokenOfLink(first.invitations[0]!.link))).json().code).toBe('token-expired');
     expect((await answerByLink(t.app, second.invitations[0]!.link)).statusCode).toBe(201);
-    const waves = (await t.app.inject({ method: 'GET', url: `/v1/surveys/${survey.id}/waves`, headers: bearer(admin) })).json();
-    expect(waves.map((w: { number: number; status: string }) => [w.number, w.status])).toEqual([[1, 'closed'], [2, 'open']]);
+    const waves = (
+      await t.app.inject({ method: 'GET', url: `/v1/surveys/${survey.id}/waves`, headers: bearer(admin) })
+    ).json();
+    expect(waves.map((w: { number: number; status: string }) => [w.number, w.status])).toEqual([
+      [1, 'closed'],
+      [2, 'open'],
+    ]);
     expect(waves[0].openedOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
 });
@@ -229,22 +354,41 @@ describe('code pools for kiosks', () => {
   it('when HR asks for codes for a segment, then they come shuffled with links, carry only the segment, and work', async () => {
     const survey = await createSurvey(t.app, admin, { template: 'pulse' });
     await openWave(t.app, admin, survey.id);
-    const response = await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/code-pools`, headers: bearer(admin), payload: { count: 12, segment: { department: 'Operations', level: 'IC1' } } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: `/v1/surveys/${survey.id}/code-pools`,
+      headers: bearer(admin),
+      payload: { count: 12, segment: { department: 'Operations', level: 'IC1' } },
+    });
     expect(response.statusCode).toBe(201);
     const { codes } = response.json();
     expect(codes).toHaveLength(12);
-    const pool = await t.app.db.selectFrom('invitations').select(['participant_id', 'attributes']).where('org_id', '=', org.id).where('participant_id', 'is', null).execute();
+    const pool = await t.app.db
+      .selectFrom('invitations')
+      .select(['participant_id', 'attributes'])
+      .where('org_id', '=', org.id)
+      .where('participant_id', 'is', null)
+      .execute();
     expect(pool.length).toBeGreaterThanOrEqual(12);
     // level is not reportable: it never reaches an invitation snapshot.
     for (const p of pool) expect(p.attributes).toEqual({ department: 'Operations' });
-    const session = await t.app.inject({ method: 'POST', url: '/v1/respond/code', payload: { organization: org.slug, code: codes[0].code } });
+    const session = await t.app.inject({
+      method: 'POST',
+      url: '/v1/respond/code',
+      payload: { organization: org.slug, code: codes[0].code },
+    });
     expect(session.statusCode).toBe(200);
   });
 
   it('when the sheet is asked as HTML, then each code has an inline QR code and the page has a strict CSP', async () => {
     const survey = await createSurvey(t.app, admin, { template: 'pulse' });
     await openWave(t.app, admin, survey.id);
-    const response = await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/code-pools`, headers: { ...bearer(admin), accept: 'text/html' }, payload: { count: 3 } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: `/v1/surveys/${survey.id}/code-pools`,
+      headers: { ...bearer(admin), accept: 'text/html' },
+      payload: { count: 3 },
+    });
     expect(response.headers['content-type']).toMatch(/^text\/html/);
     expect(response.body.match(/<svg/g)).toHaveLength(3);
     expect(response.headers['content-security-policy']).toMatch(/^default-src 'none'; style-src 'sha256-/);
@@ -255,23 +399,41 @@ describe('guessing and isolation', () => {
   it('when one client guesses codes, then after 20 a minute it is refused with 429 and a real code from elsewhere still works', async () => {
     const survey = await createSurvey(t.app, admin, { template: 'pulse' });
     const { invitations } = await openWave(t.app, admin, survey.id);
-    const guess = (code: string, remoteAddress: string) => t.app.inject({ method: 'POST', url: '/v1/respond/code', remoteAddress, payload: { organization: org.slug, code } });
+    const guess = (code: string, remoteAddress: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/respond/code',
+        remoteAddress,
+        payload: { organization: org.slug, code },
+      });
     const codes: number[] = [];
-    for (let i = 0; i < 22; i++) codes.push((await guess(`abandon-ability-able-about-above-${String(i).padStart(4, '0')}`, '192.0.2.9')).statusCode);
+    for (let i = 0; i < 22; i++)
+      codes.push(
+        (await guess(`abandon-ability-able-about-above-${String(i).padStart(4, '0')}`, '192.0.2.9')).statusCode,
+      );
     expect(codes.slice(0, 20).every((c) => c === 404)).toBe(true);
     expect(codes.slice(20)).toEqual([429, 429]);
     expect((await guess(invitations[0]!.code, '192.0.2.9')).statusCode).toBe(429);
     expect((await guess(invitations[0]!.code, '192.0.2.10')).statusCode).toBe(200);
   });
 
-  it('when many clients together guess one organization\'s codes, then after 600 a minute that organization is refused with 429, and other organizations and HR are not', async () => {
+  it("when many clients together guess one organization's codes, then after 600 a minute that organization is refused with 429, and other organizations and HR are not", async () => {
     const target = await buildOrganization(t.app);
     const targetAdmin = await tokenFor(t.app, target, 'admin');
     await declareDimensions(t.app, targetAdmin);
     await importCsv(t.app, targetAdmin, rosterCsv(12, 4));
     await openWave(t.app, targetAdmin, (await createSurvey(t.app, targetAdmin, { template: 'pulse' })).id);
-    const guess = (organization: string, i: number, code = `abandon-ability-able-about-above-${String(i % 10_000).padStart(4, '0')}`) =>
-      t.app.inject({ method: 'POST', url: '/v1/respond/code', remoteAddress: `198.51.${Math.floor(i / 250) % 250}.${i % 250}`, payload: { organization, code } });
+    const guess = (
+      organization: string,
+      i: number,
+      code = `abandon-ability-able-about-above-${String(i % 10_000).padStart(4, '0')}`,
+    ) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/respond/code',
+        remoteAddress: `198.51.${Math.floor(i / 250) % 250}.${i % 250}`,
+        payload: { organization, code },
+      });
     const statuses = new Map<number, number>();
     for (let i = 0; i < 610; i++) {
       const status = (await guess(target.slug, i)).statusCode;
@@ -281,7 +443,9 @@ describe('guessing and isolation', () => {
     // Costs nothing else: a real code of another organization, and HR of the attacked one.
     const { invitations } = await openWave(t.app, admin, (await createSurvey(t.app, admin, { template: 'pulse' })).id);
     expect((await guess(org.slug, 9_999, invitations[0]!.code)).statusCode).toBe(200);
-    expect((await t.app.inject({ method: 'GET', url: '/v1/surveys', headers: bearer(targetAdmin) })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/surveys', headers: bearer(targetAdmin) })).statusCode).toBe(
+      200,
+    );
   });
 
   it("when another organization's admin reads, edits, opens or closes this organization's survey, then 404 and nothing changes", async () => {
@@ -290,20 +454,32 @@ describe('guessing and isolation', () => {
     const intruder = await tokenFor(t.app, other, 'owner');
     const attempts = [
       t.app.inject({ method: 'GET', url: `/v1/surveys/${survey.id}`, headers: bearer(intruder) }),
-      t.app.inject({ method: 'PATCH', url: `/v1/surveys/${survey.id}`, headers: bearer(intruder), payload: { minGroupSize: 50 } }),
+      t.app.inject({
+        method: 'PATCH',
+        url: `/v1/surveys/${survey.id}`,
+        headers: bearer(intruder),
+        payload: { minGroupSize: 50 },
+      }),
       t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/waves`, headers: bearer(intruder) }),
       t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(intruder) }),
       t.app.inject({ method: 'GET', url: `/v1/surveys/${survey.id}/waves`, headers: bearer(intruder) }),
     ];
     for (const response of await Promise.all(attempts)) expect(response.statusCode).toBe(404);
     expect((await t.app.inject({ method: 'GET', url: '/v1/surveys', headers: bearer(intruder) })).json()).toEqual([]);
-    const mine = (await t.app.inject({ method: 'GET', url: `/v1/surveys/${survey.id}`, headers: bearer(admin) })).json();
+    const mine = (
+      await t.app.inject({ method: 'GET', url: `/v1/surveys/${survey.id}`, headers: bearer(admin) })
+    ).json();
     expect(mine).toMatchObject({ status: 'draft', minGroupSize: 5 });
   });
 
   it('when a code pool is asked of a survey with no open wave, then 409', async () => {
     const survey = await createSurvey(t.app, admin, { template: 'pulse' });
-    const response = await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/code-pools`, headers: bearer(admin), payload: { count: 2 } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: `/v1/surveys/${survey.id}/code-pools`,
+      headers: bearer(admin),
+      payload: { count: 2 },
+    });
     expect(response.statusCode).toBe(409);
   });
 });
