@@ -2,7 +2,6 @@
 //   node bench/reports.ts [responses=100000] [releaseBatch=1000]
 // Responses are generated, generalised and counted exactly as the mixer does (generalise,
 // countAnswers, addCounters), in release batches, then the report routes are timed through the app.
-import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { createOrganizationWithOwner } from '../src/orgs/service.ts';
 import { generalise } from '../src/responses/generalise.ts';
 import { addCounters, countAnswers } from '../src/reports/counters.ts';
 import type { SurveyDefinition } from '../src/surveys/questions.ts';
+import { rosterCsv } from '../test/fixtures/roster.ts';
 
 const total = Number(process.argv[2] ?? 100_000);
 const batch = Number(process.argv[3] ?? 1000);
@@ -115,11 +115,7 @@ try {
     .returning('id')
     .executeTakeFirstOrThrow();
 
-  const roster = execFileSync(
-    process.execPath,
-    [path.resolve(import.meta.dirname, '../../shared/data/roster.mjs'), String(total)],
-    { encoding: 'utf8', maxBuffer: 1 << 30 },
-  )
+  const roster = rosterCsv(total)
     .trim()
     .split('\n')
     .slice(1)

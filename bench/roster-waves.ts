@@ -1,6 +1,5 @@
 // Roster import and wave opening at scale, each beside a baseline measured in the same run:
 //   node bench/roster-waves.ts [participants=100000]
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { ensureDatabase } from '../src/runtime.ts';
 import { createOrganizationWithOwner } from '../src/orgs/service.ts';
+import { rosterCsv } from '../test/fixtures/roster.ts';
 
 const n = Number(process.argv[2] ?? 100_000);
 const dir = await mkdtemp(path.join(tmpdir(), 'quorum-bench-'));
@@ -64,11 +64,7 @@ try {
       reportable: i !== 1,
     })),
   });
-  const csv = execFileSync(
-    process.execPath,
-    [path.resolve(import.meta.dirname, '../../shared/data/roster.mjs'), String(n)],
-    { encoding: 'utf8', maxBuffer: 1 << 30 },
-  );
+  const csv = rosterCsv(n);
 
   const rows = csv
     .trim()

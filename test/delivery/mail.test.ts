@@ -126,7 +126,9 @@ describe('invitations by e-mail', () => {
   it('when reminders go out, then only those who have not answered are mailed, with a fresh link; the old link stops', async () => {
     const answeredLinks = sink.messages.slice(1, 4).map(linkIn);
     for (const link of answeredLinks) expect((await answerByLink(t.app, link.replace(base, 'x'))).statusCode).toBe(201);
-    const answeredBy = new Set([sink.messages[0]!, ...sink.messages.slice(1, 4)].map(recipient));
+    // The first mail was answered in the browser test, which runs only where Chromium is installed.
+    const answeredInBrowser = browserAvailable ? [sink.messages[0]!] : [];
+    const answeredBy = new Set([...answeredInBrowser, ...sink.messages.slice(1, 4)].map(recipient));
     const before = sink.messages.length;
     const hashesOf = async () =>
       new Map(

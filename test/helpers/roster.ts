@@ -1,16 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import type { App } from '../../src/app.ts';
-import { ROOT } from './process.ts';
+import { rosterCsv } from '../fixtures/roster.ts';
 import { bearer, buildOrganization, tokenFor, type TestOrg } from './factories.ts';
 
-/** The shared deterministic roster (../shared/data/roster.mjs) as CSV text. */
-export function rosterCsv(count: number, seed = 42): string {
-  return execFileSync(process.execPath, [path.join(ROOT, '../shared/data/roster.mjs'), String(count), String(seed)], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-}
+export { rosterCsv };
 
 export const ROSTER_DIMENSIONS = [
   { key: 'department', reportable: true },

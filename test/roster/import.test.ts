@@ -25,7 +25,7 @@ const participantCount = async (orgId: string, active?: boolean) => {
 };
 
 describe('POST /v1/roster/import', () => {
-  it('when the shared roster is imported as CSV, then every row is stored and Korean and Polish names round-trip', async () => {
+  it('when the synthetic roster is imported as CSV, then every row is stored and Korean and Polish names round-trip', async () => {
     const csv = rosterCsv(500);
     const response = await importCsv(t.app, admin, csv);
     expect(response.statusCode, response.body).toBe(200);
