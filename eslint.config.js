@@ -9,7 +9,7 @@ export default tseslint.config(
     languageOptions: {
       // Type-aware rules (the promise rules below) need the TypeScript project.
       parserOptions: {
-        projectService: { allowDefaultProject: ['eslint.config.js'] },
+        projectService: { allowDefaultProject: ['eslint.config.js', 'tools/*.mjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
       globals: {
