@@ -58,9 +58,3 @@ export class TooManyRequests extends DomainError {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
-
-export class ServiceUnavailable extends DomainError {
-  constructor(message = 'The service is temporarily unavailable; please retry shortly.') {
-    super(503, 'service-unavailable', message);
-  }
-}

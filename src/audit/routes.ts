@@ -50,9 +50,9 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
         .where('a.org_id', '=', orgId)
         .orderBy('a.id', 'desc')
         .limit(request.query.limit);
-      if (request.query.before !== undefined) query = query.where('a.id', '<', String(request.query.before));
+      if (request.query.before !== undefined) query = query.where('a.id', '<', request.query.before);
       return (await query.execute()).map((r) => ({
-        id: Number(r.id),
+        id: r.id,
         at: r.at.toISOString(),
         actor: { kind: r.actor_kind, id: r.actor_id, name: r.name },
         action: r.action,

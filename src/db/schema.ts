@@ -22,7 +22,8 @@ export interface Database {
 
 export interface AuditLogTable {
   org_id: string;
-  id: Generated<string>;
+  // bigint, parsed to a number by the connection's type parser (src/db/connection.ts).
+  id: Generated<number>;
   at: Generated<Date>;
   actor_kind: 'session' | 'api-key';
   actor_id: string;

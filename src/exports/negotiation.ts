@@ -1,8 +1,21 @@
 import type { FastifyReply } from 'fastify';
+import Negotiator from 'negotiator';
 
-/** Whether the Accept header asks for this media type (JSON stays the default). */
+/**
+ * Whether the Accept header prefers this media type to JSON, the default: q-values and wildcards
+ * count as RFC 9110 says (`text/csv;q=0` refuses CSV, `*\/*` and no header mean JSON).
+ */
 export function wants(accept: string | undefined, type: string): boolean {
-  return (accept ?? '').split(',').some((a) => a.trim().startsWith(type));
+  return new Negotiator({ headers: { accept: accept ?? '*/*' } }).mediaType(['application/json', type]) === type;
+}
+
+/**
+ * The languages an Accept-Language header asks for, most preferred first, without those refused
+ * with q=0.
+ */
+export function acceptedLanguages(acceptLanguage: string | undefined): string[] {
+  if (!acceptLanguage) return [];
+  return new Negotiator({ headers: { 'accept-language': acceptLanguage } }).languages().filter((l) => l !== '*');
 }
 
 /**

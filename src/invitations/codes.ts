@@ -9,7 +9,6 @@ import { wordlist } from '@scure/bip39/wordlists/english.js';
  * read as that word, since no word begins with those four letters.
  */
 export const CODE_WORDS = 5;
-export const CODE_BITS = CODE_WORDS * Math.log2(wordlist.length) + Math.log2(10_000);
 
 const byPrefix = new Map(wordlist.map((w) => [w.slice(0, 4), w]));
 const threeLetterWords = new Set(wordlist.filter((w) => w.length === 3));

@@ -1,3 +1,5 @@
+import { acceptedLanguages } from '../exports/negotiation.ts';
+
 /** Interface text of the employee pages. Survey texts come from the survey itself. */
 export const UI_LANGUAGES = ['en', 'ko', 'pl'] as const;
 export type UiLanguage = (typeof UI_LANGUAGES)[number];
@@ -158,11 +160,9 @@ export function uiLanguage(preferred: string[]): UiLanguage {
   );
 }
 
-/** ?lang= first, then the browser's Accept-Language, each with its primary subtag as a fallback. */
+/** ?lang= first, then the browser's Accept-Language by q-value, each with its primary subtag as a fallback. */
 export function preferredLanguages(acceptLanguage: string | undefined, explicit: string | undefined): string[] {
-  const accepted = (acceptLanguage ?? '')
-    .split(',')
-    .map((part) => part.split(';')[0]!.trim())
-    .filter(Boolean);
-  return [explicit, ...accepted].filter((l): l is string => !!l).flatMap((l) => [l, l.split('-')[0]!.toLowerCase()]);
+  return [explicit, ...acceptedLanguages(acceptLanguage)]
+    .filter((l): l is string => !!l)
+    .flatMap((l) => [l, l.split('-')[0]!.toLowerCase()]);
 }

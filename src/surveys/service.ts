@@ -143,7 +143,7 @@ export async function updateSurvey(
       );
     }
     if (changes.minGroupSize !== undefined) {
-      const floor = started ? survey.min_group_size : await organizationK(db, orgId);
+      const floor = started ? survey.min_group_size : await organizationK(trx, orgId);
       if (changes.minGroupSize < floor) {
         throw new ValidationFailed([
           {
@@ -155,7 +155,7 @@ export async function updateSurvey(
         ]);
       }
     }
-    await assertDeclared(db, orgId, changes.audience);
+    await assertDeclared(trx, orgId, changes.audience);
     return trx
       .updateTable('surveys')
       .set({
