@@ -1,12 +1,16 @@
 import { stringify } from 'csv-stringify/sync';
 
+// OWASP "CSV Injection": a cell starting with = + - @, a tab or a carriage return is run as a formula.
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 /**
- * Spreadsheet formula injection: a cell starting with = + - @ (or a tab/CR) is run as a formula
- * by Excel and friends. Such cells are prefixed with an apostrophe, which spreadsheets display
- * as plain text (OWASP "CSV Injection").
+ * Spreadsheet formula injection: such cells are prefixed with an apostrophe, which spreadsheets
+ * display as plain text. The check runs on the NFKC form because spreadsheets (Excel with East
+ * Asian input in particular) fold compatibility characters: a full-width ＝ or a small ﹢ starts a
+ * formula just like = and +. The original text is kept; only the apostrophe is added.
  */
 export function neutraliseFormula(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return FORMULA_START.test(value.normalize('NFKC')) ? `'${value}` : value;
 }
 
 export function toCsv(header: string[], rows: Array<Array<string | number | boolean | null>>): string {

@@ -51,7 +51,10 @@ export function sendProblem(
 // Fastify's own 4xx errors, named in our vocabulary; their messages are safe but not stable.
 const FASTIFY_CODES: Record<string, [string, string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: ['payload-too-large', 'The request body is too large.'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported-media-type', 'Send the body as application/json.'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
+    'unsupported-media-type',
+    'This route does not accept that content type; the API description lists those it does.',
+  ],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['bad-request', 'The Content-Length header does not match the body.'],
   FST_ERR_CTP_EMPTY_JSON_BODY: ['malformed-body', 'The JSON body is empty.'],
   FST_ERR_CTP_INVALID_JSON_BODY: ['malformed-body', 'The body is not valid JSON.'],

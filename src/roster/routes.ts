@@ -20,6 +20,9 @@ const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
 const tags = ['roster'];
 
 export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
+  // A roster is CSV or JSON, said so by its sender: Fastify's default text/plain parser would let
+  // any text in as CSV (issue 11). This plugin is encapsulated, so other routes keep theirs.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) =>
     done(null, body),
   );

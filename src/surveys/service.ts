@@ -398,6 +398,15 @@ export async function createCodePool(
   input: { count: number; segment: Attributes },
 ): Promise<IssuedInvitation[]> {
   return db.transaction().execute(async (trx) => {
+    // An unknown survey (or another organization's) is a 404 like on every other survey route;
+    // 409 is only for a survey of this organization without an open wave.
+    const survey = await trx
+      .selectFrom('surveys')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where('id', '=', surveyId)
+      .executeTakeFirst();
+    if (!survey) throw new NotFound('Survey');
     const wave = await trx
       .selectFrom('waves')
       .select('id')

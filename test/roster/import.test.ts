@@ -155,3 +155,36 @@ describe('POST /v1/roster/import', () => {
     expect(await participantCount(other.id)).toBe(20_000);
   });
 });
+
+describe('POST /v1/roster/import content types', () => {
+  it('when the roster is sent as text/plain, then 415 problem+json and nothing is stored', async () => {
+    const other = await buildOrganization(t.app);
+    const owner = await tokenFor(t.app, other, 'owner');
+    await declareDimensions(t.app, owner);
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/roster/import',
+      headers: { ...bearer(owner), 'content-type': 'text/plain' },
+      payload: rosterCsv(5),
+    });
+    expect(response.statusCode, response.body).toBe(415);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({ code: 'unsupported-media-type' });
+    expect(await participantCount(other.id)).toBe(0);
+  });
+
+  it('when the roster is sent as text/csv or as JSON, then both are imported', async () => {
+    const other = await buildOrganization(t.app);
+    const owner = await tokenFor(t.app, other, 'owner');
+    await declareDimensions(t.app, owner);
+    expect((await importCsv(t.app, owner, rosterCsv(5))).statusCode).toBe(200);
+    const json = await t.app.inject({
+      method: 'POST',
+      url: '/v1/roster/import',
+      headers: bearer(owner),
+      payload: [{ externalId: 'J1', name: 'Jo' }],
+    });
+    expect(json.statusCode, json.body).toBe(200);
+    expect(await participantCount(other.id)).toBe(6);
+  });
+});
