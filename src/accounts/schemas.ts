@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import { storableText } from '../db/text.ts';
 import { emailSchema, roleSchema } from '../auth/schemas.ts';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/passwords.ts';
 
 // NIST 800-63B: length, not composition rules.
-const newPassword = z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH);
+const newPassword = storableText(PASSWORD_MAX_LENGTH).min(PASSWORD_MIN_LENGTH);
 
 export const scopeSchema = z
-  .object({ dimension: z.string().min(1).max(40), value: z.string().min(1).max(200) })
+  .object({ dimension: storableText(40).min(1), value: storableText(200).min(1) })
   .describe(
     'Limits an analyst to one segment of a reportable dimension, e.g. {"dimension":"department","value":"Support"}.',
   );
@@ -34,7 +35,7 @@ export const createAccountResponse = z.object({
 export const accountParams = z.object({ id: z.uuid() });
 
 export const changePasswordBody = z.object({
-  currentPassword: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+  currentPassword: storableText(PASSWORD_MAX_LENGTH).min(1),
   newPassword,
 });
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { storableText } from '../db/text.ts';
 import { z } from 'zod';
 import { principalOf, requireRole } from '../plugins/auth.ts';
 import { problemResponses } from '../plugins/problems.ts';
@@ -15,7 +16,7 @@ const createdApiKeyResponse = apiKeyResponse.extend({
   key: z.string().describe('The API key itself. Shown once; store it now.'),
 });
 const createApiKeyBody = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: storableText(100).trim().min(1),
   role: z.enum(['admin', 'analyst']).describe('API keys can never be owners.'),
 });
 

@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { storableText } from '../db/text.ts';
 import { PASSWORD_MAX_LENGTH } from './passwords.ts';
 
 export const roleSchema = z.enum(['owner', 'admin', 'analyst']);
-export const orgSlugSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and dashes, 2-63 characters');
+export const orgSlugSchema = storableText(63).regex(
+  /^[a-z0-9][a-z0-9-]{1,62}$/,
+  'lowercase letters, digits and dashes, 2-63 characters',
+);
 export const emailSchema = z
   .email()
   .max(254)
@@ -13,7 +15,7 @@ export const emailSchema = z
 export const loginBody = z.object({
   organization: orgSlugSchema.describe('The organization slug.'),
   email: emailSchema,
-  password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+  password: storableText(PASSWORD_MAX_LENGTH).min(1),
 });
 
 export const accountSummary = z.object({ id: z.uuid(), email: z.string(), role: roleSchema });

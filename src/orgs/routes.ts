@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { storableText } from '../db/text.ts';
 import { principalOf, requireRole } from '../plugins/auth.ts';
 import { problemResponses } from '../plugins/problems.ts';
 import { organizationResponse, toOrganizationResponse, updateOrganizationBody } from './schemas.ts';
@@ -41,7 +42,7 @@ export const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['organization'],
         summary: 'Delete the organization and all of its data (irreversible)',
-        body: z.object({ confirm: z.string().describe("The organization's slug, typed again.") }),
+        body: z.object({ confirm: storableText(63).describe("The organization's slug, typed again.") }),
         response: { 204: z.null(), ...problemResponses(400, 401, 403) },
       },
     },

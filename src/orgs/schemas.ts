@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableText } from '../db/text.ts';
 import type { Organization } from '../db/schema.ts';
 
 export const organizationResponse = z.object({
@@ -23,7 +24,7 @@ export const organizationResponse = z.object({
 
 export const updateOrganizationBody = z
   .object({
-    name: z.string().trim().min(1).max(200).optional(),
+    name: storableText(200).trim().min(1).optional(),
     minGroupSize: z
       .number()
       .int()
@@ -33,7 +34,7 @@ export const updateOrganizationBody = z
       .describe('Never below 3 (SPEC). Surveys keep the k they were created with.'),
     commentMinGroupSize: z.number().int().min(3).max(1000).nullable().optional(),
     reportablePairs: z
-      .array(z.tuple([z.string().min(1).max(40), z.string().min(1).max(40)]))
+      .array(z.tuple([storableText(40).min(1), storableText(40).min(1)]))
       .max(20)
       .optional(),
     responseRetentionMonths: z.number().int().min(1).max(120).nullable().optional(),

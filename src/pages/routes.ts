@@ -1,4 +1,5 @@
 import { perOrganizationLimit } from '../plugins/security.ts';
+import { storableText } from '../db/text.ts';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import formbody from '@fastify/formbody';
@@ -19,7 +20,7 @@ const STYLESHEET = readFileSync(new URL('./quorum.css', import.meta.url), 'utf8'
 const PAGE_CSP =
   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-const langQuery = z.object({ lang: z.string().max(20).optional() });
+const langQuery = z.object({ lang: storableText(20).optional() });
 type Form = Record<string, string | string[] | undefined>;
 
 const languages = (request: FastifyRequest, lang: string | undefined) =>
@@ -93,7 +94,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     '/s/:token',
     {
       config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
-      schema: { hide: true, params: z.object({ token: z.string().min(1).max(200) }), querystring: langQuery },
+      schema: { hide: true, params: z.object({ token: storableText(200).min(1) }), querystring: langQuery },
     },
     async (request, reply) => {
       const session = await sessionFromLinkToken(app.db, app.keys, request.params.token);
@@ -130,7 +131,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
         hide: true,
         params: z.object({ organization: orgSlugSchema }),
         querystring: langQuery,
-        body: z.object({ code: z.string().max(200).default('') }),
+        body: z.object({ code: storableText(200).default('') }),
       },
     },
     async (request, reply) => {
@@ -185,7 +186,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         hide: true,
         querystring: langQuery,
-        body: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+        body: z.record(storableText(40), z.union([storableText(5000), z.array(storableText(40)).max(30)])),
       },
     },
     async (request, reply) => {

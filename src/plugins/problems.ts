@@ -4,6 +4,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isDatabaseUnavailable } from '../db/connection.ts';
+import { UNSTORABLE_TEXT_ERRORS } from '../db/text.ts';
 import { DomainError, TooManyRequests } from '../errors.ts';
 
 export const PROBLEM_TYPE_PREFIX = 'urn:quorum:problem:';
@@ -94,6 +95,12 @@ export const problemsPlugin = fp(
       if (known) return sendProblem(request, reply, error.statusCode ?? 400, known[0], known[1]);
       if (error instanceof SyntaxError || error.statusCode === 400)
         return sendProblem(request, reply, 400, 'malformed-body', 'The request could not be parsed.');
+      if (UNSTORABLE_TEXT_ERRORS.has(error.code)) {
+        // A string that slipped past storableText: the client's fault, not ours. Only the code is
+        // logged, since PostgreSQL's message quotes the value (a token, a name).
+        request.log.warn({ sqlState: error.code }, 'text the database cannot store');
+        return sendProblem(request, reply, 400, 'invalid-text', 'A value contains text that cannot be stored.');
+      }
       if (isDatabaseUnavailable(error)) {
         request.log.warn({ err: error }, 'database unavailable');
         reply.header('retry-after', '5');

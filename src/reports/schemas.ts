@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableText } from '../db/text.ts';
 
 const suppressed = z
   .object({ suppressed: z.literal(true) })
@@ -49,8 +50,8 @@ export const overviewResponse = z.object({
   report: groupReport,
 });
 export const breakdownQuery = waveQuery.extend({
-  dimension: z.string().max(40),
-  by: z.string().max(40).optional().describe('A second dimension, only for pairs the organization declared.'),
+  dimension: storableText(40),
+  by: storableText(40).optional().describe('A second dimension, only for pairs the organization declared.'),
 });
 export const breakdownResponse = z.object({
   wave,
@@ -59,7 +60,7 @@ export const breakdownResponse = z.object({
   groups: z.array(groupReport),
 });
 export const heatmapQuery = waveQuery.extend({
-  dimension: z.string().max(40),
+  dimension: storableText(40),
   columns: z.enum(['theme', 'question']).default('theme'),
 });
 export const heatmapResponse = z.object({
@@ -70,14 +71,14 @@ export const heatmapResponse = z.object({
     z.object({ group: z.string(), cells: z.array(z.number().nullable()).describe('null: hidden or not applicable') }),
   ),
 });
-export const trendQuery = z.strictObject({ dimension: z.string().max(40).optional() });
+export const trendQuery = z.strictObject({ dimension: storableText(40).optional() });
 export const trendResponse = z.array(
   z.object({ wave: z.number().int(), openedOn: z.iso.date(), groups: z.array(groupReport) }),
 );
 export const commentsQuery = waveQuery.extend({
-  question: z.string().max(40),
-  dimension: z.string().max(40).optional(),
-  value: z.string().max(200).optional(),
+  question: storableText(40),
+  dimension: storableText(40).optional(),
+  value: storableText(200).optional(),
 });
 export const commentsResponse = z.object({
   wave,

@@ -1,4 +1,5 @@
 import { perOrganizationLimit } from '../plugins/security.ts';
+import { storableText } from '../db/text.ts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -30,7 +31,7 @@ const respondentSurvey = z.object({
   ),
 });
 const sessionResponse = z.object({ sessionToken: z.string(), expiresAt: z.iso.datetime(), survey: respondentSurvey });
-const languageQuery = z.object({ lang: z.string().max(20).optional() });
+const languageQuery = z.object({ lang: storableText(20).optional() });
 
 const languagesOf = (request: FastifyRequest, lang: string | undefined) =>
   preferredLanguages(request.headers['accept-language'], lang);
@@ -52,7 +53,7 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags,
         summary: 'Exchange an invitation link token for a survey session',
-        body: z.object({ token: z.string().min(1).max(200) }),
+        body: z.object({ token: storableText(200).min(1) }),
         querystring: languageQuery,
         response: { 200: sessionResponse, ...problemResponses(400, 404, 409, 410, 429) },
       },
@@ -85,7 +86,7 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags,
         summary: 'Exchange a nickname code typed at a kiosk for a survey session',
-        body: z.object({ organization: orgSlugSchema, code: z.string().min(1).max(200) }),
+        body: z.object({ organization: orgSlugSchema, code: storableText(200).min(1) }),
         querystring: languageQuery,
         response: { 200: sessionResponse, ...problemResponses(400, 404, 409, 410, 429) },
       },
@@ -128,10 +129,10 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags,
         summary: 'Submit the answers, once',
-        body: z.object({ answers: z.record(z.string(), z.unknown()) }),
+        body: z.object({ answers: z.record(storableText(40), z.unknown()) }),
         // IETF draft "The Idempotency-Key HTTP Header Field": a retry after a lost answer (503,
         // timeout) with the same key is acknowledged instead of refused as a second submission.
-        headers: z.object({ 'idempotency-key': z.string().min(8).max(200).optional() }),
+        headers: z.object({ 'idempotency-key': storableText(200).min(8).optional() }),
         response: { 201: z.object({ status: z.literal('received') }), ...problemResponses(400, 401, 409, 410, 429) },
       },
     },

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { storableText } from '../db/text.ts';
 
-export const dimensionKey = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]{0,39}$/, 'lowercase letters, digits and _, starting with a letter');
+export const dimensionKey = storableText(40).regex(
+  /^[a-z][a-z0-9_]{0,39}$/,
+  'lowercase letters, digits and _, starting with a letter',
+);
 
 export const dimensionsBody = z
   .array(
@@ -32,7 +33,7 @@ export const jsonRosterRow = z.object({
   externalId: z.unknown(),
   email: z.unknown().optional(),
   name: z.unknown().optional(),
-  attributes: z.record(z.string(), z.unknown()).optional(),
+  attributes: z.record(storableText(40), z.unknown()).optional(),
 });
 export const jsonRosterBody = z.array(jsonRosterRow).max(1_000_000);
 
@@ -54,5 +55,5 @@ export const participantResponse = z.object({
 
 export const participantsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  after: z.string().max(200).optional().describe('externalId to continue after (keyset pagination).'),
+  after: storableText(200).optional().describe('externalId to continue after (keyset pagination).'),
 });

@@ -4,19 +4,22 @@ import { storableText } from '../db/text.ts';
 export const QUESTION_TYPES = ['likert5', 'scale0_10', 'single_choice', 'multi_choice', 'yes_no', 'text'] as const;
 export type QuestionType = (typeof QUESTION_TYPES)[number];
 
-export const languageCode = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a language code such as en, ko, pl or pt-BR');
+export const languageCode = storableText(5).regex(
+  /^[a-z]{2}(-[A-Z]{2})?$/,
+  'a language code such as en, ko, pl or pt-BR',
+);
 /** Text in several languages, e.g. { en: 'How are you?', ko: '어떠세요?' }. */
 export const localized = z
   .record(languageCode, storableText(1000).pipe(z.string().trim().min(1)))
   .refine((t) => Object.keys(t).length > 0, 'at least one language');
 export type Localized = z.infer<typeof localized>;
 
-const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'lowercase letters, digits, _ and -, up to 40');
+const id = storableText(40).regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'lowercase letters, digits, _ and -, up to 40');
 const base = {
   id,
   text: localized,
   required: z.boolean().default(true),
-  theme: z.string().trim().min(1).max(60).optional(),
+  theme: storableText(60).trim().min(1).optional(),
 };
 const option = z.object({ id, text: localized });
 const options = z
@@ -63,7 +66,7 @@ export type SurveyDefinition = z.infer<typeof surveyDefinitionSchema>;
 
 /** Who is invited: every active participant, or those whose attributes match (OR within a dimension, AND across). */
 export const audienceSchema = z.object({
-  filter: z.record(z.string(), z.array(z.string().min(1).max(200)).min(1).max(200)).default({}),
+  filter: z.record(storableText(40), z.array(storableText(200).min(1)).min(1).max(200)).default({}),
 });
 export type Audience = z.infer<typeof audienceSchema>;
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { storableText } from '../db/text.ts';
 import { z } from 'zod';
 import { principalOf, requireRole } from '../plugins/auth.ts';
 import { problemResponses } from '../plugins/problems.ts';
@@ -55,7 +56,7 @@ export const templateRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags,
         summary: 'One template',
-        params: z.object({ key: z.string().max(60) }),
+        params: z.object({ key: storableText(60) }),
         response: { 200: templateResponse, ...problemResponses(401, 404) },
       },
     },

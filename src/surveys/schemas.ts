@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableText } from '../db/text.ts';
 import { audienceSchema, surveyDefinitionSchema } from './questions.ts';
 import type { Selectable } from 'kysely';
 import type { SurveyTable } from '../db/schema.ts';
@@ -22,7 +23,7 @@ const reminderAfterDays = z
   .describe('Days after a wave opens when non-responders get one reminder (by e-mail).');
 
 export const createSurveyBody = z.object({
-  template: z.string().max(60).optional().describe('Start from a shipped template (GET /v1/templates).'),
+  template: storableText(60).optional().describe('Start from a shipped template (GET /v1/templates).'),
   definition: surveyDefinitionSchema.optional(),
   audience: audienceSchema.optional(),
   minGroupSize: z
@@ -118,7 +119,7 @@ export const distributionResponse = z.object({
 export const codePoolBody = z.object({
   count: z.number().int().min(1).max(1000),
   segment: z
-    .record(z.string(), z.string().min(1).max(200))
+    .record(storableText(40), storableText(200).min(1))
     .default({})
     .describe('Attributes every code carries, e.g. {"department":"Operations"}; no names.'),
 });

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
 import fc from 'fast-check';
+import Fastify from 'fastify';
+import { sql } from 'kysely';
+import { pino } from 'pino';
+import { problemsPlugin } from '../../src/plugins/problems.ts';
 import { buildApp, type App } from '../../src/app.ts';
 import { buildTestApp, testConfig, type TestApp } from '../helpers/app.ts';
 import { bearer, buildOrganization, tokenFor } from '../helpers/factories.ts';
@@ -133,4 +138,53 @@ describe('when the database is unreachable', () => {
     expectProblem(await app.inject({ method: 'GET', url: '/readyz' }), 503, 'database-unreachable');
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
+});
+
+describe('text PostgreSQL refuses, past the schemas (the safety net)', () => {
+  // A route the schemas do not guard, talking to the real database: what a forgotten
+  // storableText would let through. Built on its own instance so the app's routes stay as they are.
+  async function unguarded() {
+    const lines: string[] = [];
+    const app = Fastify({
+      loggerInstance: pino(
+        { level: 'info' },
+        new Writable({
+          write(chunk, _encoding, done) {
+            lines.push(String(chunk));
+            done();
+          },
+        }),
+      ),
+    });
+    await app.register(problemsPlugin);
+    app.post('/echo/:cast', async (request) => {
+      const { cast } = request.params as { cast: 'text' | 'jsonb' | 'uuid' };
+      const value = (request.body as { value: string }).value;
+      const param = cast === 'jsonb' ? JSON.stringify({ value }) : value;
+      await sql`select ${param}::${sql.raw(cast)} as v`.execute(t.app.db);
+      return { ok: true };
+    });
+    await app.ready();
+    return { app, lines };
+  }
+
+  it.each([
+    ['text', 'secret-looking\u0000value', '22021'],
+    ['jsonb', 'secret-looking\u0000value', '22P05'],
+    ['uuid', 'secret-looking-value', '22P02'],
+  ] as const)(
+    'when a %s value PostgreSQL cannot take reaches it, then 400 invalid-text, and the log has the SQLSTATE, not the value',
+    async (cast, value, sqlState) => {
+      const { app, lines } = await unguarded();
+      try {
+        const response = await app.inject({ method: 'POST', url: `/echo/${cast}`, payload: { value } });
+        expectProblem(response, 400, 'invalid-text');
+        const log = lines.join('');
+        expect(log).toContain(sqlState);
+        expect(log).not.toContain('secret-looking');
+      } finally {
+        await app.close();
+      }
+    },
+  );
 });
