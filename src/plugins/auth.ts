@@ -50,13 +50,29 @@ export interface AccessRule {
  * parsed, so a caller without the right gets 401/403, never a validation answer about the body.
  */
 export function requireRole(rule: AccessRule): onRequestAsyncHookHandler {
-  return async function checkAccess(request: FastifyRequest, _reply: FastifyReply) {
+  const checkAccess = async function checkAccess(request: FastifyRequest, _reply: FastifyReply) {
     const principal = await resolvePrincipal(request);
     if (!hasRole(principal, rule.role)) throw new Forbidden();
     if (rule.sessionOnly && principal.kind !== 'session')
       throw new Forbidden('API keys may not do this; log in as a person.');
     request.principal = principal;
   };
+  ACCESS_RULES.set(checkAccess, rule);
+  return checkAccess;
+}
+
+// The OpenAPI document reads each route's security from the hook that enforces it (plugins/openapi.ts),
+// so the description cannot drift from what is checked.
+const ACCESS_RULES = new WeakMap<object, AccessRule>();
+
+/** The access rule a route's onRequest hooks enforce; undefined for a public route. */
+export function accessRuleOf(onRequest: unknown): AccessRule | undefined {
+  const hooks: unknown[] = Array.isArray(onRequest) ? onRequest : [onRequest];
+  for (const hook of hooks) {
+    const rule = typeof hook === 'function' ? ACCESS_RULES.get(hook) : undefined;
+    if (rule) return rule;
+  }
+  return undefined;
 }
 
 export const authPlugin = fp(

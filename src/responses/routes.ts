@@ -113,6 +113,7 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'The survey of the current session, in the requested language',
         querystring: languageQuery,
+        security: [{ surveySession: [] }, { surveyCookie: [] }],
         response: { 200: respondentSurvey, ...problemResponses(401, 409, 410) },
       },
     },
@@ -129,6 +130,7 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags,
         summary: 'Submit the answers, once',
+        security: [{ surveySession: [] }, { surveyCookie: [] }],
         body: z.object({ answers: z.record(storableText(40), z.unknown()) }),
         // IETF draft "The Idempotency-Key HTTP Header Field": a retry after a lost answer (503,
         // timeout) with the same key is acknowledged instead of refused as a second submission.

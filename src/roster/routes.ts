@@ -65,7 +65,8 @@ export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'CSV columns: external_id, email, name, then one per declared dimension. All or nothing: a bad row yields 422 with row, field and reason for each problem.',
         querystring: importQuery,
-        body: z.union([z.string().describe('text/csv'), jsonRosterBody]),
+        // Each CSV cell is checked by the storable-text rule (isStorable) in validateRows, with its row.
+        body: z.union([z.string().max(IMPORT_BODY_LIMIT).describe('text/csv'), jsonRosterBody]),
         response: { 200: importResponse, ...problemResponses(400, 401, 403, 413, 422) },
       },
     },
