@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from './config.ts';
 import { createLogger } from './plugins/logging.ts';
 import { problemsPlugin } from './plugins/problems.ts';
+import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors.ts';
 import { securityPlugin } from './plugins/security.ts';
 import { dbPlugin } from './plugins/db.ts';
 import { reportsPlugin } from './reports/warmer.ts';
@@ -45,6 +46,9 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
+    // Answers written before any route runs are problem+json too (SPEC: every 4xx is RFC 9457).
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
