@@ -10,6 +10,7 @@ import { createLogger } from './plugins/logging.ts';
 import { problemsPlugin } from './plugins/problems.ts';
 import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors.ts';
 import { securityPlugin } from './plugins/security.ts';
+import { codeGuessingPlugin } from './plugins/code-guessing.ts';
 import { dbPlugin } from './plugins/db.ts';
 import { reportsPlugin } from './reports/warmer.ts';
 import { authPlugin } from './plugins/auth.ts';
@@ -56,6 +57,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
 
   await app.register(problemsPlugin);
   await app.register(securityPlugin);
+  await app.register(codeGuessingPlugin, {});
   await app.register(drainPlugin);
   await app.register(dbPlugin, { config });
   await app.register(reportsPlugin);

@@ -1,11 +1,11 @@
-import { perOrganizationLimit } from '../plugins/security.ts';
+import { spendCodeGuess } from '../plugins/code-guessing.ts';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { DomainError } from '../errors.ts';
+import { DomainError, TooManyRequests } from '../errors.ts';
 import { orgSlugSchema } from '../auth/schemas.ts';
 import { answersSchema, type SurveyDefinition } from '../surveys/questions.ts';
 import { contextForSession, localizeSurvey, sessionFromCode, sessionFromLinkToken } from '../responses/service.ts';
@@ -78,6 +78,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     const code = error instanceof DomainError ? error.code : 'unknown-token';
     const status = error instanceof DomainError ? error.status : 400;
     if (!(error instanceof DomainError)) request.log.warn({ err: error }, 'page error');
+    if (error instanceof TooManyRequests) reply.header('retry-after', String(error.retryAfterSeconds));
     return render(reply, lang, STRINGS[lang].problemTitle, problemPage(lang, code), request.url.split('?')[0]!, status);
   });
 
@@ -117,15 +118,12 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  const perOrganization = perOrganizationLimit(
-    app,
-    (request) => (request.params as { organization?: string }).organization,
-  );
+  // The same budgets as POST /v1/respond/code: a guesser gains nothing by switching routes (P5).
+  const codeGuess = spendCodeGuess(app, (request) => (request.params as { organization?: string }).organization);
   app.post(
     '/k/:organization',
     {
-      config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
-      preHandler: perOrganization,
+      preHandler: codeGuess,
       schema: {
         hide: true,
         params: z.object({ organization: orgSlugSchema }),

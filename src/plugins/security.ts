@@ -1,5 +1,4 @@
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fastifyHelmet from '@fastify/helmet';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -58,25 +57,3 @@ export const securityPlugin = fp(
   },
   { name: 'security' },
 );
-
-/**
- * A second limit on top of a route's own (per client): code guesses per organization, whoever
- * sends them. @fastify/rate-limit runs one limiter per request (a second `app.rateLimit()`
- * handler is skipped once the route's has run, found by the brute-force test), so this one is
- * checked through `createRateLimit`, which always counts.
- */
-export function perOrganizationLimit(
-  app: FastifyInstance,
-  organizationOf: (request: FastifyRequest) => string | undefined,
-): preHandlerAsyncHookHandler {
-  const check = app.createRateLimit({
-    max: 600,
-    timeWindow: '1 minute',
-    keyGenerator: (request) => `code-org:${organizationOf(request) ?? ''}`,
-  });
-  return async (request) => {
-    const result = await check(request);
-    if (!result.isAllowed && result.isExceeded)
-      throw new TooManyRequests('rate-limited', 'Too many requests; slow down and retry later.', result.ttlInSeconds);
-  };
-}
