@@ -70,9 +70,11 @@ const stored = async () =>
       ]),
     ),
   );
+/** Answers (sealed or released) and participation markers: a refused send leaves neither. */
 const answersStored = async () => {
   const s = await stored();
-  return s.sealed_responses! + s.responses!;
+  expect(s.participation).toBe(s.sealed_responses! + s.responses!);
+  return s.participation!;
 };
 
 const unescape = (s: string) =>
