@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { CODE_GUESS_LIMITS, inProcessCodeGuessBudget } from '../../src/plugins/code-guessing.ts';
 import { bearer, buildOrganization, tokenFor, type TestOrg } from '../helpers/factories.ts';
 import { declareDimensions, importCsv, rosterCsv, rosteredOrganization } from '../helpers/roster.ts';
 import {
@@ -500,6 +501,15 @@ describe('guessing and isolation', () => {
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
     expect(Object.fromEntries(statuses)).toEqual({ 404: 600, 429: 10 });
+  });
+
+  it('when a minute has passed, then the shared budget counts afresh, and a refusal says how long to wait', async () => {
+    let now = 120_000 + 45_000;
+    const budget = inProcessCodeGuessBudget(CODE_GUESS_LIMITS, () => now);
+    for (let i = 0; i < 20; i++) expect(await budget.spend('192.0.2.40', 'acme')).toEqual({ allowed: true });
+    expect(await budget.spend('192.0.2.40', 'acme')).toEqual({ allowed: false, retryAfterSeconds: 15 });
+    now += 15_000;
+    expect(await budget.spend('192.0.2.40', 'acme')).toEqual({ allowed: true });
   });
 
   it("when another organization's admin reads, edits, opens or closes this organization's survey, then 404 and nothing changes", async () => {
