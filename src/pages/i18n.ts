@@ -42,6 +42,8 @@ const en = {
   unavailable:
     'We could not reach our database just now, so nothing was sent. What you typed is still in the form: please send it again in a moment.',
   retry: 'Try again',
+  replay:
+    'We could not reach our database just now, so nothing was sent. Your answers are kept on this page: press “Try again” in a moment to send them.',
   problems: {
     'service-unavailable': 'We cannot open this right now. Please try again in a moment.',
     'internal-error': 'Something went wrong on our side. Please try again later.',
@@ -97,6 +99,8 @@ const ko: Strings = {
   unavailable:
     '지금은 데이터베이스에 연결할 수 없어 아무것도 제출되지 않았습니다. 입력한 내용은 양식에 그대로 남아 있으니 잠시 후 다시 제출해 주세요.',
   retry: '다시 시도',
+  replay:
+    '지금은 데이터베이스에 연결할 수 없어 아무것도 제출되지 않았습니다. 응답은 이 페이지에 보관되어 있으니 잠시 후 “다시 시도”를 눌러 제출해 주세요.',
   problems: {
     'service-unavailable': '지금은 열 수 없습니다. 잠시 후 다시 시도해 주세요.',
     'internal-error': '문제가 발생했습니다. 나중에 다시 시도해 주세요.',
@@ -156,6 +160,8 @@ const pl: Strings = {
   unavailable:
     'Nie udało się teraz połączyć z bazą danych, więc nic nie zostało wysłane. To, co wpisano, jest nadal w formularzu: wyślij je ponownie za chwilę.',
   retry: 'Spróbuj ponownie',
+  replay:
+    'Nie udało się teraz połączyć z bazą danych, więc nic nie zostało wysłane. Odpowiedzi są zachowane na tej stronie: za chwilę naciśnij „Spróbuj ponownie”, aby je wysłać.',
   problems: {
     'service-unavailable': 'Nie możemy tego teraz otworzyć. Spróbuj ponownie za chwilę.',
     'internal-error': 'Coś poszło nie tak po naszej stronie. Spróbuj ponownie później.',

@@ -268,8 +268,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
             warnings[q.id] = identifyingSignals(text);
         }
       }
-      const confirmed = request.body.confirm_identifying === 'yes';
-      const kept = { values, submission: submission ?? randomBytes(16).toString('base64url'), confirmed };
+      const kept = { values, submission: submission ?? randomBytes(16).toString('base64url') };
       if (Object.keys(errors).length || Object.keys(warnings).length) {
         return showSurvey(
           request,
@@ -291,7 +290,14 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
           request,
           reply,
           request.query.lang,
-          { ...kept, errors: {}, warnings: {}, unavailable: true },
+          // The comments are unchanged, so a choice to send them as they are still stands.
+          {
+            ...kept,
+            errors: {},
+            warnings: {},
+            unavailable: true,
+            confirmed: request.body.confirm_identifying === 'yes',
+          },
           503,
           ctx,
         );

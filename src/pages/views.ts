@@ -198,7 +198,7 @@ export function replayPage(lang: UiLanguage, action: string, fields: Record<stri
     (Array.isArray(value) ? value : [value]).map((v) => html`<input type="hidden" name="${name}" value="${v}" />`),
   );
   return html`<h1>${t.unavailableTitle}</h1>
-    <p class="lead" role="alert">${t.unavailable}</p>
+    <p class="lead" role="alert">${t.replay}</p>
     <form method="post" action="${action}" novalidate>
       ${inputs}
       <p><button type="submit">${t.retry}</button></p>

@@ -205,6 +205,7 @@ describe('the employee pages while the database fails', () => {
     const before = await answersStored();
     const refused = await whileLocked('invitations', () => post('/survey?lang=ko', cookie, sent));
     expectTryAgainPage(refused, 'ko');
+    expect(refused.body).toContain(escapeHtml(STRINGS.ko.replay));
     const kept = formFields(refused.body);
     expect(sorted(kept)).toEqual(sorted(sent));
     expect(await answersStored()).toBe(before);
