@@ -8,7 +8,9 @@ import type { Logger } from 'pino';
 import type { AppConfig } from './config.ts';
 import { createLogger } from './plugins/logging.ts';
 import { problemsPlugin } from './plugins/problems.ts';
+import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors.ts';
 import { securityPlugin } from './plugins/security.ts';
+import { codeGuessingPlugin } from './plugins/code-guessing.ts';
 import { dbPlugin } from './plugins/db.ts';
 import { reportsPlugin } from './reports/warmer.ts';
 import { authPlugin } from './plugins/auth.ts';
@@ -45,6 +47,9 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
+    // Answers written before any route runs are problem+json too (SPEC: every 4xx is RFC 9457).
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -52,6 +57,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
 
   await app.register(problemsPlugin);
   await app.register(securityPlugin);
+  await app.register(codeGuessingPlugin, {});
   await app.register(drainPlugin);
   await app.register(dbPlugin, { config });
   await app.register(reportsPlugin);

@@ -1,3 +1,4 @@
+import { attributeOf } from '../roster/attributes.ts';
 import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Attributes, Database } from '../db/schema.ts';
@@ -80,7 +81,11 @@ export async function issueInvitations(
 
 /** The reportable part of a participant's attributes, as snapshotted on the invitation (SPEC P1). */
 export function snapshotAttributes(attributes: Attributes, reportable: string[]): Attributes {
-  const snapshot: Attributes = {};
-  for (const key of reportable) if (attributes[key] !== undefined) snapshot[key] = attributes[key];
-  return snapshot;
+  // fromEntries defines own properties, so even a key named __proto__ is kept as data.
+  return Object.fromEntries(
+    reportable.flatMap((key) => {
+      const value = attributeOf(attributes, key);
+      return value === undefined ? [] : [[key, value]];
+    }),
+  );
 }

@@ -40,7 +40,16 @@ const en = {
   kioskLabel: 'Your code',
   kioskStart: 'Start',
   problemTitle: 'This link cannot be used',
+  unavailableTitle: 'Please try again in a moment',
+  unavailable:
+    'We could not reach our database just now, so nothing was sent. What you typed is still in the form: please send it again in a moment.',
+  retry: 'Try again',
+  replay:
+    'We could not reach our database just now, so nothing was sent. Your answers are kept on this page: press “Try again” in a moment to send them.',
   problems: {
+    'service-unavailable': 'We cannot open this right now. Please try again in a moment.',
+    'internal-error': 'Something went wrong on our side. Please try again later.',
+    'bad-request': 'This request could not be read. Please go back and try again.',
     'unknown-token': 'This link or code is not valid. Check it, or ask HR for a new one.',
     'token-revoked': 'This invitation was withdrawn.',
     'token-expired': 'This survey has closed. Thank you for your interest.',
@@ -88,7 +97,16 @@ const ko: Strings = {
   kioskLabel: '내 코드',
   kioskStart: '시작',
   problemTitle: '이 링크는 사용할 수 없습니다',
+  unavailableTitle: '잠시 후 다시 시도해 주세요',
+  unavailable:
+    '지금은 데이터베이스에 연결할 수 없어 아무것도 제출되지 않았습니다. 입력한 내용은 양식에 그대로 남아 있으니 잠시 후 다시 제출해 주세요.',
+  retry: '다시 시도',
+  replay:
+    '지금은 데이터베이스에 연결할 수 없어 아무것도 제출되지 않았습니다. 응답은 이 페이지에 보관되어 있으니 잠시 후 “다시 시도”를 눌러 제출해 주세요.',
   problems: {
+    'service-unavailable': '지금은 열 수 없습니다. 잠시 후 다시 시도해 주세요.',
+    'internal-error': '문제가 발생했습니다. 나중에 다시 시도해 주세요.',
+    'bad-request': '요청을 읽을 수 없습니다. 돌아가서 다시 시도해 주세요.',
     'unknown-token': '유효하지 않은 링크나 코드입니다. 다시 확인하거나 HR에 새 코드를 요청하세요.',
     'token-revoked': '이 초대는 취소되었습니다.',
     'token-expired': '설문이 마감되었습니다. 관심 가져 주셔서 감사합니다.',
@@ -140,7 +158,16 @@ const pl: Strings = {
   kioskLabel: 'Twój kod',
   kioskStart: 'Zacznij',
   problemTitle: 'Tego linku nie można użyć',
+  unavailableTitle: 'Spróbuj ponownie za chwilę',
+  unavailable:
+    'Nie udało się teraz połączyć z bazą danych, więc nic nie zostało wysłane. To, co wpisano, jest nadal w formularzu: wyślij je ponownie za chwilę.',
+  retry: 'Spróbuj ponownie',
+  replay:
+    'Nie udało się teraz połączyć z bazą danych, więc nic nie zostało wysłane. Odpowiedzi są zachowane na tej stronie: za chwilę naciśnij „Spróbuj ponownie”, aby je wysłać.',
   problems: {
+    'service-unavailable': 'Nie możemy tego teraz otworzyć. Spróbuj ponownie za chwilę.',
+    'internal-error': 'Coś poszło nie tak po naszej stronie. Spróbuj ponownie później.',
+    'bad-request': 'Nie udało się odczytać żądania. Wróć i spróbuj ponownie.',
     'unknown-token': 'Ten link lub kod jest nieprawidłowy. Sprawdź go albo poproś HR o nowy.',
     'token-revoked': 'To zaproszenie zostało wycofane.',
     'token-expired': 'Ankieta została zamknięta. Dziękujemy za zainteresowanie.',

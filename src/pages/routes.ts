@@ -1,24 +1,49 @@
-import { perOrganizationLimit } from '../plugins/security.ts';
 import { storableText } from '../db/text.ts';
+import { spendCodeGuess } from '../plugins/code-guessing.ts';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { isDatabaseUnavailable } from '../db/connection.ts';
 import { z } from 'zod';
-import { DomainError } from '../errors.ts';
+import { DomainError, TooManyRequests } from '../errors.ts';
 import { orgSlugSchema } from '../auth/schemas.ts';
 import { answersSchema, type SurveyDefinition } from '../surveys/questions.ts';
 import { contextForSession, localizeSurvey, sessionFromCode, sessionFromLinkToken } from '../responses/service.ts';
 import { SURVEY_COOKIE, submitAndRelease } from '../responses/routes.ts';
 import { preferredLanguages, STRINGS, uiLanguage, type UiLanguage } from './i18n.ts';
 import { identifyingSignals, type Signal } from './identifying.ts';
-import { kioskPage, page, problemPage, surveyPage, thanksPage, type FormState } from './views.ts';
+import { kioskPage, page, problemPage, replayPage, surveyPage, thanksPage, type FormState } from './views.ts';
 
 const STYLESHEET = readFileSync(new URL('./quorum.css', import.meta.url), 'utf8');
 // Pages load nothing but their own stylesheet: no script, no third-party asset, no inline style.
 const PAGE_CSP =
   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+type InvitationContext = Awaited<ReturnType<typeof contextForSession>>;
+
+const RETRY_AFTER_SECONDS = '5';
+
+/** A database that cannot answer now (or the app draining): the reader should retry, not give up. */
+const isUnavailable = (error: unknown) =>
+  (error instanceof DomainError && error.status === 503) || isDatabaseUnavailable(error);
+
+// Routes whose only input is a link token or a code: a malformed one is simply not a valid one.
+const TOKEN_ROUTES = new Set(['/s/:token', '/k/:organization']);
+
+function pageProblem(thrown: unknown, request: FastifyRequest): { status: number; code: string } {
+  if (!(thrown instanceof Error)) return { status: 500, code: 'internal-error' };
+  const error = thrown as FastifyError;
+  if (isUnavailable(error)) return { status: 503, code: 'service-unavailable' };
+  if (error instanceof DomainError) return { status: error.status, code: error.code };
+  if (hasZodFastifySchemaValidationErrors(error))
+    return { status: 400, code: TOKEN_ROUTES.has(request.routeOptions.url ?? '') ? 'unknown-token' : 'bad-request' };
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
+    return { status: error.statusCode, code: 'bad-request' };
+  return { status: 500, code: 'internal-error' };
+}
 
 const langQuery = z.object({ lang: storableText(20).optional() });
 type Form = Record<string, string | string[] | undefined>;
@@ -73,13 +98,16 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
       .type('text/html; charset=utf-8')
       .send(page(lang, title, body, (l) => withLang(path, l)) as never);
 
-  // Domain errors become a page in the reader's language, with the same status the API would use.
+  // Errors become a page in the reader's language, with the status the API would use. Only what
+  // truly says "this token is not valid" reads so: an outage must not send people away for good.
   app.setErrorHandler((error, request, reply) => {
     const lang = uiLanguage(languages(request, (request.query as { lang?: string } | undefined)?.lang));
-    const code = error instanceof DomainError ? error.code : 'unknown-token';
-    const status = error instanceof DomainError ? error.status : 400;
-    if (!(error instanceof DomainError)) request.log.warn({ err: error }, 'page error');
-    return render(reply, lang, STRINGS[lang].problemTitle, problemPage(lang, code), request.url.split('?')[0]!, status);
+    const { status, code } = pageProblem(error, request);
+    if (status >= 500) request.log[status === 503 ? 'warn' : 'error']({ err: error }, 'page error');
+    if (error instanceof TooManyRequests) reply.header('retry-after', String(error.retryAfterSeconds));
+    if (status === 503) reply.header('retry-after', RETRY_AFTER_SECONDS);
+    const title = status === 503 ? STRINGS[lang].unavailableTitle : STRINGS[lang].problemTitle;
+    return render(reply, lang, title, problemPage(lang, code), request.url.split('?')[0]!, status);
   });
 
   app.get('/assets/quorum.css', { schema: { hide: true } }, async (_request, reply) =>
@@ -118,15 +146,12 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  const perOrganization = perOrganizationLimit(
-    app,
-    (request) => (request.params as { organization?: string }).organization,
-  );
+  // The same budgets as POST /v1/respond/code: a guesser gains nothing by switching routes (P5).
+  const codeGuess = spendCodeGuess(app, (request) => (request.params as { organization?: string }).organization);
   app.post(
     '/k/:organization',
     {
-      config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
-      preHandler: perOrganization,
+      preHandler: codeGuess,
       schema: {
         hide: true,
         params: z.object({ organization: orgSlugSchema }),
@@ -142,6 +167,19 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
         reply.setCookie(SURVEY_COOKIE, session.token, { ...cookie, expires: session.expiresAt });
         return reply.redirect(withLang('/survey', request.query.lang), 303);
       } catch (error) {
+        if (isUnavailable(error)) {
+          // The code was never checked: keep it in the field so "Start" tries it again.
+          reply.header('retry-after', RETRY_AFTER_SECONDS);
+          const message = STRINGS[lang].problems['service-unavailable'];
+          return render(
+            reply,
+            lang,
+            STRINGS[lang].kioskTitle,
+            kioskPage(lang, withLang(path, request.query.lang), message, request.body.code),
+            path,
+            503,
+          );
+        }
         if (!(error instanceof DomainError)) throw error;
         const message = STRINGS[lang].problems[error.code] ?? STRINGS[lang].problems['unknown-token']!;
         return render(
@@ -162,8 +200,9 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     lang: string | undefined,
     state: FormState,
     status = 200,
+    loaded?: InvitationContext,
   ) => {
-    const ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
+    const ctx = loaded ?? (await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]));
     const preferred = languages(request, lang);
     const survey = localizeSurvey(ctx.definition, ctx.minGroupSize, preferred);
     const ui = uiLanguage([survey.language, ...preferred]);
@@ -190,7 +229,24 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
+      let ctx: InvitationContext;
+      try {
+        // Spent or not is decided by the write itself, which also acknowledges a resend with the
+        // same Idempotency-Key whose first answer was stored but never acknowledged.
+        ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE], { checkSpent: false });
+      } catch (error) {
+        if (!isUnavailable(error)) throw error;
+        const lang = uiLanguage(languages(request, request.query.lang));
+        reply.header('retry-after', RETRY_AFTER_SECONDS);
+        return render(
+          reply,
+          lang,
+          STRINGS[lang].unavailableTitle,
+          replayPage(lang, withLang('/survey', request.query.lang), request.body as Record<string, string | string[]>),
+          '/survey',
+          503,
+        );
+      }
       const lang = uiLanguage([...languages(request, request.query.lang), ctx.definition.defaultLanguage]);
       const { answers, values } = answersFromForm(ctx.definition, request.body);
       const submission =
@@ -202,7 +258,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!parsed.success) {
         for (const issue of parsed.error.issues) {
           const id = String(issue.path[0] ?? '');
-          if (id) errors[id] = answers[id] === undefined ? STRINGS[lang].answerRequired : STRINGS[lang].answerInvalid;
+          if (id) errors[id] = !Object.hasOwn(answers, id) ? STRINGS[lang].answerRequired : STRINGS[lang].answerInvalid;
         }
       }
       const warnings: Record<string, Signal[]> = {};
@@ -213,16 +269,40 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
             warnings[q.id] = identifyingSignals(text);
         }
       }
+      const kept = { values, submission: submission ?? randomBytes(16).toString('base64url') };
       if (Object.keys(errors).length || Object.keys(warnings).length) {
         return showSurvey(
           request,
           reply,
           request.query.lang,
-          { values, errors, warnings, submission: submission ?? randomBytes(16).toString('base64url') },
+          { ...kept, errors, warnings },
           Object.keys(errors).length ? 400 : 200,
+          ctx,
         );
       }
-      await submitAndRelease(app, request, request.cookies[SURVEY_COOKIE], answers, submission);
+      try {
+        await submitAndRelease(app, request, request.cookies[SURVEY_COOKIE], answers, submission);
+      } catch (error) {
+        if (!isUnavailable(error)) throw error;
+        // Nothing was stored: the form comes back as sent, with the same Idempotency-Key, so one
+        // more press of "Send" sends the very same answers (and is counted once).
+        reply.header('retry-after', RETRY_AFTER_SECONDS);
+        return showSurvey(
+          request,
+          reply,
+          request.query.lang,
+          // The comments are unchanged, so a choice to send them as they are still stands.
+          {
+            ...kept,
+            errors: {},
+            warnings: {},
+            unavailable: true,
+            confirmed: request.body.confirm_identifying === 'yes',
+          },
+          503,
+          ctx,
+        );
+      }
       reply.clearCookie(SURVEY_COOKIE, cookie);
       return reply.redirect(withLang('/thanks', request.query.lang), 303);
     },

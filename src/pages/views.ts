@@ -129,6 +129,10 @@ export interface FormState {
   warnings: Record<string, Signal[]>;
   /** One per filled-in form, kept across re-renders: a resubmission after a lost answer is a replay. */
   submission: string;
+  /** The last send could not reach the database: say so above the kept answers. */
+  unavailable?: boolean;
+  /** The writer already chose to send identifying comments as they are; a resend keeps that choice. */
+  confirmed?: boolean;
 }
 
 export function surveyPage(lang: UiLanguage, survey: RespondentSurvey, action: string, state: FormState): SafeHtml {
@@ -136,6 +140,14 @@ export function surveyPage(lang: UiLanguage, survey: RespondentSurvey, action: s
   const errorCount = Object.keys(state.errors).length;
   const warned = Object.keys(state.warnings).length > 0;
   return html`<h1>${survey.title}</h1>
+    ${
+      state.unavailable
+        ? html`<div class="summary" role="alert" tabindex="-1">
+            <h2>${t.unavailableTitle}</h2>
+            <p>${t.unavailable}</p>
+          </div>`
+        : ''
+    }
     ${promise(t, survey.minGroupSize)}
     ${
       errorCount
@@ -149,6 +161,7 @@ export function surveyPage(lang: UiLanguage, survey: RespondentSurvey, action: s
     }
     <form method="post" action="${action}" novalidate>
       <input type="hidden" name="submission" value="${state.submission}" />
+      ${state.confirmed && !warned ? html`<input type="hidden" name="confirm_identifying" value="yes" />` : ''}
       ${survey.questions.map((q) => field(t, q, state.values[q.id], state.errors[q.id], state.warnings[q.id]))}
       ${
         warned
@@ -171,11 +184,28 @@ export function thanksPage(lang: UiLanguage): SafeHtml {
 
 export function problemPage(lang: UiLanguage, code: string): SafeHtml {
   const t = STRINGS[lang];
-  return html`<h1>${t.problemTitle}</h1>
-    <p class="lead" role="alert">${t.problems[code] ?? t.problems['unknown-token']}</p>`;
+  return html`<h1>${code === 'service-unavailable' ? t.unavailableTitle : t.problemTitle}</h1>
+    <p class="lead" role="alert">${t.problems[code] ?? t.problems['bad-request']}</p>`;
 }
 
-export function kioskPage(lang: UiLanguage, action: string, error: string | undefined): SafeHtml {
+/**
+ * The database failed before the survey could even be read, so its form cannot be drawn: every
+ * posted field goes back as a hidden one, and "Try again" sends them all once more.
+ */
+export function replayPage(lang: UiLanguage, action: string, fields: Record<string, string | string[]>): SafeHtml {
+  const t = STRINGS[lang];
+  const inputs = Object.entries(fields).flatMap(([name, value]) =>
+    (Array.isArray(value) ? value : [value]).map((v) => html`<input type="hidden" name="${name}" value="${v}" />`),
+  );
+  return html`<h1>${t.unavailableTitle}</h1>
+    <p class="lead" role="alert">${t.replay}</p>
+    <form method="post" action="${action}" novalidate>
+      ${inputs}
+      <p><button type="submit">${t.retry}</button></p>
+    </form>`;
+}
+
+export function kioskPage(lang: UiLanguage, action: string, error: string | undefined, typed = ''): SafeHtml {
   const t = STRINGS[lang];
   return html`<h1>${t.kioskTitle}</h1>
     <form method="post" action="${action}" class="kiosk" novalidate>
@@ -191,6 +221,7 @@ export function kioskPage(lang: UiLanguage, action: string, error: string | unde
         spellcheck="false"
         required
         aria-describedby="code-hint${error ? ' code-error' : ''}"
+        value="${typed}"
         ${error ? html`aria-invalid="true"` : ''}
       />
       <p><button type="submit">${t.kioskStart}</button></p>

@@ -1,27 +1,44 @@
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import helmet from '@fastify/helmet';
+import fastifyHelmet from '@fastify/helmet';
+import helmet, { type HelmetOptions } from 'helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import { TooManyRequests } from '../errors.ts';
 
+const HELMET_OPTIONS = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  // The API is never embedded in other sites and never sends Referer-worthy links.
+  referrerPolicy: { policy: 'no-referrer' },
+  crossOriginResourcePolicy: { policy: 'same-origin' },
+} satisfies HelmetOptions;
+
+/**
+ * The headers every answer carries, for the answers written before any route or hook runs
+ * (Fastify's framework errors, Node's client errors): the same helmet configuration, recorded once.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = (() => {
+  const headers: Record<string, string> = { 'cache-control': 'no-store' };
+  const recorder = {
+    setHeader: (name: string, value: unknown) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  helmet(HELMET_OPTIONS)({} as IncomingMessage, recorder as unknown as ServerResponse, () => {});
+  return Object.freeze(headers);
+})();
+
 /** Security headers, cookies and (opt-in, per route) rate limits. */
 export const securityPlugin = fp(
   async (app) => {
-    await app.register(helmet, {
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'none'"],
-          baseUri: ["'none'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-        },
-      },
-      // The API is never embedded in other sites and never sends Referer-worthy links.
-      referrerPolicy: { policy: 'no-referrer' },
-      crossOriginResourcePolicy: { policy: 'same-origin' },
-    });
+    await app.register(fastifyHelmet, HELMET_OPTIONS);
     await app.register(cookie);
     await app.register(rateLimit, {
       global: false,
@@ -40,25 +57,3 @@ export const securityPlugin = fp(
   },
   { name: 'security' },
 );
-
-/**
- * A second limit on top of a route's own (per client): code guesses per organization, whoever
- * sends them. @fastify/rate-limit runs one limiter per request (a second `app.rateLimit()`
- * handler is skipped once the route's has run, found by the brute-force test), so this one is
- * checked through `createRateLimit`, which always counts.
- */
-export function perOrganizationLimit(
-  app: FastifyInstance,
-  organizationOf: (request: FastifyRequest) => string | undefined,
-): preHandlerAsyncHookHandler {
-  const check = app.createRateLimit({
-    max: 600,
-    timeWindow: '1 minute',
-    keyGenerator: (request) => `code-org:${organizationOf(request) ?? ''}`,
-  });
-  return async (request) => {
-    const result = await check(request);
-    if (!result.isAllowed && result.isExceeded)
-      throw new TooManyRequests('rate-limited', 'Too many requests; slow down and retry later.', result.ttlInSeconds);
-  };
-}

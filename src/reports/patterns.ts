@@ -1,3 +1,4 @@
+import { attributeOf } from '../roster/attributes.ts';
 import { sql, type Kysely } from 'kysely';
 import { Piscina } from 'piscina';
 import type { Database, ReleasedAttributes } from '../db/schema.ts';
@@ -201,7 +202,7 @@ async function compute(db: Kysely<Database>, ctx: ReportContext, waveIds: string
   return waves;
 }
 
-const valueOf = (combo: ReleasedAttributes, dimension: string) => combo[dimension] ?? NOT_REPORTED;
+const valueOf = (combo: ReleasedAttributes, dimension: string) => attributeOf(combo, dimension) ?? NOT_REPORTED;
 
 function tablesOf(ctx: ReportContext, atoms: WaveTables['atoms']): Table[] {
   const all = atoms.map((_, i) => i);

@@ -1,3 +1,4 @@
+import { attributeOf } from '../roster/attributes.ts';
 import type { Attributes, ReleasedAttributes } from '../db/schema.ts';
 
 export const OTHER = 'other';
@@ -18,7 +19,7 @@ export function generalise(
   k: number,
   random: () => number = Math.random,
 ): ReleasedAttributes[] {
-  const values = rows.map((row) => dimensions.map((d) => row[d] ?? null));
+  const values = rows.map((row) => dimensions.map((d) => attributeOf(row, d) ?? null));
 
   dimensions.forEach((_, d) => {
     const counts = countBy(values, (v) => v[d] ?? null);

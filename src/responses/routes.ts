@@ -1,5 +1,5 @@
-import { perOrganizationLimit } from '../plugins/security.ts';
 import { storableText } from '../db/text.ts';
+import { spendCodeGuess } from '../plugins/code-guessing.ts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -73,16 +73,15 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  // Codes are guessable in principle (68 bits), so they are limited per client and per organization.
-  const perOrganization = perOrganizationLimit(
+  // Codes are guessable in principle (68 bits): each try spends from the budgets the kiosk form shares.
+  const codeGuess = spendCodeGuess(
     app,
     (request) => (request.body as { organization?: string } | undefined)?.organization,
   );
   app.post(
     '/code',
     {
-      config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
-      preHandler: perOrganization,
+      preHandler: codeGuess,
       schema: {
         tags,
         summary: 'Exchange a nickname code typed at a kiosk for a survey session',

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
@@ -151,6 +152,41 @@ describe.runIf(available)('the survey in a real browser (Chromium)', () => {
     expect(csp).toContain("default-src 'none'");
     expect(csp).not.toContain('unsafe-inline');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'survey-en-desktop.png') });
+    await context.close();
+  });
+
+  it('when the database refuses the answers, then the page says try again in Polish with every answer still filled in, and pressing send again counts them once', async () => {
+    const context = await browser.newContext({ locale: 'pl-PL' });
+    const page = await context.newPage();
+    await page.goto(invitations[3]!.link);
+    for (const id of ['week', 'workload', 'support', 'recognition']) await page.locator(`#q_${id}-1`).check();
+    await page.locator('#q_share').fill('Krótsze spotkania & mniej "pilnych" maili');
+    const before = await participation();
+    // The write fails as on a full disk (SQLSTATE 53100), as in test/chaos/disk-full.test.ts.
+    await sql`create function disk_full() returns trigger language plpgsql as $$
+      begin raise exception 'No space left on device' using errcode = 'disk_full'; end $$`.execute(t.app.db);
+    await sql`create trigger disk_full before insert on sealed_responses for each statement execute function disk_full()`.execute(
+      t.app.db,
+    );
+    let status: number | undefined;
+    page.on('response', (r) => void (r.url() === `${base}/survey` && (status = r.status())));
+    try {
+      await page.getByRole('button', { name: 'Wyślij odpowiedzi' }).click();
+      await page.waitForLoadState();
+      expect(status).toBe(503);
+      expect(await page.locator('.summary h2').textContent()).toBe('Spróbuj ponownie za chwilę');
+      for (const id of ['week', 'workload', 'support', 'recognition'])
+        expect(await page.locator(`#q_${id}-1`).isChecked()).toBe(true);
+      expect(await page.locator('#q_share').inputValue()).toBe('Krótsze spotkania & mniej "pilnych" maili');
+      expect(await participation()).toBe(before);
+      expect(await seriousViolations(page)).toEqual([]);
+    } finally {
+      await sql`drop trigger disk_full on sealed_responses`.execute(t.app.db);
+      await sql`drop function disk_full()`.execute(t.app.db);
+    }
+    await page.getByRole('button', { name: 'Wyślij odpowiedzi' }).click();
+    expect(page.url()).toBe(`${base}/thanks`);
+    expect(await participation()).toBe(before + 1);
     await context.close();
   });
 });

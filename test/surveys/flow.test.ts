@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { CODE_GUESS_LIMITS, inProcessCodeGuessBudget } from '../../src/plugins/code-guessing.ts';
 import { bearer, buildOrganization, tokenFor, type TestOrg } from '../helpers/factories.ts';
 import { declareDimensions, importCsv, rosterCsv, rosteredOrganization } from '../helpers/roster.ts';
 import {
@@ -446,6 +447,69 @@ describe('guessing and isolation', () => {
     expect((await t.app.inject({ method: 'GET', url: '/v1/surveys', headers: bearer(targetAdmin) })).statusCode).toBe(
       200,
     );
+  });
+
+  it('when a client spends its 20 wrong codes on the API, then its first code on the kiosk form is refused with 429, and the other way round', async () => {
+    const target = await buildOrganization(t.app);
+    const wrong = (i: number) => `abandon-ability-able-about-above-${String(i).padStart(4, '0')}`;
+    const api = (code: string, remoteAddress: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/respond/code',
+        remoteAddress,
+        payload: { organization: target.slug, code },
+      });
+    const kiosk = (code: string, remoteAddress: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/k/${target.slug}`,
+        remoteAddress,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ code }).toString(),
+      });
+    for (let i = 0; i < 20; i++) expect((await api(wrong(i), '192.0.2.30')).statusCode).toBe(404);
+    const refused = await kiosk(wrong(20), '192.0.2.30');
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['content-type']).toMatch(/^text\/html/);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    for (let i = 0; i < 20; i++) expect((await kiosk(wrong(i), '192.0.2.31')).statusCode).toBe(404);
+    expect((await api(wrong(20), '192.0.2.31')).statusCode).toBe(429);
+  });
+
+  it("when many clients split their guesses of one organization's codes between the API and the kiosk form, then together they get 600 a minute, not 600 on each", async () => {
+    const target = await buildOrganization(t.app);
+    const wrong = (i: number) => `abandon-ability-able-about-above-${String(i % 10_000).padStart(4, '0')}`;
+    const address = (i: number) => `203.0.${Math.floor(i / 250) % 250}.${i % 250}`;
+    const guess = (i: number) =>
+      i % 2 === 0
+        ? t.app.inject({
+            method: 'POST',
+            url: '/v1/respond/code',
+            remoteAddress: address(i),
+            payload: { organization: target.slug, code: wrong(i) },
+          })
+        : t.app.inject({
+            method: 'POST',
+            url: `/k/${target.slug}`,
+            remoteAddress: address(i),
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            payload: new URLSearchParams({ code: wrong(i) }).toString(),
+          });
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < 610; i++) {
+      const status = (await guess(i)).statusCode;
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 404: 600, 429: 10 });
+  });
+
+  it('when a minute has passed, then the shared budget counts afresh, and a refusal says how long to wait', async () => {
+    let now = 120_000 + 45_000;
+    const budget = inProcessCodeGuessBudget(CODE_GUESS_LIMITS, () => now);
+    for (let i = 0; i < 20; i++) expect(await budget.spend('192.0.2.40', 'acme')).toEqual({ allowed: true });
+    expect(await budget.spend('192.0.2.40', 'acme')).toEqual({ allowed: false, retryAfterSeconds: 15 });
+    now += 15_000;
+    expect(await budget.spend('192.0.2.40', 'acme')).toEqual({ allowed: true });
   });
 
   it("when another organization's admin reads, edits, opens or closes this organization's survey, then 404 and nothing changes", async () => {
