@@ -3,23 +3,29 @@ import type { Database } from '../db/schema.ts';
 import type { Keys } from '../crypto/tokens.ts';
 import { open, seal } from '../crypto/aead.ts';
 import { shuffle } from '../responses/generalise.ts';
-import type { MailMessage } from './templates.ts';
+import { padTo, paddedSize, unpad } from '../anonymity/padding.ts';
+import type { ComposedMail, MailMessage } from './templates.ts';
 
 const context = (orgId: string) => `mail-outbox:${orgId}`;
 const BATCH = 2_000;
 
 /**
- * Queues messages durably, in the caller's transaction: sealed whole (recipient, link, code), and
- * shuffled, so neither the rows nor their order tell a database reader who gets what.
+ * Queues messages durably, in the caller's transaction: sealed whole (recipient, link, code), each
+ * padded to its survey and kind's one size, and shuffled, so neither the rows, their lengths nor
+ * their order tell a database reader who gets what (SPEC P1).
  */
 export async function queueMail(
   trx: Transaction<Database>,
   keys: Keys,
   orgId: string,
-  messages: MailMessage[],
+  messages: ComposedMail[],
 ): Promise<void> {
   const sealed = shuffle(messages).map((m) =>
-    seal(keys['mail-outbox'], Buffer.from(JSON.stringify(m), 'utf8'), context(orgId)),
+    seal(
+      keys['mail-outbox'],
+      padTo(Buffer.from(JSON.stringify(m.message), 'utf8'), paddedSize(m.sealedBytes)),
+      context(orgId),
+    ),
   );
   for (let start = 0; start < sealed.length; start += BATCH) {
     await sql`insert into mail_outbox (org_id, sealed) select ${orgId}, s from unnest(${sealed.slice(start, start + BATCH)}::bytea[]) as s`.execute(
@@ -52,7 +58,8 @@ export async function drainOutbox(
   let sent = 0;
   let failed = 0;
   for (const row of rows) {
-    const plain = open(keys['mail-outbox'], row.sealed, context(row.org_id));
+    const padded = open(keys['mail-outbox'], row.sealed, context(row.org_id));
+    const plain = padded && unpad(padded);
     try {
       if (!plain) throw new Error('outbox row cannot be opened with this key');
       await send(JSON.parse(plain.toString('utf8')) as MailMessage);

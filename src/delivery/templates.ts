@@ -1,4 +1,6 @@
+import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { escapeHtml } from '../pages/html.ts';
+import { CODE_WORDS } from '../invitations/codes.ts';
 import type { SurveyDefinition } from '../surveys/questions.ts';
 
 export interface MailMessage {
@@ -7,6 +9,18 @@ export interface MailMessage {
   text: string;
   html: string;
 }
+
+/** A composed mail and the one size every mail of its survey and kind is sealed at (SPEC P1). */
+export interface ComposedMail {
+  message: MailMessage;
+  sealedBytes: number;
+}
+
+// The person-dependent parts of a mail are the address (ASCII, at most 254 by RFC 5321; the roster
+// refuses others) and the code (five words of at most 8 letters, four digits, dashes); the link has
+// one length. Composing with the longest of each gives a size no recipient of the survey exceeds.
+const MAX_ADDRESS = 'a'.repeat(254);
+const MAX_CODE = 'a'.repeat(CODE_WORDS * Math.max(...wordlist.map((w) => w.length)) + CODE_WORDS + 4);
 
 type Kind = 'invitation' | 'reminder';
 
@@ -47,8 +61,27 @@ const COPY: Record<
   },
 };
 
-/** One e-mail in every language of the survey that has a template, the survey's default first. */
+/**
+ * One e-mail in every language of the survey that has a template, the survey's default first, with
+ * the size it is sealed at: a mail's length must not tell its address's length (reminders go to
+ * non-responders only, so that would sort who answered by address length).
+ */
 export function composeMail(
+  kind: Kind,
+  definition: SurveyDefinition,
+  minGroupSize: number,
+  to: string,
+  link: string,
+  code: string,
+): ComposedMail {
+  // Invitations and reminders share the size, so the outbox never tells one kind from the other.
+  const longest = (['invitation', 'reminder'] as const).map((k) =>
+    Buffer.byteLength(JSON.stringify(render(k, definition, minGroupSize, MAX_ADDRESS, link, MAX_CODE)), 'utf8'),
+  );
+  return { message: render(kind, definition, minGroupSize, to, link, code), sealedBytes: Math.max(...longest) };
+}
+
+function render(
   kind: Kind,
   definition: SurveyDefinition,
   minGroupSize: number,

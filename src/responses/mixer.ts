@@ -3,7 +3,8 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Keys } from '../crypto/tokens.ts';
 import { generalise, shuffle } from './generalise.ts';
-import { openResponse } from './sealed-box.ts';
+import { openResponse, snapshotDigest } from './sealed-box.ts';
+import type { Attributes } from '../db/schema.ts';
 import { addCounters, countAnswers } from '../reports/counters.ts';
 
 export interface ReleaseResult {
@@ -74,7 +75,10 @@ export async function releaseResponses(
       return { released: 0, stillSealed: pending.length, unreadable: 0 };
 
     const batch = options.flush ? pending : shuffle(pending, cryptoRandom).slice(0, pending.length - k);
-    const opened = batch.map((row) => ({ id: row.id, payload: openResponse(keys, orgId, waveId, row.sealed) }));
+    const opened = batch.map((row) => ({
+      id: row.id,
+      payload: openResponse(keys['sealed-box'], orgId, waveId, wave.definition, row.sealed),
+    }));
     const readable = opened.filter(
       (o): o is { id: string; payload: NonNullable<typeof o.payload> } => o.payload !== null,
     );
@@ -89,8 +93,11 @@ export async function releaseResponses(
         .orderBy('position')
         .execute()
     ).map((d) => d.key);
+    // A box holds its snapshot's digest (a fixed length, SPEC P1); the invitations of the wave hold
+    // every snapshot it can stand for. One that no longer resolves is released with no attributes.
+    const snapshots = await snapshotsOfWave(trx, orgId, waveId);
     const attributes = generalise(
-      readable.map((r) => r.payload.attributes),
+      readable.map((r) => snapshots.get(r.payload.snapshotDigest) ?? {}),
       dimensions,
       k,
       cryptoRandom,
@@ -127,4 +134,15 @@ export async function releaseResponses(
     };
   };
   return db.isTransaction ? run(db as Transaction<Database>) : db.transaction().execute(run);
+}
+
+async function snapshotsOfWave(trx: Transaction<Database>, orgId: string, waveId: string) {
+  const rows = await trx
+    .selectFrom('invitations')
+    .select('attributes')
+    .distinct()
+    .where('org_id', '=', orgId)
+    .where('wave_id', '=', waveId)
+    .execute();
+  return new Map(rows.map((r) => [snapshotDigest(r.attributes as Attributes), r.attributes as Attributes]));
 }

@@ -191,7 +191,7 @@ export async function submitAnswers(
     );
   }
   const answers: Answers = parsed.data;
-  const sealed = sealResponse(keys, ctx.orgId, ctx.waveId, {
+  const sealed = sealResponse(keys['sealed-box'], ctx.orgId, ctx.waveId, ctx.definition, {
     surveyId: ctx.surveyId,
     attributes: ctx.attributes,
     answers,
