@@ -172,7 +172,7 @@ export interface ParticipationTable {
   wave_id: string;
   marker: Buffer;
   /** Keyed hash of the survey session that spent it: a retry after a lost acknowledgement is a replay. */
-  submission: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
+  submission: Buffer;
 }
 
 export interface SealedResponseTable {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Attributes, Database } from '../db/schema.ts';
 import { sql } from 'kysely';
@@ -66,8 +67,14 @@ function invitationQuery(db: Kysely<Database>) {
 export const participationMarker = (keys: Keys, invitationId: string) => keyedHash(keys.participation, invitationId);
 // Domain-separated from the marker (whose input is a UUID) under the same key. Without a key
 // chosen by the client there is no replay: 20 identical requests at once get one 201, 19 × 409.
+// Every row still gets a value of the same kind and length (SPEC P1: every row of a table looks
+// alike whatever channel wrote it): a null here told the form, which always sends a key, from an
+// API client that sends none. With no client key, a random one stands in; no retry can match it.
 const submissionOf = (keys: Keys, sessionToken: string, idempotencyKey: string | undefined) =>
-  idempotencyKey ? keyedHash(keys.participation, `submission:${sessionToken}:${idempotencyKey}`) : null;
+  keyedHash(
+    keys.participation,
+    `submission:${sessionToken}:${idempotencyKey === undefined ? `server:${randomBytes(32).toString('hex')}` : `client:${idempotencyKey}`}`,
+  );
 
 async function assertUsable(db: Kysely<Database>, keys: Keys, ctx: InvitationContext): Promise<void> {
   if (ctx.revoked) throw revokedToken();
