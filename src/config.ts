@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -98,6 +99,13 @@ const envSchema = z.object({
     .max(3600)
     .default(30)
     .describe('How often the scheduler sends mail, opens due pulse waves and sends due reminders; 0 turns it off.'),
+  BOX_KEY_DIR: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Where the keys of answers still waiting in the sealed box live (one file per wave and release epoch, destroyed at each release). Outside PostgreSQL on purpose; shared by every instance. Default: DATA_DIR/box-keys.',
+    ),
   DB_STATEMENT_TIMEOUT_MS: z.coerce
     .number()
     .int()
@@ -134,6 +142,8 @@ export interface AppConfig {
   smtpUrl: string | null;
   mailFrom: string;
   schedulerIntervalSeconds: number;
+  /** Directory of the sealed box's epoch keys (src/anonymity/batch-keys.ts); default .quorum/box-keys. */
+  boxKeyDir?: string;
 }
 
 export class ConfigError extends Error {
@@ -172,6 +182,7 @@ export function toAppConfig(env: EnvConfig, resolved: { databaseUrl: string; tok
     smtpUrl: env.SMTP_URL ?? null,
     mailFrom: env.MAIL_FROM,
     schedulerIntervalSeconds: env.SCHEDULER_INTERVAL_SECONDS,
+    boxKeyDir: path.resolve(env.BOX_KEY_DIR ?? path.join(env.DATA_DIR, 'box-keys')),
     publicUrl: (env.PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? 'localhost' : env.HOST}:${env.PORT}`).replace(
       /\/+$/,
       '',

@@ -14,6 +14,7 @@ export interface Database {
   invitations: InvitationTable;
   participation: ParticipationTable;
   sealed_responses: SealedResponseTable;
+  sealed_box_epochs: SealedBoxEpochTable;
   responses: ResponseTable;
   answer_counts: AnswerCountTable;
   mail_outbox: MailOutboxTable;
@@ -180,6 +181,13 @@ export interface SealedResponseTable {
   id: Generated<string>;
   wave_id: string;
   sealed: Buffer;
+}
+
+/** The key epoch a wave's boxes are sealed under; the keys live outside PostgreSQL (src/anonymity/batch-keys.ts). */
+export interface SealedBoxEpochTable {
+  org_id: string;
+  wave_id: string;
+  epoch: number;
 }
 
 export interface ResponseTable {

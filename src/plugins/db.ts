@@ -3,7 +3,10 @@ import type { Kysely } from 'kysely';
 import type { AppConfig } from '../config.ts';
 import { createDb } from '../db/connection.ts';
 import type { Database } from '../db/schema.ts';
+import path from 'node:path';
 import { deriveKeys, type Keys } from '../crypto/tokens.ts';
+import { registerBatchKeys } from '../anonymity/batch-keys.ts';
+import { settleEpochs } from '../responses/mixer.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,7 +25,16 @@ export const dbPlugin = fp<{ config: AppConfig }>(
       statementTimeoutMs: config.statementTimeoutMs,
     });
     app.decorate('db', db);
-    app.decorate('keys', deriveKeys(config.tokenPepper));
+    const keys = deriveKeys(config.tokenPepper);
+    app.decorate('keys', keys);
+    // SPEC P1 (T3): the keys of pending boxes, outside PostgreSQL so a release can destroy them.
+    const batchKeys = registerBatchKeys(keys, path.resolve(config.boxKeyDir ?? path.join('.quorum', 'box-keys')), db);
+    // A crash between a release's commit and its follow-up leaves an older key: finish the job.
+    app.addHook('onReady', async () => {
+      for (const { orgId, waveId } of await batchKeys.wavesWithKeys())
+        await settleEpochs(db, keys, orgId, waveId).catch(() => 0);
+    });
+    app.addHook('onClose', async () => batchKeys.close());
     app.decorate('config', config);
     app.addHook('onClose', async () => db.destroy());
   },

@@ -3,7 +3,8 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Keys } from '../crypto/tokens.ts';
 import { generalise, shuffle } from './generalise.ts';
-import { openResponse, snapshotDigest } from './sealed-box.ts';
+import { openResponse, resealResponse, snapshotDigest } from './sealed-box.ts';
+import { batchKeysOf } from '../anonymity/batch-keys.ts';
 import type { Attributes } from '../db/schema.ts';
 import { addCounters, countAnswers } from '../reports/counters.ts';
 
@@ -45,6 +46,8 @@ export async function releaseResponses(
       ).n;
     if (pending < Math.max(6, options.batchSize ?? 0)) return { released: 0, stillSealed: pending, unreadable: 0 };
   }
+  const batchKeys = batchKeysOf(keys);
+  let advanced = false;
   const run = async (trx: Transaction<Database>): Promise<ReleaseResult> => {
     const lockKey = sql`hashtextextended(${`release:${waveId}`}, 0)`;
     if (options.flush) await sql`select pg_advisory_xact_lock(${lockKey})`.execute(trx);
@@ -63,6 +66,8 @@ export async function releaseResponses(
       .where('waves.org_id', '=', orgId)
       .where('waves.id', '=', waveId)
       .executeTakeFirstOrThrow();
+    // Before reading the box: waits for submits in flight under the current epoch (SPEC P1, T3).
+    const currentEpoch = await batchKeys.lock(trx, orgId, waveId);
     const pending = await trx
       .selectFrom('sealed_responses')
       .select(['id', 'sealed'])
@@ -75,10 +80,17 @@ export async function releaseResponses(
       return { released: 0, stillSealed: pending.length, unreadable: 0 };
 
     const batch = options.flush ? pending : shuffle(pending, cryptoRandom).slice(0, pending.length - k);
-    const opened = batch.map((row) => ({
-      id: row.id,
-      payload: openResponse(keys['sealed-box'], orgId, waveId, wave.definition, row.sealed),
-    }));
+    // The current epoch's key, an older one not yet destroyed (a follow-up cut short by a crash),
+    // or, for boxes sealed before epochs existed, the pepper's key alone.
+    const candidates = [...(await batchKeys.available(orgId, waveId)).map((e) => e.key), keys['sealed-box']];
+    const openBox = (box: Buffer) => {
+      for (const key of candidates) {
+        const payload = openResponse(key, orgId, waveId, wave.definition, box);
+        if (payload) return payload;
+      }
+      return null;
+    };
+    const opened = batch.map((row) => ({ id: row.id, payload: openBox(row.sealed) }));
     const readable = opened.filter(
       (o): o is { id: string; payload: NonNullable<typeof o.payload> } => o.payload !== null,
     );
@@ -97,7 +109,7 @@ export async function releaseResponses(
     // every snapshot it can stand for. One that no longer resolves is released with no attributes.
     const snapshots = await snapshotsOfWave(trx, orgId, waveId);
     const attributes = generalise(
-      readable.map((r) => snapshots.get(r.payload.snapshotDigest) ?? {}),
+      readable.map((r) => r.payload.attributes ?? snapshots.get(r.payload.snapshotDigest) ?? {}),
       dimensions,
       k,
       cryptoRandom,
@@ -127,13 +139,77 @@ export async function releaseResponses(
       .where('org_id', '=', orgId)
       .where('id', '=', sql<string>`any(${readable.map((r) => r.id)}::uuid[])`)
       .execute();
+    // Crypto-shredding: the wave moves to the next epoch (new submits seal under its key); once
+    // this commits, settleEpochs moves the boxes kept back to it and destroys the current key, so
+    // the released boxes' dead tuples and WAL records open with no key that still exists.
+    if (currentEpoch !== null) {
+      await batchKeys.advance(trx, orgId, waveId, currentEpoch, readable.length < pending.length);
+      advanced = true;
+    }
     return {
       released: readable.length,
       stillSealed: pending.length - readable.length,
       unreadable: opened.length - readable.length,
     };
   };
-  return db.isTransaction ? run(db as Transaction<Database>) : db.transaction().execute(run);
+  if (db.isTransaction) {
+    const result = await run(db as Transaction<Database>);
+    // Committed by the caller (closing a wave), if at all: settle once the new epoch is visible.
+    if (advanced) {
+      const before = await batchKeys.currentEpoch(db, orgId, waveId);
+      batchKeys.retry(async () => {
+        const now = await batchKeys.currentEpoch(batchKeys.db, orgId, waveId);
+        if (now === null || before === null || now < before) return false;
+        await settleEpochs(batchKeys.db, keys, orgId, waveId);
+        return true;
+      });
+    }
+    return result;
+  }
+  const result = await db.transaction().execute(run);
+  if (advanced) await settleEpochs(db, keys, orgId, waveId);
+  return result;
+}
+
+/**
+ * After a release commits (or after a crash, at start): re-seals every box of the wave still
+ * under an older epoch's key with the current one, in a transaction of its own (so the kept
+ * boxes' new versions do not share the release's transaction id), then destroys the older keys.
+ * Returns the number of keys destroyed.
+ */
+export async function settleEpochs(db: Kysely<Database>, keys: Keys, orgId: string, waveId: string): Promise<number> {
+  const batchKeys = batchKeysOf(keys);
+  const epoch = await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`release:${waveId}`}, 0))`.execute(trx);
+    const current = await batchKeys.lock(trx, orgId, waveId);
+    if (current === null) return null;
+    const onDisk = await batchKeys.available(orgId, waveId);
+    const older = onDisk.filter((e) => e.epoch < current);
+    if (older.length === 0) return null;
+    const target = onDisk.find((e) => e.epoch === current);
+    if (target) {
+      const boxes = await trx
+        .selectFrom('sealed_responses')
+        .select(['id', 'sealed'])
+        .where('org_id', '=', orgId)
+        .where('wave_id', '=', waveId)
+        .forUpdate()
+        .execute();
+      const moved = boxes.flatMap((box) => {
+        for (const from of older) {
+          const sealed = resealResponse(from.key, target.key, orgId, waveId, box.sealed);
+          if (sealed) return [{ id: box.id, sealed }];
+        }
+        return [];
+      });
+      if (moved.length > 0)
+        await sql`update sealed_responses s set sealed = m.sealed
+          from unnest(${moved.map((m) => m.id)}::uuid[], ${moved.map((m) => m.sealed)}::bytea[]) as m(id, sealed)
+          where s.org_id = ${orgId} and s.wave_id = ${waveId} and s.id = m.id`.execute(trx);
+    }
+    return current;
+  });
+  return epoch === null ? 0 : batchKeys.destroyBelow(orgId, waveId, epoch);
 }
 
 async function snapshotsOfWave(trx: Transaction<Database>, orgId: string, waveId: string) {

@@ -16,6 +16,8 @@ export interface OpenedPayload {
   surveyId: string;
   snapshotDigest: string;
   answers: Answers;
+  /** Only in a box sealed before fixed lengths (unpadded JSON): its snapshot itself. */
+  attributes?: Attributes;
 }
 
 // The box is bound to its organization and wave: a row copied elsewhere does not open.
@@ -144,6 +146,24 @@ export function openResponse(
   box: Buffer,
 ): OpenedPayload | null {
   const padded = open(key, box, context(orgId, waveId));
-  const plain = padded && unpad(padded);
-  return plain ? decode(definition, plain) : null;
+  if (!padded) return null;
+  const plain = unpad(padded);
+  const decoded = plain && decode(definition, plain);
+  if (decoded) return decoded;
+  // A box sealed before lengths were fixed (still waiting when this version was deployed).
+  if (padded[0] !== 0x7b) return null;
+  const legacy = JSON.parse(padded.toString('utf8')) as SealedPayload;
+  return { surveyId: legacy.surveyId, snapshotDigest: '', answers: legacy.answers, attributes: legacy.attributes };
+}
+
+/** The same plaintext under another key (a kept-back box moving to the next epoch): same length. */
+export function resealResponse(
+  from: KeyObject,
+  to: KeyObject,
+  orgId: string,
+  waveId: string,
+  box: Buffer,
+): Buffer | null {
+  const plain = open(from, box, context(orgId, waveId));
+  return plain && seal(to, plain, context(orgId, waveId));
 }

@@ -14,6 +14,7 @@ import {
 } from '../surveys/questions.ts';
 import { releaseResponses, type ReleaseResult } from './mixer.ts';
 import { sealResponse } from './sealed-box.ts';
+import { batchKeysOf } from '../anonymity/batch-keys.ts';
 import { issueSurveySession, readSurveySession } from './survey-session.ts';
 
 /** Distinct, clear answers for each way a token can fail (issue: never one vague error). */
@@ -171,6 +172,15 @@ export function localizeSurvey(definition: SurveyDefinition, minGroupSize: numbe
   };
 }
 
+interface SubmitOutcome {
+  wave_status: string | null;
+  revoked: boolean | null;
+  stored: boolean;
+  stale: boolean;
+  replay: boolean;
+  pending: number;
+}
+
 /**
  * Stores one submission. Spending the invitation (a participation marker only the application
  * secret can compute) and sealing the answers happen in one transaction: a 2xx means both are
@@ -198,33 +208,38 @@ export async function submitAnswers(
     );
   }
   const answers: Answers = parsed.data;
-  const sealed = sealResponse(keys['sealed-box'], ctx.orgId, ctx.waveId, ctx.definition, {
-    surveyId: ctx.surveyId,
-    attributes: ctx.attributes,
-    answers,
-  });
   // One statement, so one atomic transaction and one round trip: the wave must still be open
   // (FOR SHARE serialises with closing it, which takes FOR UPDATE), the invitation not revoked
   // (read without a row lock: a lock would stamp this transaction's id into the invitation's
   // xmax, equal to the participation row's xmin — telling a database reader who answered, P1/T2),
   // then the participation marker (its key refuses a second submit) and the sealed answers.
+  // The box is sealed under the wave's current key epoch (T3 crypto-shredding), read FOR SHARE:
+  // a release updates that row, so it waits for this submit to commit (and then sees its box),
+  // or this statement sees the release's new epoch and stores nothing — sealed under a key about
+  // to be destroyed, it would be an acknowledged answer lost. It is then sealed again.
   const marker = participationMarker(keys, ctx.invitationId);
   const submission = submissionOf(keys, sessionToken!, idempotencyKey);
-  const { rows } = await sql<{
-    wave_status: string | null;
-    revoked: boolean | null;
-    stored: boolean;
-    replay: boolean;
-    pending: number;
-  }>`
+  const batchKeys = batchKeysOf(keys);
+  let outcome: SubmitOutcome | undefined;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const epoch = await batchKeys.sealing(db, ctx.orgId, ctx.waveId);
+    const sealed = sealResponse(epoch.key, ctx.orgId, ctx.waveId, ctx.definition, {
+      surveyId: ctx.surveyId,
+      attributes: ctx.attributes,
+      answers,
+    });
+    const { rows } = await sql<SubmitOutcome>`
     with wave as (
       select status from waves where org_id = ${ctx.orgId} and id = ${ctx.waveId} for share
     ), invitation as (
       select revoked from invitations where org_id = ${ctx.orgId} and id = ${ctx.invitationId}
+    ), epoch as (
+      select epoch from sealed_box_epochs where org_id = ${ctx.orgId} and wave_id = ${ctx.waveId} for share
     ), spent as (
       insert into participation (org_id, wave_id, marker, submission)
       select ${ctx.orgId}, ${ctx.waveId}, ${marker}, ${submission}
       where (select status from wave) = 'open' and not (select revoked from invitation)
+        and (select epoch from epoch) = ${epoch.epoch}
       on conflict do nothing
       returning 1
     ), boxed as (
@@ -233,18 +248,24 @@ export async function submitAnswers(
       returning 1
     )
     select (select status from wave) as wave_status, (select revoked from invitation) as revoked, exists (select 1 from boxed) as stored,
+      (select epoch from epoch) is distinct from ${epoch.epoch} as stale,
       -- The statement's snapshot predates its own insert: this sees only an earlier submission.
       exists (select 1 from participation where org_id = ${ctx.orgId} and wave_id = ${ctx.waveId} and marker = ${marker} and submission = ${submission}) as replay,
       (select count(*) from sealed_responses where org_id = ${ctx.orgId} and wave_id = ${ctx.waveId}) as pending
   `.execute(db);
-  const outcome = rows[0]!;
+    outcome = rows[0]!;
+    if (outcome.stored || !outcome.stale || outcome.wave_status !== 'open') break;
+    batchKeys.forget(ctx.waveId);
+  }
   // A retry (same session, same Idempotency-Key) whose answer is already in: its acknowledgement
   // was lost (the database went away after the commit), so acknowledge it now.
   const { orgId, surveyId } = ctx;
+  if (!outcome) throw new Error('unreachable');
   if (!outcome.stored && outcome.replay)
     return { release: Promise.resolve<ReleaseResult>({ released: 0, stillSealed: 0, unreadable: 0 }), orgId, surveyId };
   if (outcome.wave_status !== 'open') throw expiredToken();
   if (outcome.revoked) throw revokedToken();
+  if (!outcome.stored && outcome.stale) throw new Error('the sealed box kept changing epochs during this submit');
   if (!outcome.stored) throw alreadySubmitted();
   // After the commit, in its own transaction: release a batch if enough are now waiting.
   // (The count above was taken before this answer's row: it is one more now.)

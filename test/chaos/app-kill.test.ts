@@ -28,6 +28,8 @@ beforeAll(async () => {
     TRUST_PROXY: 'true',
     RELEASE_BATCH_SIZE: '10',
     SCHEDULER_INTERVAL_SECONDS: '0',
+    // Every instance of one installation shares the sealed box's key folder (docs/privacy.md).
+    BOX_KEY_DIR: t.app.config.boxKeyDir!,
   };
 });
 afterAll(async () => {

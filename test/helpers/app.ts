@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { inject } from 'vitest';
@@ -53,6 +56,8 @@ export function testConfig(databaseUrl: string, overrides: Partial<AppConfig> = 
     smtpUrl: null,
     mailFrom: 'Quorum <quorum@quorum.test>',
     schedulerIntervalSeconds: 0,
+    // Each app its own folder of sealed-box epoch keys, as each installation has.
+    boxKeyDir: mkdtempSync(path.join(tmpdir(), 'quorum-box-keys-')),
     ...overrides,
   };
 }

@@ -1,0 +1,141 @@
+import { cp, mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchKeys } from '../../src/anonymity/batch-keys.ts';
+import { deriveKeys } from '../../src/crypto/tokens.ts';
+import { openResponse, sealedPlaintextSize } from '../../src/responses/sealed-box.ts';
+import type { SurveyDefinition } from '../../src/surveys/questions.ts';
+import { buildTestApp, TEST_PEPPER, type TestApp } from '../helpers/app.ts';
+import { bearer, type TestOrg } from '../helpers/factories.ts';
+import { rosteredOrganization } from '../helpers/roster.ts';
+import { answersFor, createSurvey, openWave, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
+
+/**
+ * SPEC P1 against T3, crypto-shredding: once a batch is released, the operator — holding every
+ * secret the application has at that moment (TOKEN_PEPPER and the box-key folder), the raw pages
+ * of the sealed box (pageinspect, dead tuples included) and every WAL record written since the
+ * first answer (pg_walinspect) — opens none of the released boxes.
+ */
+const K = 5;
+const definition: SurveyDefinition = {
+  title: { en: 'Shred me' },
+  languages: ['en'],
+  defaultLanguage: 'en',
+  questions: [
+    { id: 'mood', type: 'likert5', text: { en: 'Mood?' }, required: true },
+    { id: 'fp', type: 'text', text: { en: 'Anything?' }, required: true, maxLength: 200 },
+  ],
+};
+const BOX_BYTES = sealedPlaintextSize(definition) + 28;
+
+let t: TestApp;
+let org: TestOrg;
+let admin: string;
+let surveyId: string;
+let waveId: string;
+let invitations: Array<{ link: string }>;
+let startLsn: string;
+let boxKeyDir: string;
+
+beforeAll(async () => {
+  boxKeyDir = await mkdtemp(path.join(tmpdir(), 'quorum-shred-keys-'));
+  t = await buildTestApp({ config: { releaseBatchSize: 6, boxKeyDir } });
+  ({ org, admin } = await rosteredOrganization(t.app, 30, 5));
+  surveyId = (await createSurvey(t.app, admin, { definition, minGroupSize: K })).id;
+  const opened = await openWave(t.app, admin, surveyId);
+  invitations = opened.invitations;
+  waveId = opened.wave.id;
+  await sql`create extension if not exists pageinspect`.execute(t.app.db);
+  await sql`create extension if not exists pg_walinspect`.execute(t.app.db);
+  startLsn = (await sql<{ lsn: string }>`select pg_current_wal_insert_lsn()::text as lsn`.execute(t.app.db)).rows[0]!
+    .lsn;
+});
+afterAll(() => t.close());
+
+async function answer(i: number): Promise<string> {
+  const session = (await startSession(t.app, tokenOfLink(invitations[i]!.link))).json();
+  const fingerprint = `fp-${randomBytes(6).toString('hex')}`;
+  const response = await submit(t.app, session.sessionToken, {
+    ...answersFor(session.survey.questions),
+    fp: fingerprint,
+  });
+  expect(response.statusCode).toBe(201);
+  return fingerprint;
+}
+
+/** Every byte string of the box's length the attacker can find: box tuples on the pages, and WAL heap records. */
+async function ciphertextsAtRest(): Promise<Buffer[]> {
+  await sql`select pg_switch_wal()`.execute(t.app.db);
+  const end = (await sql<{ lsn: string }>`select pg_current_wal_flush_lsn()::text as lsn`.execute(t.app.db)).rows[0]!
+    .lsn;
+  const { rows: pages } = await sql<{ data: Buffer }>`
+    select t_data as data from generate_series(0, pg_relation_size('sealed_responses') / current_setting('block_size')::int - 1) blk,
+      lateral heap_page_items(get_raw_page('sealed_responses', blk::int))
+    where t_data is not null`.execute(t.app.db);
+  const { rows: wal } = await sql<{ data: Buffer }>`
+    select block_data as data from pg_get_wal_block_info(${startLsn}::pg_lsn, ${end}::pg_lsn, true)
+    where relfilenode = pg_relation_filenode('sealed_responses') and resource_manager = 'Heap' and block_data is not null`.execute(
+    t.app.db,
+  );
+  // The sealed column comes last in the tuple, so a box's bytes end the tuple data.
+  return [...pages, ...wal]
+    .map((r) => r.data)
+    .filter((d) => d.length >= BOX_BYTES)
+    .map((d) => d.subarray(d.length - BOX_BYTES));
+}
+
+/** T3: the application's own code, secrets and key folder as they are now, against everything at rest. */
+async function attack(): Promise<{ opened: Set<string>; boxes: number; keys: number }> {
+  const stolen = await mkdtemp(path.join(tmpdir(), 'quorum-stolen-keys-'));
+  await cp(boxKeyDir, stolen, { recursive: true });
+  const keys = deriveKeys(TEST_PEPPER);
+  const candidates = [...(await new BatchKeys(keys, stolen, t.app.db).available(org.id, waveId)).map((e) => e.key)];
+  candidates.push(keys['sealed-box']);
+  const boxes = await ciphertextsAtRest();
+  const opened = new Set<string>();
+  for (const box of boxes)
+    for (const key of candidates) {
+      const payload = openResponse(key, org.id, waveId, definition, box);
+      if (payload) opened.add(String(payload.answers.fp));
+    }
+  return { opened, boxes: boxes.length, keys: candidates.length - 1 };
+}
+
+const releasedFingerprints = async () =>
+  new Set(
+    (
+      await sql<{ fp: string }>`select answers->>'fp' as fp from responses where org_id = ${org.id}`.execute(t.app.db)
+    ).rows.map((r) => r.fp),
+  );
+
+describe('when a T3 attacker holds the secrets, the key folder, the pages and the WAL after a release', () => {
+  it('then no released box opens, while the boxes still waiting do (the attack is real)', async () => {
+    const written: string[] = [];
+    for (let i = 0; i < 2 * K; i++) written.push(await answer(i));
+    const released = await releasedFingerprints();
+    expect(released.size).toBe(K);
+    const { opened, boxes, keys } = await attack();
+    expect(boxes).toBeGreaterThanOrEqual(2 * K);
+    expect([...opened].filter((fp) => released.has(fp))).toEqual([]);
+    expect(keys).toBe(1);
+    // The K kept back are pending (SPEC: readable by T3 until released) and the attacker finds them.
+    expect([...opened].sort()).toEqual(written.filter((fp) => !released.has(fp)).sort());
+  });
+
+  it('then, after the wave closes and its last answers are released, no box at all opens and no key is left', async () => {
+    for (let i = 2 * K; i < 2 * K + 3; i++) await answer(i);
+    const closed = await t.app.inject({ method: 'POST', url: `/v1/surveys/${surveyId}/close`, headers: bearer(admin) });
+    expect(closed.statusCode).toBeLessThan(300);
+    expect((await releasedFingerprints()).size).toBe(2 * K + 3);
+    // Closing releases in its caller's transaction; the key goes once that commit is visible.
+    for (let i = 0; i < 50 && (await readdir(path.join(boxKeyDir, org.id))).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const { opened, boxes } = await attack();
+    expect(boxes).toBeGreaterThanOrEqual(2 * K + 3);
+    expect([...opened]).toEqual([]);
+    expect(await readdir(path.join(boxKeyDir, org.id))).toEqual([]);
+  });
+});
