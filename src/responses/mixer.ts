@@ -182,7 +182,18 @@ export async function settleEpochs(db: Kysely<Database>, keys: Keys, orgId: stri
   const epoch = await db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtextextended(${`release:${waveId}`}, 0))`.execute(trx);
     const current = await batchKeys.lock(trx, orgId, waveId);
-    if (current === null) return null;
+    if (current === null) {
+      // The wave is gone (its organization deleted, or retention): so are its boxes, except in
+      // the WAL and old backups — destroy every key it had. (A wave that still exists without an
+      // epoch row is just having its first key written.)
+      const wave = await trx
+        .selectFrom('waves')
+        .select('id')
+        .where('org_id', '=', orgId)
+        .where('id', '=', waveId)
+        .executeTakeFirst();
+      return wave ? null : Number.MAX_SAFE_INTEGER;
+    }
     const onDisk = await batchKeys.available(orgId, waveId);
     const older = onDisk.filter((e) => e.epoch < current);
     if (older.length === 0) return null;

@@ -8,8 +8,9 @@ import { BatchKeys } from '../../src/anonymity/batch-keys.ts';
 import { deriveKeys } from '../../src/crypto/tokens.ts';
 import { openResponse, sealedPlaintextSize } from '../../src/responses/sealed-box.ts';
 import type { SurveyDefinition } from '../../src/surveys/questions.ts';
-import { buildTestApp, TEST_PEPPER, type TestApp } from '../helpers/app.ts';
-import { bearer, type TestOrg } from '../helpers/factories.ts';
+import { buildApp } from '../../src/app.ts';
+import { buildTestApp, TEST_PEPPER, testConfig, type TestApp } from '../helpers/app.ts';
+import { bearer, tokenFor, type TestOrg } from '../helpers/factories.ts';
 import { rosteredOrganization } from '../helpers/roster.ts';
 import { answersFor, createSurvey, openWave, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
 
@@ -137,5 +138,29 @@ describe('when a T3 attacker holds the secrets, the key folder, the pages and th
     expect(boxes).toBeGreaterThanOrEqual(2 * K + 3);
     expect([...opened]).toEqual([]);
     expect(await readdir(path.join(boxKeyDir, org.id))).toEqual([]);
+  });
+
+  it('when an organization is deleted with answers still waiting, then the next start destroys its keys', async () => {
+    const doomed = await rosteredOrganization(t.app, 12, 8);
+    const id = (await createSurvey(t.app, doomed.admin, { definition, minGroupSize: K })).id;
+    const { invitations: mine } = await openWave(t.app, doomed.admin, id);
+    for (const invitation of mine.slice(0, 3)) {
+      const session = (await startSession(t.app, tokenOfLink(invitation.link))).json();
+      expect((await submit(t.app, session.sessionToken, { mood: 3, fp: 'waiting' })).statusCode).toBe(201);
+    }
+    expect(await readdir(path.join(boxKeyDir, doomed.org.id))).toHaveLength(1);
+    const owner = await tokenFor(t.app, doomed.org, 'owner');
+    const deleted = await t.app.inject({
+      method: 'DELETE',
+      url: '/v1/organization',
+      headers: bearer(owner),
+      payload: { confirm: doomed.org.slug },
+    });
+    expect(deleted.statusCode).toBe(204);
+    // A restart of the app on the same database and key folder.
+    const restarted = await buildApp(testConfig(t.databaseUrl, { boxKeyDir }));
+    await restarted.ready();
+    await restarted.close();
+    expect(await readdir(path.join(boxKeyDir, doomed.org.id))).toEqual([]);
   });
 });
