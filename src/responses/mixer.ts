@@ -167,7 +167,11 @@ export async function releaseResponses(
     return result;
   }
   const result = await db.transaction().execute(run);
-  if (advanced) await settleEpochs(db, keys, orgId, waveId);
+  // The release is committed whatever happens next; a follow-up that fails is tried again.
+  if (advanced)
+    await settleEpochs(db, keys, orgId, waveId).catch(() =>
+      batchKeys.retry(async () => (await settleEpochs(db, keys, orgId, waveId), true)),
+    );
   return result;
 }
 
@@ -204,8 +208,9 @@ export async function settleEpochs(db: Kysely<Database>, keys: Keys, orgId: stri
         .select(['id', 'sealed'])
         .where('org_id', '=', orgId)
         .where('wave_id', '=', waveId)
-        .forUpdate()
         .execute();
+      // No row lock on the boxes: the advisory lock keeps releases out, the epoch row's lock keeps
+      // submits out, and a lock would stamp this transaction's id on every box it does not move.
       const moved = boxes.flatMap((box) => {
         for (const from of older) {
           const sealed = resealResponse(from.key, target.key, orgId, waveId, box.sealed);
