@@ -163,4 +163,67 @@ describe('when a T3 attacker holds the secrets, the key folder, the pages and th
     await restarted.close();
     expect(await readdir(path.join(boxKeyDir, doomed.org.id))).toEqual([]);
   });
+
+  it('when answers race releases from many connections, then every acknowledged answer is released once, none lost to a destroyed key', async () => {
+    const busy = await rosteredOrganization(t.app, 60, 9);
+    const id = (await createSurvey(t.app, busy.admin, { definition, minGroupSize: K })).id;
+    const { invitations: mine } = await openWave(t.app, busy.admin, id);
+    const sessions = await Promise.all(
+      mine.map(async (i) => (await startSession(t.app, tokenOfLink(i.link))).json().sessionToken as string),
+    );
+    const acknowledged = new Set<string>();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        while (next < sessions.length) {
+          const i = next++;
+          const fp = `race-${i}`;
+          const response = await submit(t.app, sessions[i]!, { mood: 1 + (i % 5), fp });
+          expect(response.statusCode, response.body).toBe(201);
+          acknowledged.add(fp);
+        }
+      }),
+    );
+    const closed = await t.app.inject({ method: 'POST', url: `/v1/surveys/${id}/close`, headers: bearer(busy.admin) });
+    expect(closed.statusCode).toBeLessThan(300);
+    const { rows } = await sql<{
+      fp: string;
+    }>`select answers->>'fp' as fp from responses where org_id = ${busy.org.id}`.execute(t.app.db);
+    expect(rows.map((r) => r.fp).sort()).toEqual([...acknowledged].sort());
+    const { rows: epochs } = await sql<{
+      epoch: number;
+    }>`select epoch from sealed_box_epochs where org_id = ${busy.org.id}`.execute(t.app.db);
+    // Several releases happened while submits were in flight.
+    expect(epochs[0]!.epoch).toBeGreaterThan(1);
+  });
+
+  it('when a second instance seals under the epoch it last knew and a release has moved on, then its answer is sealed again under the new key, not lost', async () => {
+    const shared = await rosteredOrganization(t.app, 20, 10);
+    const id = (await createSurvey(t.app, shared.admin, { definition, minGroupSize: K })).id;
+    const { invitations: mine } = await openWave(t.app, shared.admin, id);
+    const other = await buildApp(testConfig(t.databaseUrl, { boxKeyDir, releaseBatchSize: 6 }));
+    try {
+      const send = async (app: typeof t.app, i: number) => {
+        const session = (await startSession(app, tokenOfLink(mine[i]!.link))).json();
+        const response = await submit(app, session.sessionToken, { mood: 2, fp: `instance-${i}` });
+        expect(response.statusCode, response.body).toBe(201);
+      };
+      await send(other, 0); // the other instance now holds epoch 0's key in memory
+      for (let i = 1; i < 2 * K; i++) await send(t.app, i); // a release: epoch 1, epoch 0's key destroyed
+      await send(other, 2 * K);
+      const closed = await t.app.inject({
+        method: 'POST',
+        url: `/v1/surveys/${id}/close`,
+        headers: bearer(shared.admin),
+      });
+      expect(closed.statusCode).toBeLessThan(300);
+      const { rows } = await sql<{
+        fp: string;
+      }>`select answers->>'fp' as fp from responses where org_id = ${shared.org.id}`.execute(t.app.db);
+      expect(rows.map((r) => r.fp)).toContain(`instance-${2 * K}`);
+      expect(rows).toHaveLength(2 * K + 1);
+    } finally {
+      await other.close();
+    }
+  });
 });
