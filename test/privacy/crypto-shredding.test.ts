@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchKeys } from '../../src/anonymity/batch-keys.ts';
 import { deriveKeys } from '../../src/crypto/tokens.ts';
+import { seal } from '../../src/crypto/aead.ts';
 import { openResponse, sealedPlaintextSize } from '../../src/responses/sealed-box.ts';
 import type { SurveyDefinition } from '../../src/surveys/questions.ts';
 import { buildApp } from '../../src/app.ts';
@@ -225,5 +226,40 @@ describe('when a T3 attacker holds the secrets, the key folder, the pages and th
     } finally {
       await other.close();
     }
+  });
+
+  it('when boxes sealed by the previous version (unpadded JSON under the pepper key) wait at upgrade, then they are still released', async () => {
+    const old = await rosteredOrganization(t.app, 12, 11);
+    const id = (await createSurvey(t.app, old.admin, { definition, minGroupSize: K })).id;
+    const { invitations: mine, wave } = await openWave(t.app, old.admin, id);
+    const { rows: invited } = await sql<{ attributes: Record<string, string> }>`
+      select attributes from invitations where org_id = ${old.org.id} and wave_id = ${wave.id} limit 1`.execute(
+      t.app.db,
+    );
+    // What the previous build's submit wrote: a marker and a box of JSON sealed with the pepper's key.
+    const legacy = seal(
+      deriveKeys(TEST_PEPPER)['sealed-box'],
+      Buffer.from(
+        JSON.stringify({ surveyId: id, attributes: invited[0]!.attributes, answers: { mood: 5, fp: 'legacy' } }),
+      ),
+      `sealed-box:${old.org.id}:${wave.id}`,
+    );
+    await sql`insert into participation (org_id, wave_id, marker, submission) values (${old.org.id}, ${wave.id}, ${randomBytes(32)}, ${randomBytes(32)})`.execute(
+      t.app.db,
+    );
+    await sql`insert into sealed_responses (org_id, wave_id, sealed) values (${old.org.id}, ${wave.id}, ${legacy})`.execute(
+      t.app.db,
+    );
+    for (const invitation of mine.slice(1, 2 * K)) {
+      const session = (await startSession(t.app, tokenOfLink(invitation.link))).json();
+      expect((await submit(t.app, session.sessionToken, { mood: 1, fp: 'new' })).statusCode).toBe(201);
+    }
+    const closed = await t.app.inject({ method: 'POST', url: `/v1/surveys/${id}/close`, headers: bearer(old.admin) });
+    expect(closed.statusCode).toBeLessThan(300);
+    const { rows } = await sql<{
+      fp: string;
+    }>`select answers->>'fp' as fp from responses where org_id = ${old.org.id}`.execute(t.app.db);
+    expect(rows.filter((r) => r.fp === 'legacy')).toHaveLength(1);
+    expect(rows).toHaveLength(2 * K);
   });
 });
