@@ -6,6 +6,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY src ./src
 COPY migrations ./migrations
+# The sealed box's epoch keys (docs/privacy.md, crypto-shredding): a volume of their own, outside
+# PostgreSQL, written by the unprivileged user.
+RUN mkdir -p /var/lib/quorum/box-keys && chown node:node /var/lib/quorum/box-keys
+ENV BOX_KEY_DIR=/var/lib/quorum/box-keys
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:3000/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
