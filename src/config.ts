@@ -50,8 +50,10 @@ const envSchema = z.object({
     .default(8 * 60)
     .describe('Lifetime of an HR login session.'),
   COOKIE_SECURE: flag
-    .default(true)
-    .describe('Mark session cookies Secure (browsers still accept them on http://localhost).'),
+    .optional()
+    .describe(
+      'Mark session cookies Secure. Default: true unless PUBLIC_URL is plain http on a host other than localhost/127.0.0.1/[::1].',
+    ),
   TRUST_PROXY: flag
     .default(false)
     .describe('Trust X-Forwarded-For from a reverse proxy (used only for rate-limit keys, never logged).'),
@@ -158,12 +160,13 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
 }
 
 export function toAppConfig(env: EnvConfig, resolved: { databaseUrl: string; tokenPepper: Buffer }): AppConfig {
+  const publicUrl = publicUrlOf(env);
   return {
     databaseUrl: resolved.databaseUrl,
     tokenPepper: resolved.tokenPepper,
     minGroupSize: env.MIN_GROUP_SIZE,
     sessionTtlMinutes: env.SESSION_TTL_MINUTES,
-    cookieSecure: env.COOKIE_SECURE,
+    cookieSecure: env.COOKIE_SECURE ?? secureCookiesWork(publicUrl),
     trustProxy: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
     dbPoolSize: env.DB_POOL_SIZE,
@@ -172,9 +175,36 @@ export function toAppConfig(env: EnvConfig, resolved: { databaseUrl: string; tok
     smtpUrl: env.SMTP_URL ?? null,
     mailFrom: env.MAIL_FROM,
     schedulerIntervalSeconds: env.SCHEDULER_INTERVAL_SECONDS,
-    publicUrl: (env.PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? 'localhost' : env.HOST}:${env.PORT}`).replace(
-      /\/+$/,
-      '',
-    ),
+    publicUrl,
   };
+}
+
+function publicUrlOf(env: EnvConfig): string {
+  return (env.PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? 'localhost' : env.HOST}:${env.PORT}`).replace(
+    /\/+$/,
+    '',
+  );
+}
+
+/**
+ * Browsers store a Secure cookie only from https, or from http on localhost (a "potentially
+ * trustworthy" origin). Anywhere else a Secure session cookie is silently dropped and every
+ * employee link ends in "session expired".
+ */
+function secureCookiesWork(publicUrl: string): boolean {
+  const url = new URL(publicUrl);
+  if (url.protocol === 'https:') return true;
+  const host = url.hostname.toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\./.test(host);
+}
+
+/** Settings that parse but will not work as the operator expects; logged as warnings at start. */
+export function configWarnings(env: EnvConfig): string[] {
+  const publicUrl = publicUrlOf(env);
+  const warnings: string[] = [];
+  if (env.COOKIE_SECURE === true && !secureCookiesWork(publicUrl))
+    warnings.push(
+      `COOKIE_SECURE=true but PUBLIC_URL ${publicUrl} is plain http on a non-local host: browsers drop Secure cookies there, so logins and survey links will fail. Serve https, or unset COOKIE_SECURE.`,
+    );
+  return warnings;
 }

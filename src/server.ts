@@ -1,6 +1,6 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.ts';
-import { ConfigError, loadEnvConfig } from './config.ts';
+import { ConfigError, configWarnings, loadEnvConfig } from './config.ts';
 import { migrateToLatest } from './db/migrator.ts';
 import { openRuntime } from './runtime.ts';
 import { DEMO_OWNER_EMAIL, DEMO_ORG_SLUG, seedDemo, type DemoSeed } from './demo/seed.ts';
@@ -13,6 +13,8 @@ async function main(): Promise<void> {
     await runtime.stop();
     throw error;
   });
+
+  for (const warning of configWarnings(env)) app.log.warn(warning);
 
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
