@@ -107,6 +107,15 @@ const envSchema = z.object({
     .max(600_000)
     .default(30_000)
     .describe('Longest a single SQL statement may run; a report that takes longer answers 503.'),
+  DB_CONNECT_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(600)
+    .default(30)
+    .describe(
+      'How long start-up (server and CLI) keeps retrying an unreachable DATABASE_URL, with backoff, before giving up.',
+    ),
   DB_POOL_SIZE: z.coerce
     .number()
     .int()
@@ -138,7 +147,12 @@ export interface AppConfig {
   schedulerIntervalSeconds: number;
 }
 
-export class ConfigError extends Error {
+/** A failure the operator can fix, reported as its message alone: a stack trace would only hide it. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+export class ConfigError extends StartupError {
   override name = 'ConfigError';
 }
 

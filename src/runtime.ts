@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { toAppConfig, type AppConfig, type EnvConfig } from './config.ts';
+import { StartupError, toAppConfig, type AppConfig, type EnvConfig } from './config.ts';
 import { startEmbeddedPostgres } from './db/embedded.ts';
 
 export interface Runtime {
@@ -26,6 +26,7 @@ interface DemoSecrets {
  */
 export async function openRuntime(env: EnvConfig): Promise<Runtime> {
   if (env.DATABASE_URL && env.TOKEN_PEPPER) {
+    await waitForDatabase(env.DATABASE_URL, env.DB_CONNECT_TIMEOUT_SECONDS * 1000);
     return {
       config: toAppConfig(env, { databaseUrl: env.DATABASE_URL, tokenPepper: env.TOKEN_PEPPER }),
       demo: false,
@@ -79,4 +80,58 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<vo
   } finally {
     await client.end();
   }
+}
+
+/** Connection failures worth waiting out: the server (or its DNS name) is not up yet. */
+const TRANSIENT = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P03',
+]);
+
+/**
+ * Containers start in any order, so an unreachable database is retried with backoff for up to
+ * `timeoutMs`; a refused login or a missing database is final at once. The error names host and
+ * port but never the connection string, which carries the password.
+ */
+export async function waitForDatabase(url: string, timeoutMs: number): Promise<void> {
+  const { hostname, port } = new URL(url);
+  const where = `${hostname}:${port || '5432'}`;
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1, delay = 250; ; attempt++, delay = Math.min(delay * 2, 4_000)) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      await client.end();
+      return;
+    } catch (error) {
+      await client.end().catch(() => {});
+      const code = errorCode(error);
+      if (!TRANSIENT.has(code)) {
+        throw new StartupError(
+          `quorum: PostgreSQL at ${where} refused the connection: ${(error as Error).message} (${code})`,
+        );
+      }
+      if (Date.now() + delay > deadline) {
+        const tries = `${attempt} ${attempt === 1 ? 'try' : 'tries'}`;
+        throw new StartupError(
+          `quorum: cannot reach PostgreSQL at ${where} (${code}) after ${tries} in ${Math.round(timeoutMs / 1000)} s (DB_CONNECT_TIMEOUT_SECONDS)`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+function errorCode(error: unknown): string {
+  const e = error as { code?: string; errors?: Array<{ code?: string }>; message?: string } | undefined;
+  if (e?.code) return e.code;
+  // Node reports a failed happy-eyeballs connect (::1 then 127.0.0.1) as an AggregateError.
+  if (e?.errors?.[0]?.code) return e.errors[0].code;
+  return /timeout/i.test(e?.message ?? '') ? 'ETIMEDOUT' : 'unknown';
 }

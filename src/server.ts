@@ -1,6 +1,6 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.ts';
-import { ConfigError, configWarnings, loadEnvConfig } from './config.ts';
+import { configWarnings, loadEnvConfig, StartupError } from './config.ts';
 import { migrateToLatest } from './db/migrator.ts';
 import { openRuntime } from './runtime.ts';
 import { DEMO_OWNER_EMAIL, DEMO_ORG_SLUG, seedDemo, type DemoSeed } from './demo/seed.ts';
@@ -69,7 +69,7 @@ function printDemoBanner(address: string, publicUrl: string, seeded: DemoSeed | 
 
 main().catch((error: unknown) => {
   process.stderr.write(
-    `${error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    `${error instanceof StartupError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );
   process.exit(1);
 });
