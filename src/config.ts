@@ -60,8 +60,19 @@ const envSchema = z.object({
   DATA_DIR: z
     .string()
     .min(1)
-    .default('.quorum')
-    .describe('Where demo mode keeps the embedded database and its generated secrets.'),
+    .optional()
+    .describe(
+      'Where demo mode keeps the embedded database and its generated secrets. Default: .quorum in the working folder; as root, when the postgres user cannot enter that, /var/lib/quorum/<folder>-<hash>.',
+    ),
+  EMBEDDED_PG_MAX_RESTARTS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .default(5)
+    .describe(
+      'Demo mode: restarts of a dead embedded PostgreSQL (delays 0.5 s, 1 s, 2 s ...) before Quorum exits 1 for its supervisor.',
+    ),
   EMBEDDED_PG_PORT: z.coerce
     .number()
     .int()
