@@ -8,7 +8,7 @@ import { DEMO_OWNER_EMAIL, DEMO_ORG_SLUG, demoOwnerPasswordWorks, seedDemo } fro
 
 /**
  * Longest a shutdown may take before the process exits 1 anyway. Draining requests and stopping
- * the embedded database (EMBEDDED_STOP_LIMIT_MS, 4.5 s) must fit inside it with room to spare:
+ * the embedded database (EMBEDDED_STOP_LIMIT_MS, 5 s) must fit inside it with room to spare:
  * a stop limit equal to the grace delay races it, and the loser is an exit 1 with the database
  * still running.
  */

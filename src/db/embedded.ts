@@ -57,12 +57,14 @@ export interface EmbeddedDatabase {
 const USER = 'quorum';
 /**
  * Fast shutdown first (clients disconnected, checkpoint written), then immediate shutdown (crash
- * recovery at the next start, nothing committed lost). Together well under the server's grace
- * delay (src/server.ts), so shutdown finishes in order instead of being cut by it.
+ * recovery at the next start, nothing committed lost), then SIGKILL for a server that is stuck.
+ * Together well under the server's grace delay (src/server.ts), so shutdown finishes in order
+ * instead of being cut by it.
  */
 const FAST_STOP_MS = 3_000;
 const IMMEDIATE_STOP_MS = 1_500;
-export const EMBEDDED_STOP_LIMIT_MS = FAST_STOP_MS + IMMEDIATE_STOP_MS;
+const KILL_STOP_MS = 500;
+export const EMBEDDED_STOP_LIMIT_MS = FAST_STOP_MS + IMMEDIATE_STOP_MS + KILL_STOP_MS;
 const START_TIMEOUT_MS = 60_000;
 /** A server that ran this long after a restart counts as recovered: the next death starts a new count. */
 const STABLE_AFTER_MS = 60_000;
@@ -311,7 +313,8 @@ class Supervisor {
     if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       // SIGINT is PostgreSQL's fast shutdown; SIGQUIT its immediate one.
       if (!(await stopProcess(child.pid, 'SIGINT', FAST_STOP_MS)))
-        await stopProcess(child.pid, 'SIGQUIT', IMMEDIATE_STOP_MS);
+        if (!(await stopProcess(child.pid, 'SIGQUIT', IMMEDIATE_STOP_MS)))
+          await stopProcess(child.pid, 'SIGKILL', KILL_STOP_MS);
     }
     if (child) await rm(path.join(this.options.dataDir, OWNER_FILE), { force: true });
     this.child = undefined;

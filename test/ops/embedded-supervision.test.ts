@@ -183,4 +183,28 @@ describe('the embedded PostgreSQL dies under a running server', () => {
     expect(exitedMs).toBeLessThan(15_000);
     process.stdout.write(`gave up and exited 1 ${exitedMs} ms after SIGKILL (2 restarts)\n`);
   }, 120_000);
+
+  it('when SIGTERM arrives while the database is down and being restarted, then the server exits 0 well under the 10 s grace delay', async () => {
+    const env = await demoEnv();
+    const { server } = await startDemo(env);
+    process.kill(await postmasterPid(env), 'SIGKILL');
+    await server.waitFor(/ended unexpectedly; restarting it/);
+    const stopped = await sigterm(server);
+    expect(stopped.code, server.output()).toBe(0);
+    expect(stopped.ms).toBeLessThan(3_000);
+    process.stdout.write(`SIGTERM with the database down: exit ${stopped.code} in ${stopped.ms} ms\n`);
+  }, 120_000);
+
+  it('when the database hangs (SIGSTOP) at shutdown, then the stop escalates and the server still exits 0 before the grace delay', async () => {
+    const env = await demoEnv();
+    const { server } = await startDemo(env);
+    const pid = await postmasterPid(env);
+    process.kill(pid, 'SIGSTOP');
+    const stopped = await sigterm(server);
+    expect(stopped.code, server.output()).toBe(0);
+    // Fast (3 s) and immediate (1.5 s) shutdown time out, SIGKILL ends it: about 5 s, not 10.
+    expect(stopped.ms).toBeLessThan(8_000);
+    expect(() => process.kill(pid, 0)).toThrow();
+    process.stdout.write(`SIGTERM with a hung database: exit ${stopped.code} in ${stopped.ms} ms\n`);
+  }, 120_000);
 });
