@@ -119,7 +119,7 @@ class Supervisor {
     for (let attempt = 1; ; attempt++) {
       const live = await livePostmaster(this.options.dataDir);
       if (live && live.ownerAlive) {
-        await this.attach(live.pid);
+        await this.attach(live.pid, live.ownerPid);
         return;
       }
       if (live) await stopProcess(live.pid, 'SIGINT', FAST_STOP_MS + IMMEDIATE_STOP_MS);
@@ -136,7 +136,7 @@ class Supervisor {
     }
   }
 
-  private async attach(pid: number): Promise<void> {
+  private async attach(pid: number, ownerPid: number): Promise<void> {
     const { port, password, dataDir } = this.options;
     this.attached = true;
     const deadline = Date.now() + 15_000;
@@ -149,16 +149,29 @@ class Supervisor {
         );
       await sleep(250);
     }
-    // The owner (say `npm run migrate`) may finish before us: then take the server over.
+    this.state = 'running';
+    // The owner (say `npm run migrate`) may finish before us: then take the server over. While
+    // the owner lives, a missing postmaster is the owner's to restart, not ours.
     const poll = () => {
       this.attachedPoll = setTimeout(() => {
-        if (this.stopping) return;
-        if (isAlive(pid)) return poll();
-        this.begin().catch((error: unknown) => this.fail(error as Error));
+        void (async () => {
+          if (this.stopping) return;
+          const live = await livePostmaster(dataDir);
+          if (live ? live.ownerAlive : isAlive(ownerPid)) return poll();
+          await this.begin();
+        })().catch((error: unknown) => this.fail(error as Error));
       }, 1_000);
       this.attachedPoll.unref();
     };
     if (this.options.supervise) poll();
+  }
+
+  /** After a death: another live Quorum may have started the server meanwhile; then use it. */
+  private async resume(): Promise<void> {
+    const live = await livePostmaster(this.options.dataDir);
+    if (live?.ownerAlive) return this.attach(live.pid, live.ownerPid);
+    if (live) await stopProcess(live.pid, 'SIGINT', FAST_STOP_MS);
+    return this.launch(false);
   }
 
   private async launch(first: boolean): Promise<void> {
@@ -289,7 +302,7 @@ class Supervisor {
       this.restartTimer = setTimeout(
         () => {
           if (this.stopping) return;
-          this.launch(false).then(
+          this.resume().then(
             () => onRestart?.({ attempt, ended, downMs: Date.now() - diedAt }),
             (error: unknown) => (this.stopping ? undefined : retry((error as Error).message)),
           );
@@ -341,7 +354,7 @@ class Supervisor {
  * it) from "its Quorum was SIGKILLed" (an orphan, to be replaced by a server this process
  * supervises); the owner file can, with the owner's start time guarding against a reused pid.
  */
-async function livePostmaster(dataDir: string): Promise<{ pid: number; ownerAlive: boolean } | null> {
+async function livePostmaster(dataDir: string): Promise<{ pid: number; ownerPid: number; ownerAlive: boolean } | null> {
   const pidFile = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => null);
   const pid = Number(pidFile?.split('\n')[0]);
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return null;
@@ -352,7 +365,7 @@ async function livePostmaster(dataDir: string): Promise<{ pid: number; ownerAliv
   const ownerPid = Number(owner[0]);
   const ownerAlive =
     Number.isInteger(ownerPid) && ownerPid > 0 && isAlive(ownerPid) && (await startTimeOf(ownerPid)) === owner[1];
-  return { pid, ownerAlive };
+  return { pid, ownerPid, ownerAlive };
 }
 
 /** True when the server on `port` lets us in and serves this very data folder; else why not. */
