@@ -156,6 +156,22 @@ describe('operator commands beside a running demo server', () => {
 });
 
 describe('the embedded PostgreSQL dies under a running server', () => {
+  it('when the server itself was killed with SIGKILL, then its orphaned postmaster is replaced at the next start and the data is intact', async () => {
+    const env = await demoEnv();
+    const first = await startDemo(env);
+    const orphan = await postmasterPid(env);
+    first.server.child.kill('SIGKILL');
+    await first.server.exited;
+    expect(() => process.kill(orphan, 0)).not.toThrow();
+
+    const { server, password } = await startDemo(env);
+    expect(password).toBe(first.password);
+    expect(await postmasterPid(env)).not.toBe(orphan);
+    expect(() => process.kill(orphan, 0)).toThrow();
+    expect(await login(env, password)).toBe(200);
+    expect((await sigterm(server)).code).toBe(0);
+  }, 120_000);
+
   it('when the postmaster is killed with SIGKILL, then it is restarted, /readyz is 200 again with the data intact, and SIGTERM is quick', async () => {
     const env = await demoEnv();
     const { server, password } = await startDemo(env);
