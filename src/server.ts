@@ -63,9 +63,20 @@ async function main(): Promise<void> {
     await shutdown(runtime);
   });
 
-  const applied = await migrateToLatest(app.db);
-  if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
-  const address = await app.listen({ port: env.PORT, host: env.HOST });
+  // A failed start stops what it started: an embedded PostgreSQL left behind would hold DATA_DIR.
+  const address = await (async () => {
+    const applied = await migrateToLatest(app.db);
+    if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
+    return app.listen({ port: env.PORT, host: env.HOST }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES' && error.code !== 'EADDRNOTAVAIL') throw error;
+      throw new StartupError(
+        `quorum: cannot listen on ${env.HOST}:${env.PORT} (${error.code}); ${error.code === 'EADDRINUSE' ? 'another process uses that port' : 'that address or port is not available'}: set PORT or HOST`,
+      );
+    });
+  })().catch(async (error: unknown) => {
+    await shutdown(runtime);
+    throw error;
+  });
   log.info(
     { demo: runtime.demo, dataDir: runtime.dataDir ?? undefined, startupMs: Math.round(performance.now() - startedAt) },
     'quorum listening',

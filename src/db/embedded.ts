@@ -342,8 +342,11 @@ class Supervisor {
 
   private failure(reason: string): Error {
     const detail = this.log.filter((l) => /FATAL|PANIC|ERROR|error|failed/.test(l)).slice(-3);
+    const hint = this.log.some((l) => /could not bind|could not create any TCP\/IP sockets/.test(l))
+      ? ` (another process uses port ${this.options.port}? set EMBEDDED_PG_PORT)`
+      : '';
     return new StartupError(
-      `quorum: embedded PostgreSQL in ${this.options.dataDir} on port ${this.options.port} ${reason}${detail.length ? `: ${detail.join(' | ')}` : ''}`,
+      `quorum: embedded PostgreSQL in ${this.options.dataDir} on port ${this.options.port} ${reason}${detail.length ? `: ${detail.join(' | ')}` : ''}${hint}`,
     );
   }
 }

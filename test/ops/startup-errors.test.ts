@@ -68,6 +68,27 @@ describe('start-up errors are one clear line', () => {
     }
   });
 
+  it('when the HTTP port is taken, then the server exits 1 with one line naming it', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const run = spawnNode('src/server.ts', [], {
+        DATABASE_URL: t.databaseUrl,
+        TOKEN_PEPPER: TEST_PEPPER.toString('hex'),
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        SCHEDULER_INTERVAL_SECONDS: '0',
+      });
+      expect(await run.exited).toBe(1);
+      expect(run.output().trim()).toBe(
+        `quorum: cannot listen on 127.0.0.1:${port} (EADDRINUSE); another process uses that port: set PORT or HOST`,
+      );
+    } finally {
+      taken.close();
+    }
+  });
+
   it('when the CLI gets an unknown flag, then it prints one line naming the flag and the usage, and exits 2', async () => {
     const run = spawnNode('src/cli.ts', ['migrate', '--force'], {
       DATABASE_URL: t.databaseUrl,
