@@ -200,6 +200,9 @@ class Supervisor {
       ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
     ];
     this.log.length = 0;
+    // Claimed before the postmaster exists: a command arriving while it starts (crash recovery
+    // can take a while) must wait for it, not mistake it for an orphan.
+    await writeFile(path.join(dataDir, OWNER_FILE), `${process.pid} ${await startTimeOf(process.pid)}\n`);
     // Its own process group: a Ctrl-C in the terminal reaches only Quorum, which drains its
     // requests before it stops the database.
     const child = spawn(binaries.postgres, args, {
@@ -208,6 +211,14 @@ class Supervisor {
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, LC_MESSAGES: 'C' },
+    });
+    // Known from the first moment, so a stop() during start-up stops this one too.
+    this.child = child;
+    this.attached = false;
+    let ready = false;
+    child.once('exit', (code, signal) => {
+      if (this.child === child) this.child = undefined;
+      if (ready && !this.stopping) this.died(signal ? `signal ${signal}` : `exit code ${code}`);
     });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -219,6 +230,7 @@ class Supervisor {
         this.remember(text);
         if (text.includes('database system is ready to accept connections')) {
           clearTimeout(timer);
+          ready = true;
           resolve();
         }
       });
@@ -231,16 +243,8 @@ class Supervisor {
         reject(this.failure(signal ? `stopped by ${signal}` : `exited with code ${code}`));
       });
     });
-    this.child = child;
-    this.attached = false;
     this.lastStart = Date.now();
     this.state = 'running';
-    await writeFile(path.join(dataDir, OWNER_FILE), `${process.pid} ${await startTimeOf(process.pid)}\n`);
-    child.once('exit', (code, signal) => {
-      if (this.child !== child) return;
-      this.child = undefined;
-      if (!this.stopping) this.died(signal ? `signal ${signal}` : `exit code ${code}`);
-    });
   }
 
   private async initdb(initdb: string, ids: { uid: number; gid: number } | undefined): Promise<void> {
