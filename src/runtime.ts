@@ -13,8 +13,8 @@ export interface Runtime {
   dataDir: string | null;
   /** Demo mode: the generated owner password as last kept in secrets.json, if any. */
   demoOwnerPassword: string | undefined;
-  /** Demo mode: keeps the generated owner password beside the other demo secrets (0600). */
-  rememberDemoOwnerPassword(password: string): Promise<void>;
+  /** Demo mode: keeps the generated owner password beside the other demo secrets (0600); null forgets it. */
+  rememberDemoOwnerPassword(password: string | null): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -77,7 +77,8 @@ export async function openRuntime(env: EnvConfig, options: RuntimeOptions = {}):
       return secrets.demoOwnerPassword;
     },
     rememberDemoOwnerPassword: async (password) => {
-      secrets = { ...secrets, demoOwnerPassword: password };
+      const { demoOwnerPassword: _forgotten, ...rest } = secrets;
+      secrets = password === null ? rest : { ...rest, demoOwnerPassword: password };
       await writeSecrets(dataDir, secrets);
     },
     stop: () => server.stop(),

@@ -96,6 +96,8 @@ async function printDemoBanner(app: App, runtime: Runtime, address: string): Pro
   if (seeded) await runtime.rememberDemoOwnerPassword(seeded.password);
   const kept = seeded?.password ?? runtime.demoOwnerPassword;
   const password = kept && (seeded || (await demoOwnerPasswordWorks(app.db, kept))) ? kept : undefined;
+  // A password the owner replaced is no use to anyone, and might be reused elsewhere: drop it.
+  if (kept && !password) await runtime.rememberDemoOwnerPassword(null);
   const reset = `npm run cli -- reset-password --org ${DEMO_ORG_SLUG} --email ${DEMO_OWNER_EMAIL}`;
   const lines = [
     '',

@@ -82,6 +82,8 @@ describe('the demo owner password across restarts', () => {
     expect(next.banner).toMatch(
       /changed since it was generated.*reset-password --org demo --email owner@demo\.example/,
     );
+    // The replaced password is no longer kept on disk either.
+    expect(await readFile(path.join(dataDir, 'secrets.json'), 'utf8')).not.toContain(password);
     expect(await next.stop()).toBe(0);
   }, 120_000);
 });
