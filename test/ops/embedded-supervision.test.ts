@@ -16,8 +16,20 @@ afterEach(async () => {
     if (server.child.exitCode === null) server.child.kill('SIGKILL');
     await server.exited;
   }
-  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+  for (const dir of dirs.splice(0)) {
+    // A failing test may leave a postmaster behind (stopped with SIGSTOP, or orphaned): end it.
+    await endLeftoverPostmaster(path.join(dir, 'pgdata'));
+    await rm(dir, { recursive: true, force: true });
+  }
 });
+
+async function endLeftoverPostmaster(pgdata: string): Promise<void> {
+  const pid = Number((await readFile(path.join(pgdata, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+  const command = pid > 0 ? await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '') : '';
+  if (!command.includes(pgdata)) return;
+  process.kill(pid, 'SIGCONT');
+  process.kill(pid, 'SIGKILL');
+}
 
 async function demoEnv(extra: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'quorum-supervise-'));
