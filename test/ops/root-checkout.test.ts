@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,8 +83,9 @@ describe.runIf(asRoot)('a checkout the postgres user cannot enter, run as root',
       SCHEDULER_INTERVAL_SECONDS: '0',
     });
     try {
-      const [, dataDir] = await server.waitFor(/data in (\/var\/lib\/quorum\/quorum-[0-9a-f]{8})\)/);
-      cleanup.push(dataDir!);
+      const dataDir = `/var/lib/quorum/quorum-${createHash('sha256').update(checkout).digest('hex').slice(0, 8)}`;
+      cleanup.push(dataDir);
+      await server.waitFor(new RegExp(`data in ${dataDir}\\)`));
       const [, password] = await server.waitFor(/password:\s+(\S+)\s+\(generated/);
       const login = await fetch(`http://127.0.0.1:${port}/v1/auth/login`, {
         method: 'POST',
@@ -93,7 +95,7 @@ describe.runIf(asRoot)('a checkout the postgres user cannot enter, run as root',
       expect(login.status).toBe(200);
       // The server runs binaries copied where `postgres` can reach them, not the checkout's own.
       const postmaster = Number(
-        (await readFile(path.join(dataDir!, 'pgdata', 'postmaster.pid'), 'utf8')).split('\n')[0],
+        (await readFile(path.join(dataDir, 'pgdata', 'postmaster.pid'), 'utf8')).split('\n')[0],
       );
       const binary = await readlink(`/proc/${postmaster}/exe`);
       expect(binary.startsWith(home)).toBe(false);
