@@ -128,6 +128,18 @@ export async function unhintedTuples(reader: DiskReader, table: string): Promise
   return rows[0]!.n;
 }
 
+/** Dead line pointers and row versions some transaction replaced or deleted: what a read may prune. */
+export async function deadVersions(reader: DiskReader, table: string): Promise<number> {
+  const { rows } = await reader.client.query<{ n: number }>(
+    `select count(*)::int as n
+     from generate_series(0, pg_relation_size($1::regclass) / current_setting('block_size')::int - 1) blkno,
+       heap_page_items(get_raw_page($1::text, blkno::int))
+     where lp_flags = 3 or (lp_flags = 1 and t_xmax <> '0')`,
+    [table],
+  );
+  return rows[0]!.n;
+}
+
 export async function visibilitySummary(
   reader: DiskReader,
   table: string,

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParsedMail } from 'mailparser';
+import pg from 'pg';
+import { remindNonResponders } from '../../src/delivery/reminders.ts';
 import { buildApp, type App } from '../../src/app.ts';
 import { runScheduledWork } from '../../src/delivery/scheduler.ts';
 import { smtpSender } from '../../src/delivery/transport.ts';
@@ -13,6 +15,7 @@ import { linkIn, recipient, startMailSink } from '../helpers/smtp.ts';
 import {
   changedPages,
   changedStates,
+  deadVersions,
   checkpointAndMark,
   diskReader,
   relationsOf,
@@ -246,12 +249,7 @@ describe('after a reminder', () => {
 
   it('when the reminder mail has gone out, then the rewritten invitations have no dead version or dead index entry left', async () => {
     expect(await unhintedTuples(reader, 'invitations')).toBe(0);
-    const { rows } = await reader.client.query<{ n: number }>(
-      `select count(*)::int as n
-       from generate_series(0, pg_relation_size('invitations') / 8192 - 1) b, heap_page_items(get_raw_page('invitations', b::int))
-       where lp_flags = 3 or (lp_flags = 1 and t_xmax <> '0')`,
-    );
-    expect(rows[0]!.n).toBe(0);
+    expect(await deadVersions(reader, 'invitations')).toBe(0);
     const states = await tupleStates(reader, 'invitations');
     expect([...states].filter(([, state]) => state === 'dead:true')).toEqual([]);
   });
@@ -304,5 +302,93 @@ describe('after a roster sync that revokes leavers', () => {
       for (const [n, i] of stayers.slice(4, 7).entries()) await useCode(org, i.code, n % 2 === 0, n);
     });
     expect(seen).toEqual({ pages: [], states: [], wal: [] });
+  });
+});
+
+describe('ordering: older snapshots and other instances', () => {
+  let org: TestOrg;
+  let admin: string;
+
+  beforeAll(async () => {
+    ({ org, admin } = await rosteredOrganization(app, 20, 24));
+  });
+
+  /** A report query or a request of another instance, holding a snapshot from before the job. */
+  async function holdOldSnapshot(): Promise<{ release: () => Promise<void> }> {
+    const holder = new pg.Client(database.url);
+    await holder.connect();
+    await holder.query('begin isolation level repeatable read');
+    await holder.query('select count(*) from organizations');
+    return {
+      release: async () => {
+        await holder.query('commit');
+        await holder.end();
+      },
+    };
+  }
+
+  it('when a snapshot older than a reminder is still open, then the reminder waits for it and leaves no dead version behind', async () => {
+    const surveyId = (
+      await createSurvey(app, admin, { definition, minGroupSize: 5, delivery: 'email', reminderAfterDays: 1 })
+    ).id;
+    await openWaveJob(app.db, app.keys, org.id, surveyId, { publicUrl: 'https://quorum.test', emailEnabled: true });
+    const old = await holdOldSnapshot();
+    const reminding = remindNonResponders(app.db, app.keys, org.id, surveyId, 'https://quorum.test', {
+      onlyIfDue: false,
+      emailEnabled: true,
+    });
+    let done = false;
+    void reminding.then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(done).toBe(false);
+    await old.release();
+    await reminding;
+    expect(await deadVersions(reader, 'invitations')).toBe(0);
+    const vm = await visibilitySummary(reader, 'invitations');
+    expect(vm.allFrozen).toBe(vm.pages);
+  });
+
+  it('when another instance drains the outbox while a reminder is not settled yet, then no mail leaves before the invitations are settled', async () => {
+    const other = await buildApp(testConfig(database.url, { smtpUrl: sink.url, cookieSecure: false }));
+    try {
+      const surveyId = (
+        await createSurvey(app, admin, { definition, minGroupSize: 5, delivery: 'email', reminderAfterDays: 1 })
+      ).id;
+      await openWaveJob(app.db, app.keys, org.id, surveyId, { publicUrl: 'https://quorum.test', emailEnabled: true });
+      await reader.client.query('delete from mail_outbox');
+      const old = await holdOldSnapshot();
+      const reminding = remindNonResponders(app.db, app.keys, org.id, surveyId, 'https://quorum.test', {
+        onlyIfDue: false,
+        emailEnabled: true,
+      });
+      // The reminder has committed (its mail is queued) and now waits to settle.
+      await expect
+        .poll(async () => (await reader.client.query(`select count(*)::int as n from mail_outbox`)).rows[0].n, {
+          timeout: 10_000,
+        })
+        .toBeGreaterThan(0);
+      const before = sink.messages.length;
+      let unsettledWhenMailed: number | null = null;
+      const draining = runScheduledWork({
+        db: other.db,
+        keys: other.keys,
+        publicUrl: 'https://quorum.test',
+        send: async (message) => {
+          unsettledWhenMailed ??=
+            (await unhintedTuples(reader, 'invitations')) + (await deadVersions(reader, 'invitations'));
+          await sender.send(message);
+        },
+        log: other.log,
+      });
+      await new Promise((r) => setTimeout(r, 400));
+      expect(sink.messages.length).toBe(before);
+      await old.release();
+      await reminding;
+      const { sent } = await draining;
+      expect(sent).toBeGreaterThan(10);
+      expect(unsettledWhenMailed).toBe(0);
+    } finally {
+      await other.close();
+    }
   });
 });
