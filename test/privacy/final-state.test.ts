@@ -305,6 +305,35 @@ describe('after a roster sync that revokes leavers', () => {
   });
 });
 
+describe('after a code pool', () => {
+  let org: TestOrg;
+  let codes: Array<{ code: string; link: string }>;
+
+  beforeAll(async () => {
+    let admin: string;
+    ({ org, admin } = await rosteredOrganization(app, 12, 25));
+    const survey = await createSurvey(app, admin, { definition, minGroupSize: 5 });
+    await openWave(app, admin, survey.id);
+    await app.reportWarmer.idle();
+    const pool = await app.inject({
+      method: 'POST',
+      url: `/v1/surveys/${survey.id}/code-pools`,
+      headers: bearer(admin),
+      payload: { count: 12, segment: { department: 'Support' } },
+    });
+    expect(pool.statusCode, pool.body).toBe(201);
+    ({ codes } = pool.json() as { codes: Array<{ code: string; link: string }> });
+  });
+
+  // A pool code belongs to a segment, but whoever handed out the printed codes knows who got which.
+  it('when kiosk users type pool codes, load and answer, then no invitation page changes and no WAL record touches one', async () => {
+    const seen = await observe(['invitations'], async () => {
+      for (const [n, c] of codes.slice(0, 6).entries()) await useCode(org, c.code, n % 2 === 0, n);
+    });
+    expect(seen).toEqual({ pages: [], states: [], wal: [] });
+  });
+});
+
 describe('ordering: older snapshots and other instances', () => {
   let org: TestOrg;
   let admin: string;
