@@ -171,17 +171,26 @@ export interface WalBlockRecord {
  * ends the range, so it is never empty and the reads' records (hint-bit images are not flushed
  * by a read) are on disk.
  */
-export async function walRecordsOn(reader: DiskReader, from: string, relations: string[]): Promise<WalBlockRecord[]> {
+export async function walRecordsOn(
+  reader: DiskReader,
+  from: string,
+  relations: string[] | 'every relation of the app',
+): Promise<WalBlockRecord[]> {
   const { rows: end } = await reader.client.query<{ lsn: string }>(
     `select pg_logical_emit_message(false, 'quorum-test', 'end', true)::text as lsn`,
   );
   const { rows } = await reader.client.query<{ relation: string; block: number; record: string }>(
     `select c.relname as relation, b.relblocknumber::int as block, b.resource_manager || '/' || b.record_type as record
      from pg_get_wal_block_info($1, $2) b
-     join pg_class c on pg_relation_filenode(c.oid) = b.relfilenode
-     where b.reldatabase = (select oid from pg_database where datname = current_database()) and c.relname = any($3)
+     left join pg_class c on pg_relation_filenode(c.oid) = b.relfilenode
+     where b.reldatabase = (select oid from pg_database where datname = current_database())
+       and ($3::text[] is null or c.relname = any($3))
+       -- System catalogs are left out of 'every relation of the app': a backend's first use of a
+       -- table reads its catalog rows and may hint those (written by the migrations), a cost of
+       -- warming a connection whoever's request it serves.
+       and ($3::text[] is not null or c.relnamespace is distinct from 'pg_catalog'::regnamespace)
      order by b.start_lsn`,
-    [from, end[0]!.lsn, relations],
+    [from, end[0]!.lsn, relations === 'every relation of the app' ? null : relations],
   );
   return rows;
 }

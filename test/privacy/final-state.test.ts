@@ -197,6 +197,13 @@ describe('after a wave opening', () => {
     expect(seen).toEqual({ pages: [], states: [], wal: [] });
   });
 
+  it('when employees open a session without submitting, then nothing is written: no WAL record on any table or index of the app', async () => {
+    const from = await checkpointAndMark(reader);
+    for (const i of invitations.slice(18, 21)) await useLink(tokenOfLink(i.link), false);
+    for (const i of invitations.slice(21, 23)) await useCode(org, i.code, false);
+    expect(await walRecordsOn(reader, from, 'every relation of the app')).toEqual([]);
+  });
+
   it('when employees also submit, then the invitations table and its indexes stay byte-identical and out of the WAL', async () => {
     const seen = await observe(['invitations'], async () => {
       for (const [n, i] of invitations.slice(8, 14).entries()) await useLink(tokenOfLink(i.link), true, n);
