@@ -85,8 +85,9 @@ async function unlock(conn: Kysely<Database>, shared: boolean): Promise<void> {
 /**
  * Waits until every other backend of this database sees everything committed before the call:
  * no snapshot (backend_xmin) and no running transaction (backend_xid) older than this one's
- * snapshot horizon. VACUUMs are left out (their own snapshots hold back no horizon), as are
- * replication slots only when absent.
+ * snapshot horizon. VACUUMs are left out (their own snapshots hold back no horizon);
+ * replication slots and prepared transactions are counted. pg_stat_activity shows other roles'
+ * snapshots only to a superuser or a member of pg_read_all_stats (docs/privacy.md says to grant it).
  */
 async function untilSeenByAll(conn: Kysely<Database>, waitMs: number): Promise<SettleOutcome> {
   const started = performance.now();
