@@ -261,6 +261,12 @@ describe('after a reminder', () => {
     expect([...states].filter(([, state]) => state === 'dead:true')).toEqual([]);
   });
 
+  it('when the mailer has sent and deleted the mail, then no sent mail stays behind as a dead row version', async () => {
+    expect(await reader.client.query(`select count(*)::int as n from mail_outbox`)).toMatchObject({ rows: [{ n: 0 }] });
+    expect(await deadVersions(reader, 'mail_outbox')).toBe(0);
+    expect(await unhintedTuples(reader, 'mail_outbox')).toBe(0);
+  });
+
   it('when reminded employees use the new link or code and early sessions load the survey, then nothing they read changes on disk', async () => {
     const seen = await observe(READ_TABLES, async () => {
       for (const mail of others().slice(0, 3)) await useLink(tokenOfLink(linkIn(mail)), false);
