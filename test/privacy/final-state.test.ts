@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParsedMail } from 'mailparser';
 import pg from 'pg';
 import { remindNonResponders } from '../../src/delivery/reminders.ts';
+import { applyRetention } from '../../src/retention/service.ts';
 import { buildApp, type App } from '../../src/app.ts';
 import { runScheduledWork } from '../../src/delivery/scheduler.ts';
 import { smtpSender } from '../../src/delivery/transport.ts';
@@ -344,6 +345,27 @@ describe('after a code pool', () => {
       for (const [n, c] of codes.slice(0, 6).entries()) await useCode(org, c.code, n % 2 === 0, n);
     });
     expect(seen).toEqual({ pages: [], states: [], wal: [] });
+  });
+});
+
+describe('after retention', () => {
+  it('when expired answers and markers are deleted, then none stays behind as a dead row version', async () => {
+    const { org, admin } = await rosteredOrganization(app, 12, 26);
+    const survey = await createSurvey(app, admin, { definition, minGroupSize: 5 });
+    const { invitations } = await openWave(app, admin, survey.id);
+    for (const [n, i] of invitations.slice(0, 7).entries()) await useLink(tokenOfLink(i.link), true, n);
+    expect(
+      (await app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(admin) })).statusCode,
+    ).toBe(200);
+    await app.reportWarmer.idle();
+    // Time passes: the wave closed long ago, and the organization keeps answers one month.
+    await reader.client.query(`update waves set closed_on = current_date - 400 where org_id = $1`, [org.id]);
+    await reader.client.query(`update organizations set response_retention_months = 1 where id = $1`, [org.id]);
+    expect(await applyRetention(app.db)).toEqual({ responses: 7, markers: 7 });
+    for (const table of ['participation', 'responses']) {
+      expect(await deadVersions(reader, table), table).toBe(0);
+      expect(await unhintedTuples(reader, table), table).toBe(0);
+    }
   });
 });
 
