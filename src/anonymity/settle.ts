@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { DomainError } from '../errors.ts';
 
 /**
  * SPEC P1, "an employee's read changes nothing on disk". A row PostgreSQL has just written is not
@@ -41,11 +42,19 @@ export type SettledTable =
   | 'mail_outbox';
 
 // One key for the whole database: jobs share it, the mail drain takes it alone.
-const LOCK_CLASS = 0x51_55_4f_52; // "QUOR"
-const LOCK_SETTLE = 1;
+export const LOCK_CLASS = 0x51_55_4f_52; // "QUOR"
+export const LOCK_SETTLE = 1;
 const POLL_MS = 25;
 /** How long a settle waits for older snapshots before vacuuming anyway (hint bits still set). */
 export const HORIZON_WAIT_MS = 20_000;
+/**
+ * How long a job or a mail batch waits for the lock. A job gives up before it has written
+ * anything (fail closed: nothing half-done, HR retries); a mail batch is tried on the next pass.
+ */
+export const LOCK_WAIT_MS = 60_000;
+
+export const settleBusy = () =>
+  new DomainError(503, 'settle-busy', 'Another job is finishing its writes or sending mail; try again in a minute.');
 
 export interface SettleOutcome {
   /** Every snapshot saw the writes when VACUUM started, so it could finish every page. */
@@ -57,12 +66,14 @@ export interface SettleOptions {
   /** Off only for the benchmark that measures what the settle costs. */
   enabled?: boolean;
   horizonWaitMs?: number;
+  lockWaitMs?: number;
   onIncomplete?: (outcome: SettleOutcome, tables: readonly SettledTable[]) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function pollLock(conn: Kysely<Database>, shared: boolean): Promise<void> {
+async function pollLock(conn: Kysely<Database>, shared: boolean, waitMs = LOCK_WAIT_MS): Promise<void> {
+  const started = performance.now();
   for (;;) {
     const { rows } = shared
       ? await sql<{
@@ -72,6 +83,7 @@ async function pollLock(conn: Kysely<Database>, shared: boolean): Promise<void> 
           conn,
         );
     if (rows[0]!.ok) return;
+    if (performance.now() - started >= waitMs) throw settleBusy();
     await sleep(POLL_MS);
   }
 }
@@ -146,7 +158,7 @@ export async function writeThenSettle<T>(
   options: SettleOptions = {},
 ): Promise<T> {
   return db.connection().execute(async (conn) => {
-    await pollLock(conn, true);
+    await pollLock(conn, true, options.lockWaitMs);
     try {
       let wrote = false;
       try {
@@ -183,7 +195,7 @@ export async function sendWhenSettled<T>(
   options: SettleOptions = {},
 ): Promise<T> {
   return db.connection().execute(async (conn) => {
-    await pollLock(conn, false);
+    await pollLock(conn, false, options.lockWaitMs);
     try {
       await settleTables(conn, tables, options);
       return await send(conn);

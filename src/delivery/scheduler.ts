@@ -10,6 +10,9 @@ import { drainOutbox, type Send } from './outbox.ts';
 import { smtpSender } from './transport.ts';
 import { sendWhenSettled, settleTables } from '../anonymity/settle.ts';
 
+/** Mails sent under the settle lock at a time: a job waiting for it waits for at most these. */
+const MAIL_BATCH = 25;
+
 export interface ScheduledWorkDeps {
   db: Kysely<Database>;
   keys: Keys;
@@ -62,9 +65,12 @@ export async function runScheduledWork(
       // Per batch, so a job waits at most one batch of sends for the lock. Every job that held
       // the lock has settled (and waited for older snapshots) already: the VACUUM here is only a
       // backstop for a job whose own settle failed, cheap since it skips all-frozen pages.
-      const batch = await sendWhenSettled(db, ['invitations', 'waves'], (conn) => drainOutbox(conn, keys, send), {
-        horizonWaitMs: 0,
-      });
+      const batch = await sendWhenSettled(
+        db,
+        ['invitations', 'waves'],
+        (conn) => drainOutbox(conn, keys, send, MAIL_BATCH),
+        { horizonWaitMs: 0 },
+      ).catch((err: unknown) => (log.warn({ err }, 'mail not drained this pass'), { sent: 0, failed: 0 }));
       sent += batch.sent;
       failed += batch.failed;
       if (batch.sent + batch.failed === 0 || batch.failed > 0) break;

@@ -4,6 +4,7 @@ import type { ParsedMail } from 'mailparser';
 import pg from 'pg';
 import { remindNonResponders } from '../../src/delivery/reminders.ts';
 import { applyRetention } from '../../src/retention/service.ts';
+import { LOCK_CLASS, LOCK_SETTLE } from '../../src/anonymity/settle.ts';
 import { buildApp, type App } from '../../src/app.ts';
 import { runScheduledWork } from '../../src/delivery/scheduler.ts';
 import { smtpSender } from '../../src/delivery/transport.ts';
@@ -410,6 +411,30 @@ describe('ordering: older snapshots and other instances', () => {
     expect(await deadVersions(reader, 'invitations')).toBe(0);
     const vm = await visibilitySummary(reader, 'invitations');
     expect(vm.allFrozen).toBe(vm.pages);
+  });
+
+  it('when the mail drain holds the lock too long, then a reminder gives up before writing anything (503)', async () => {
+    const surveyId = (
+      await createSurvey(app, admin, { definition, minGroupSize: 5, delivery: 'email', reminderAfterDays: 1 })
+    ).id;
+    await openWaveJob(app.db, app.keys, org.id, surveyId, { publicUrl: 'https://quorum.test', emailEnabled: true });
+    const hashes = `select string_agg(encode(token_hash, 'hex'), ',' order by id) as h from invitations where org_id = $1`;
+    const before = (await reader.client.query(hashes, [org.id])).rows[0].h;
+    const drain = new pg.Client(database.url);
+    await drain.connect();
+    try {
+      await drain.query('select pg_advisory_lock($1, $2)', [LOCK_CLASS, LOCK_SETTLE]);
+      await expect(
+        remindNonResponders(app.db, app.keys, org.id, surveyId, 'https://quorum.test', {
+          onlyIfDue: false,
+          emailEnabled: true,
+          settle: { lockWaitMs: 300 },
+        }),
+      ).rejects.toMatchObject({ status: 503, code: 'settle-busy' });
+    } finally {
+      await drain.end();
+    }
+    expect((await reader.client.query(hashes, [org.id])).rows[0].h).toBe(before);
   });
 
   it('when another instance drains the outbox while a reminder is not settled yet, then no mail leaves before the invitations are settled', async () => {
