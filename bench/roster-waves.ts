@@ -1,4 +1,6 @@
-// Roster import and wave opening at scale, each beside a baseline measured in the same run:
+// Roster import and wave opening at scale, each beside a baseline measured in the same run, and
+// what settling costs (src/anonymity/settle.ts): a wave opening and a reminder with and without
+// the settle step, alternated in the same run:
 //   node bench/roster-waves.ts [participants=100000]
 import { mkdtemp, rm, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,9 @@ import { migrateToLatest } from '../src/db/migrator.ts';
 import { ensureDatabase } from '../src/runtime.ts';
 import { createOrganizationWithOwner } from '../src/orgs/service.ts';
 import { rosterCsv } from '../test/fixtures/roster.ts';
+import { createSurvey, openWave } from '../src/surveys/service.ts';
+import { remindNonResponders } from '../src/delivery/reminders.ts';
+import { settleTables, type SettledTable } from '../src/anonymity/settle.ts';
 
 const n = Number(process.argv[2] ?? 100_000);
 const dir = await mkdtemp(path.join(tmpdir(), 'quorum-bench-'));
@@ -40,7 +45,7 @@ try {
     schedulerIntervalSeconds: 0,
   });
   await migrateToLatest(app.db);
-  await createOrganizationWithOwner(app.db, {
+  const { org } = await createOrganizationWithOwner(app.db, {
     slug: 'bench',
     name: 'Bench',
     minGroupSize: 5,
@@ -113,6 +118,68 @@ try {
   console.log(
     `wave opening (${invited} invitations: tokens, codes, keyed hashes, insert): ${openMs.toFixed(0)} ms (${rate(invited, openMs)} invitations/s)`,
   );
+
+  // Settle cost. Each unsettled run is followed by an untimed VACUUM, so that the next settled
+  // run pays only for its own rows; settled and unsettled runs alternate against drift.
+  const timed = async (f: () => Promise<unknown>) => {
+    const t = performance.now();
+    await f();
+    return performance.now() - t;
+  };
+  const reset = () => sql`vacuum (freeze, index_cleanup on) invitations, waves, surveys, mail_outbox`.execute(app.db);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  await reset();
+  const delivery = { publicUrl: 'http://bench', emailEnabled: true };
+  // The settle step alone, right after an unsettled job: exactly what the job adds.
+  const settleAlone = (tables: SettledTable[]) =>
+    timed(() => app.db.connection().execute((conn) => settleTables(conn, tables)));
+  const waveTables: SettledTable[] = [
+    'invitations',
+    'waves',
+    'surveys',
+    'responses',
+    'sealed_responses',
+    'answer_counts',
+  ];
+  const costs = {
+    open: { plain: [] as number[], settled: [] as number[], alone: [] as number[] },
+    remind: { plain: [] as number[], settled: [] as number[], alone: [] as number[] },
+  };
+  const emailed: string[] = [];
+  for (let round = 0; round < 3; round++) {
+    for (const settled of [false, true]) {
+      const s = await createSurvey(app.db, org.id, { template: 'pulse', delivery: 'email' });
+      emailed.push(s.id);
+      costs.open[settled ? 'settled' : 'plain'].push(
+        await timed(() => openWave(app.db, app.keys, org.id, s.id, delivery, { enabled: settled })),
+      );
+      if (!settled) costs.open.alone.push(await settleAlone(waveTables));
+      await sql`delete from mail_outbox`.execute(app.db);
+      await reset();
+    }
+  }
+  for (let round = 0; round < 3; round++) {
+    for (const settled of [false, true]) {
+      costs.remind[settled ? 'settled' : 'plain'].push(
+        await timed(() =>
+          remindNonResponders(app.db, app.keys, org.id, emailed[0]!, 'http://bench', {
+            onlyIfDue: false,
+            emailEnabled: true,
+            settle: { enabled: settled },
+          }),
+        ),
+      );
+      if (!settled) costs.remind.alone.push(await settleAlone(['invitations', 'waves']));
+      await sql`delete from mail_outbox`.execute(app.db);
+      await reset();
+    }
+  }
+  const line = (what: string, c: { plain: number[]; settled: number[]; alone: number[] }) =>
+    console.log(
+      `${what}: ${median(c.plain).toFixed(0)} ms without settle, ${median(c.settled).toFixed(0)} ms with (median of 3), ratio ${(median(c.settled) / median(c.plain)).toFixed(2)}; the settle step alone ${median(c.alone).toFixed(0)} ms, ratio (job + settle) / job ${((median(c.plain) + median(c.alone)) / median(c.plain)).toFixed(2)}`,
+    );
+  line(`wave opening, e-mail delivery (${invited} invitations)`, costs.open);
+  line(`reminder (every e-mailed invitation re-issued)`, costs.remind);
   await app.close();
 } finally {
   await server.stop();

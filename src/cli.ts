@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
-import { ConfigError, loadEnvConfig } from './config.ts';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadEnvConfig, StartupError } from './config.ts';
 import { createDb } from './db/connection.ts';
 import { migrateToLatest } from './db/migrator.ts';
 import { openRuntime } from './runtime.ts';
@@ -21,7 +21,7 @@ const USAGE = `Quorum operator commands (uses DATABASE_URL, or the embedded data
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({
+  const { values } = parseOptions({
     args: rest,
     options: {
       slug: { type: 'string' },
@@ -78,7 +78,27 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+function parseOptions<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    // node:util reports a bad flag as a TypeError whose stack says nothing useful; exit 2 as
+    // getopt-style tools do for wrong arguments.
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (!code?.startsWith('ERR_PARSE_ARGS_')) throw error;
+    const flag = /'([^']+)'/.exec(message)?.[1];
+    const line = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag ? `unknown option ${flag}` : message.split('. ')[0]!;
+    throw new UsageError(`quorum: ${line}\n\n${USAGE}`, 2);
+  }
+}
 
 function required(value: string | undefined, flag: string): string {
   if (!value) throw new UsageError(`${flag} is required\n\n${USAGE}`);
@@ -86,9 +106,9 @@ function required(value: string | undefined, flag: string): string {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  const known = error instanceof ConfigError || error instanceof UsageError || error instanceof DomainError;
+  const known = error instanceof StartupError || error instanceof UsageError || error instanceof DomainError;
   process.stderr.write(
     `${known ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );
-  process.exit(1);
+  process.exit(error instanceof UsageError ? error.exitCode : 1);
 });

@@ -51,16 +51,29 @@ const envSchema = z.object({
     .default(8 * 60)
     .describe('Lifetime of an HR login session.'),
   COOKIE_SECURE: flag
-    .default(true)
-    .describe('Mark session cookies Secure (browsers still accept them on http://localhost).'),
+    .optional()
+    .describe(
+      'Mark session cookies Secure. Default: true unless PUBLIC_URL is plain http on a host other than localhost/127.0.0.1/[::1].',
+    ),
   TRUST_PROXY: flag
     .default(false)
     .describe('Trust X-Forwarded-For from a reverse proxy (used only for rate-limit keys, never logged).'),
   DATA_DIR: z
     .string()
     .min(1)
-    .default('.quorum')
-    .describe('Where demo mode keeps the embedded database and its generated secrets.'),
+    .optional()
+    .describe(
+      'Where demo mode keeps the embedded database and its generated secrets. Default: .quorum in the working folder; as root, when the postgres user cannot enter that, /var/lib/quorum/<folder>-<hash>.',
+    ),
+  EMBEDDED_PG_MAX_RESTARTS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .default(5)
+    .describe(
+      'Demo mode: restarts of a dead embedded PostgreSQL (delays 0.5 s, 1 s, 2 s ...) before Quorum exits 1 for its supervisor.',
+    ),
   EMBEDDED_PG_PORT: z.coerce
     .number()
     .int()
@@ -113,6 +126,15 @@ const envSchema = z.object({
     .max(600_000)
     .default(30_000)
     .describe('Longest a single SQL statement may run; a report that takes longer answers 503.'),
+  DB_CONNECT_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(600)
+    .default(30)
+    .describe(
+      'How long start-up (server and CLI) keeps retrying an unreachable DATABASE_URL, with backoff, before giving up.',
+    ),
   DB_POOL_SIZE: z.coerce
     .number()
     .int()
@@ -146,7 +168,12 @@ export interface AppConfig {
   boxKeyDir?: string;
 }
 
-export class ConfigError extends Error {
+/** A failure the operator can fix, reported as its message alone: a stack trace would only hide it. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+export class ConfigError extends StartupError {
   override name = 'ConfigError';
 }
 
@@ -167,13 +194,17 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   return parsed.data;
 }
 
-export function toAppConfig(env: EnvConfig, resolved: { databaseUrl: string; tokenPepper: Buffer }): AppConfig {
+export function toAppConfig(
+  env: EnvConfig,
+  resolved: { databaseUrl: string; tokenPepper: Buffer; dataDir?: string },
+): AppConfig {
+  const publicUrl = publicUrlOf(env);
   return {
     databaseUrl: resolved.databaseUrl,
     tokenPepper: resolved.tokenPepper,
     minGroupSize: env.MIN_GROUP_SIZE,
     sessionTtlMinutes: env.SESSION_TTL_MINUTES,
-    cookieSecure: env.COOKIE_SECURE,
+    cookieSecure: env.COOKIE_SECURE ?? secureCookiesWork(publicUrl),
     trustProxy: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
     dbPoolSize: env.DB_POOL_SIZE,
@@ -182,10 +213,37 @@ export function toAppConfig(env: EnvConfig, resolved: { databaseUrl: string; tok
     smtpUrl: env.SMTP_URL ?? null,
     mailFrom: env.MAIL_FROM,
     schedulerIntervalSeconds: env.SCHEDULER_INTERVAL_SECONDS,
-    boxKeyDir: path.resolve(env.BOX_KEY_DIR ?? path.join(env.DATA_DIR, 'box-keys')),
-    publicUrl: (env.PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? 'localhost' : env.HOST}:${env.PORT}`).replace(
-      /\/+$/,
-      '',
-    ),
+    boxKeyDir: path.resolve(env.BOX_KEY_DIR ?? path.join(resolved.dataDir ?? env.DATA_DIR ?? '.quorum', 'box-keys')),
+    publicUrl,
   };
+}
+
+function publicUrlOf(env: EnvConfig): string {
+  return (env.PUBLIC_URL ?? `http://${env.HOST === '0.0.0.0' ? 'localhost' : env.HOST}:${env.PORT}`).replace(
+    /\/+$/,
+    '',
+  );
+}
+
+/**
+ * Browsers store a Secure cookie only from https, or from http on localhost (a "potentially
+ * trustworthy" origin). Anywhere else a Secure session cookie is silently dropped and every
+ * employee link ends in "session expired".
+ */
+function secureCookiesWork(publicUrl: string): boolean {
+  const url = new URL(publicUrl);
+  if (url.protocol === 'https:') return true;
+  const host = url.hostname.toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\./.test(host);
+}
+
+/** Settings that parse but will not work as the operator expects; logged as warnings at start. */
+export function configWarnings(env: EnvConfig): string[] {
+  const publicUrl = publicUrlOf(env);
+  const warnings: string[] = [];
+  if (env.COOKIE_SECURE === true && !secureCookiesWork(publicUrl))
+    warnings.push(
+      `COOKIE_SECURE=true but PUBLIC_URL ${publicUrl} is plain http on a non-local host: browsers drop Secure cookies there, so logins and survey links will fail. Serve https, or unset COOKIE_SECURE.`,
+    );
+  return warnings;
 }

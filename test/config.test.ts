@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ConfigError, loadEnvConfig } from '../src/config.ts';
+import { ConfigError, configWarnings, loadEnvConfig, toAppConfig } from '../src/config.ts';
 
 const PEPPER = 'a'.repeat(64);
 
@@ -51,5 +51,34 @@ describe('configuration from the environment', () => {
         }
       }),
     );
+  });
+
+  describe('COOKIE_SECURE', () => {
+    const cookieSecure = (env: NodeJS.ProcessEnv) =>
+      toAppConfig(loadEnvConfig(env), { databaseUrl: 'postgres://x', tokenPepper: Buffer.alloc(32) }).cookieSecure;
+
+    it.each([
+      [{}, true],
+      [{ PUBLIC_URL: 'https://survey.acme.example' }, true],
+      [{ PUBLIC_URL: 'http://localhost:3000' }, true],
+      [{ PUBLIC_URL: 'http://127.0.0.1:3000' }, true],
+      [{ PUBLIC_URL: 'http://[::1]:3000' }, true],
+      [{ PUBLIC_URL: 'http://192.168.1.20:3000' }, false],
+      [{ PUBLIC_URL: 'http://quorum.lan' }, false],
+      [{ HOST: '10.0.0.5' }, false],
+      [{ PUBLIC_URL: 'http://192.168.1.20:3000', COOKIE_SECURE: 'true' }, true],
+      [{ PUBLIC_URL: 'https://survey.acme.example', COOKIE_SECURE: 'false' }, false],
+    ])('when the environment is %o, then Secure is %s', (env, secure) => {
+      expect(cookieSecure(env)).toBe(secure);
+    });
+
+    it('when COOKIE_SECURE=true is given with a plain-http LAN PUBLIC_URL, then start-up warns; otherwise not', () => {
+      expect(configWarnings(loadEnvConfig({ PUBLIC_URL: 'http://192.168.1.20:3000', COOKIE_SECURE: 'true' }))).toEqual([
+        expect.stringMatching(/COOKIE_SECURE=true .*http:\/\/192\.168\.1\.20:3000/),
+      ]);
+      expect(configWarnings(loadEnvConfig({ PUBLIC_URL: 'http://192.168.1.20:3000' }))).toEqual([]);
+      expect(configWarnings(loadEnvConfig({ PUBLIC_URL: 'https://x.example', COOKIE_SECURE: 'true' }))).toEqual([]);
+      expect(configWarnings(loadEnvConfig({ COOKIE_SECURE: 'true' }))).toEqual([]);
+    });
   });
 });

@@ -8,6 +8,10 @@ import { remindNonResponders, surveysDueForReminder } from './reminders.ts';
 import { applyRetention } from '../retention/service.ts';
 import { drainOutbox, type Send } from './outbox.ts';
 import { smtpSender } from './transport.ts';
+import { sendWhenSettled, settleTables } from '../anonymity/settle.ts';
+
+/** Mails sent under the settle lock at a time: a job waiting for it waits for at most these. */
+const MAIL_BATCH = 25;
 
 export interface ScheduledWorkDeps {
   db: Kysely<Database>;
@@ -24,6 +28,9 @@ export interface ScheduledWorkDeps {
  * survey's row lock and re-checks that it is due; a reminder runs under its wave's row lock and
  * marks the wave reminded in the same transaction as the mail it queues; mail rows are claimed
  * with SKIP LOCKED. Everything it decides is in PostgreSQL, so a restart loses nothing.
+ * Mail carries tokens, so it is drained only once every job that wrote invitations — on any
+ * instance — has settled them (src/anonymity/settle.ts, P1), and the sent rows' dead versions
+ * are vacuumed away after.
  */
 export async function runScheduledWork(
   deps: ScheduledWorkDeps,
@@ -55,11 +62,26 @@ export async function runScheduledWork(
   let failed = 0;
   if (send) {
     for (;;) {
-      const batch = await drainOutbox(db, keys, send);
+      // Per batch, so a job waits at most one batch of sends for the lock. Every job that held
+      // the lock has settled (and waited for older snapshots) already: the VACUUM here is only a
+      // backstop for a job whose own settle failed, cheap since it skips all-frozen pages.
+      const batch = await sendWhenSettled(
+        db,
+        ['invitations', 'waves'],
+        (conn) => drainOutbox(conn, keys, send, MAIL_BATCH),
+        { horizonWaitMs: 0 },
+      ).catch((err: unknown) => (log.warn({ err }, 'mail not drained this pass'), { sent: 0, failed: 0 }));
       sent += batch.sent;
       failed += batch.failed;
       if (batch.sent + batch.failed === 0 || batch.failed > 0) break;
     }
+    // Sent mail is deleted: vacuum its rows away rather than leave them for whoever reads next.
+    if (sent + failed > 0)
+      await db.connection().execute((conn) =>
+        settleTables(conn, ['mail_outbox'], {
+          onIncomplete: (outcome) => log.warn({ waitedMs: outcome.waitedMs }, 'sent mail not yet vacuumed away'),
+        }),
+      );
   }
   const retention = await applyRetention(db).catch(
     (err: unknown) => (log.warn({ err }, 'retention not applied'), { responses: 0, markers: 0 }),

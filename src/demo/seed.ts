@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Keys } from '../crypto/tokens.ts';
-import { generatePassword } from '../auth/passwords.ts';
+import { generatePassword, verifyPassword } from '../auth/passwords.ts';
 import { createOrganizationWithOwner } from '../orgs/service.ts';
 import { importRoster, replaceDimensions } from '../roster/service.ts';
 import { createSurvey, openWave } from '../surveys/service.ts';
@@ -75,4 +75,16 @@ export async function seedDemo(
     password,
     sample: { token: first.token, code: first.code, surveyTitle: survey.definition.title.en ?? 'Weekly pulse' },
   };
+}
+
+/** True while the generated password still opens the demo owner's account (it has not been changed). */
+export async function demoOwnerPasswordWorks(db: Kysely<Database>, password: string): Promise<boolean> {
+  const owner = await db
+    .selectFrom('hr_accounts')
+    .innerJoin('organizations', 'organizations.id', 'hr_accounts.org_id')
+    .select('hr_accounts.password_hash')
+    .where('organizations.slug', '=', DEMO_ORG_SLUG)
+    .where('hr_accounts.email', '=', DEMO_OWNER_EMAIL)
+    .executeTakeFirst();
+  return owner ? verifyPassword(owner.password_hash, password) : false;
 }

@@ -1,7 +1,7 @@
 import { storableText } from '../db/text.ts';
 import { spendCodeGuess } from '../plugins/code-guessing.ts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { problemResponses } from '../plugins/problems.ts';
 import { orgSlugSchema } from '../auth/schemas.ts';
@@ -9,6 +9,8 @@ import { QUESTION_TYPES } from '../surveys/questions.ts';
 import { contextForSession, localizeSurvey, sessionFromCode, sessionFromLinkToken, submitAnswers } from './service.ts';
 import { SURVEY_SESSION_PREFIX } from './survey-session.ts';
 import { preferredLanguages } from '../pages/i18n.ts';
+
+type OpenedSession = Awaited<ReturnType<typeof sessionFromLinkToken>>;
 
 export const SURVEY_COOKIE = 'quorum_survey';
 const tags = ['employee'];
@@ -46,6 +48,16 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
   // Lax, not Strict: the link is opened from a mail client, a cross-site navigation.
   const cookie = { httpOnly: true, sameSite: 'lax', secure: app.config.cookieSecure, path: '/' } as const;
 
+  /** A link or a code opened a session: its cookie, and the survey in the reader's language. */
+  const opened = (request: FastifyRequest, reply: FastifyReply, session: OpenedSession, lang: string | undefined) => {
+    reply.setCookie(SURVEY_COOKIE, session.token, { ...cookie, expires: session.expiresAt });
+    return {
+      sessionToken: session.token,
+      expiresAt: session.expiresAt.toISOString(),
+      survey: localizeSurvey(session.context.definition, session.context.minGroupSize, languagesOf(request, lang)),
+    };
+  };
+
   app.post(
     '/session',
     {
@@ -58,19 +70,8 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: sessionResponse, ...problemResponses(400, 404, 409, 410, 429) },
       },
     },
-    async (request, reply) => {
-      const session = await sessionFromLinkToken(app.db, app.keys, request.body.token);
-      reply.setCookie(SURVEY_COOKIE, session.token, { ...cookie, expires: session.expiresAt });
-      return {
-        sessionToken: session.token,
-        expiresAt: session.expiresAt.toISOString(),
-        survey: localizeSurvey(
-          session.context.definition,
-          session.context.minGroupSize,
-          languagesOf(request, request.query.lang),
-        ),
-      };
-    },
+    async (request, reply) =>
+      opened(request, reply, await sessionFromLinkToken(app.db, app.keys, request.body.token), request.query.lang),
   );
 
   // Codes are guessable in principle (68 bits): each try spends from the budgets the kiosk form shares.
@@ -90,19 +91,13 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: sessionResponse, ...problemResponses(400, 404, 409, 410, 429) },
       },
     },
-    async (request, reply) => {
-      const session = await sessionFromCode(app.db, app.keys, request.body.organization, request.body.code);
-      reply.setCookie(SURVEY_COOKIE, session.token, { ...cookie, expires: session.expiresAt });
-      return {
-        sessionToken: session.token,
-        expiresAt: session.expiresAt.toISOString(),
-        survey: localizeSurvey(
-          session.context.definition,
-          session.context.minGroupSize,
-          languagesOf(request, request.query.lang),
-        ),
-      };
-    },
+    async (request, reply) =>
+      opened(
+        request,
+        reply,
+        await sessionFromCode(app.db, app.keys, request.body.organization, request.body.code),
+        request.query.lang,
+      ),
   );
 
   app.get(

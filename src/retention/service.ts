@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { writeThenSettle } from '../anonymity/settle.ts';
 
 /**
  * Retention (issue 7): once a wave has been closed for the organization's
@@ -7,8 +8,16 @@ import type { Database } from '../db/schema.ts';
  * participation markers (who answered, for whoever holds the keys) are deleted. The report
  * counters stay, so every published number stays as it was; comment lists of those waves become
  * empty. Responses carry no time of their own (SPEC P1), so the wave's closing day is the clock.
+ * Deleted rows stay whole in the table files (and their index entries alive) until VACUUM, and the
+ * next reader would prune them at a moment of its choosing, so retention settles both tables after
+ * its commit. (Pruned bytes can still linger in a page's free space until reused: docs/privacy.md.)
+ * A pass that deletes nothing assigns no transaction id and so vacuums nothing.
  */
 export async function applyRetention(db: Kysely<Database>): Promise<{ responses: number; markers: number }> {
+  return writeThenSettle(db, ['responses', 'participation'], (trx) => expire(trx));
+}
+
+async function expire(db: Transaction<Database>): Promise<{ responses: number; markers: number }> {
   const expired = sql`
     select w.org_id, w.id from waves w join organizations o on o.id = w.org_id
     where o.response_retention_months is not null and w.status = 'closed'

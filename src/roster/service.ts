@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { DomainError } from '../errors.ts';
 import type { RosterRow, RowProblem } from './rows.ts';
+import { writeThenSettle } from '../anonymity/settle.ts';
 
 export class ImportRejected extends DomainError {
   constructor(rows: RowProblem[]) {
@@ -61,6 +62,8 @@ export interface ImportResult {
 /**
  * Upserts the rows by external id in one transaction (all or nothing), in set-based batches.
  * In sync mode everyone absent from the file is deactivated and their open invitations revoked.
+ * Both tables are settled after the commit: a revoked invitation's old version would otherwise be
+ * cleaned up by the leaver's own next use of their link, and participants are people (P1).
  */
 export async function importRoster(
   db: Kysely<Database>,
@@ -68,7 +71,7 @@ export async function importRoster(
   rows: RosterRow[],
   mode: 'upsert' | 'sync',
 ): Promise<ImportResult> {
-  return db.transaction().execute(async (trx) => {
+  return writeThenSettle(db, ['participants', 'invitations'], async (trx) => {
     let inserted = 0;
     let updated = 0;
     for (let start = 0; start < rows.length; start += BATCH) {
@@ -110,7 +113,10 @@ export async function importRoster(
   });
 }
 
-/** Leavers keep no usable link or code: their invitations in open waves are revoked. */
+/**
+ * Leavers keep no usable link or code: their invitations in open waves are revoked. Runs inside
+ * the caller's transaction, which must settle 'invitations' after it commits (writeThenSettle).
+ */
 export async function revokeOpenInvitations(
   trx: Transaction<Database>,
   orgId: string,

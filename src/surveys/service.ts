@@ -6,6 +6,7 @@ import { issueInvitations, snapshotAttributes, type IssuedInvitation } from '../
 import { releaseResponses } from '../responses/mixer.ts';
 import { shuffle } from '../responses/generalise.ts';
 import { findTemplate } from './templates.ts';
+import { writeThenSettle, type SettledTable, type SettleOptions } from '../anonymity/settle.ts';
 import { queueMail } from '../delivery/outbox.ts';
 import { composeMail } from '../delivery/templates.ts';
 import type { Audience, SurveyDefinition } from './questions.ts';
@@ -120,7 +121,8 @@ export async function updateSurvey(
   surveyId: string,
   changes: Omit<SurveyInput, 'template'>,
 ) {
-  return db.transaction().execute(async (trx) => {
+  // Every token exchange reads the survey row: the first read after a change must not mark it.
+  return writeThenSettle(db, ['surveys'], async (trx) => {
     const survey = await trx
       .selectFrom('surveys')
       .select(['status', 'min_group_size'])
@@ -195,6 +197,20 @@ export interface DistributionEntry {
   code: string;
 }
 
+/**
+ * What a wave opening or closing writes and an employee may read afterwards: the new invitations,
+ * the wave and survey rows (every token exchange joins them), and what closing the previous wave
+ * releases (responses, counters) or deletes (the sealed box).
+ */
+const WAVE_TABLES: readonly SettledTable[] = [
+  'invitations',
+  'waves',
+  'surveys',
+  'responses',
+  'sealed_responses',
+  'answer_counts',
+];
+
 async function closeOpenWave(trx: Transaction<Database>, keys: Keys, orgId: string, surveyId: string): Promise<void> {
   const open = await trx
     .updateTable('waves')
@@ -220,89 +236,103 @@ async function openNextWave(
   surveyId: string,
   delivery: Delivery,
   onlyIfDue: boolean,
+  settle: SettleOptions,
 ) {
-  return db.transaction().execute(async (trx) => {
-    const survey = await trx
-      .selectFrom('surveys')
-      .select(['status', 'audience', 'delivery', 'definition', 'min_group_size', 'schedule'])
-      .where('org_id', '=', orgId)
-      .where('id', '=', surveyId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!survey) throw new NotFound('Survey');
-    if (survey.status === 'closed') throw new Conflict('survey-closed', 'The survey is closed; create a new one.');
-    if (survey.delivery === 'email' && !delivery.emailEnabled)
-      throw new Conflict('email-not-configured', 'This survey is delivered by e-mail, but SMTP_URL is not set.');
-    // The scheduler re-checks under the survey's row lock, so two instances never open the same wave.
-    if (onlyIfDue && !(await waveIsDue(trx, orgId, surveyId, survey.schedule))) return null;
-    await closeOpenWave(trx, keys, orgId, surveyId);
-    const last = await trx
-      .selectFrom('waves')
-      .select((eb) => eb.fn.max('number').as('n'))
-      .where('org_id', '=', orgId)
-      .where('survey_id', '=', surveyId)
-      .executeTakeFirst();
-    const wave = await trx
-      .insertInto('waves')
-      .values({ org_id: orgId, survey_id: surveyId, number: (last?.n ?? 0) + 1, status: 'open' })
-      .returning(['id', 'number', 'opened_on'])
-      .executeTakeFirstOrThrow();
+  // Settled before the tokens leave (this function's return value, or the outbox's drain): P1.
+  return writeThenSettle(
+    db,
+    WAVE_TABLES,
+    async (trx) => {
+      const survey = await trx
+        .selectFrom('surveys')
+        .select(['status', 'audience', 'delivery', 'definition', 'min_group_size', 'schedule'])
+        .where('org_id', '=', orgId)
+        .where('id', '=', surveyId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!survey) throw new NotFound('Survey');
+      if (survey.status === 'closed') throw new Conflict('survey-closed', 'The survey is closed; create a new one.');
+      if (survey.delivery === 'email' && !delivery.emailEnabled)
+        throw new Conflict('email-not-configured', 'This survey is delivered by e-mail, but SMTP_URL is not set.');
+      // The scheduler re-checks under the survey's row lock, so two instances never open the same wave.
+      if (onlyIfDue && !(await waveIsDue(trx, orgId, surveyId, survey.schedule))) return null;
+      await closeOpenWave(trx, keys, orgId, surveyId);
+      const last = await trx
+        .selectFrom('waves')
+        .select((eb) => eb.fn.max('number').as('n'))
+        .where('org_id', '=', orgId)
+        .where('survey_id', '=', surveyId)
+        .executeTakeFirst();
+      const wave = await trx
+        .insertInto('waves')
+        .values({ org_id: orgId, survey_id: surveyId, number: (last?.n ?? 0) + 1, status: 'open' })
+        .returning(['id', 'number', 'opened_on'])
+        .executeTakeFirstOrThrow();
 
-    const reportable = await reportableDimensions(trx, orgId);
-    let members = trx
-      .selectFrom('participants')
-      .select(['id', 'external_id', 'email', 'name', 'attributes'])
-      .where('org_id', '=', orgId)
-      .where('active', '=', true);
-    for (const [dimension, values] of Object.entries(survey.audience.filter)) {
-      members = members.where(sql<string>`attributes ->> ${dimension}`, '=', sql<string>`any(${values}::text[])`);
-    }
-    const participants = await members.orderBy('external_id').execute();
-    const issued = await issueInvitations(
-      trx,
-      keys,
-      orgId,
-      wave.id,
-      participants.map((p) => ({ participantId: p.id, attributes: snapshotAttributes(p.attributes, reportable) })),
-    );
-    await trx
-      .updateTable('surveys')
-      .set({ status: 'open' })
-      .where('org_id', '=', orgId)
-      .where('id', '=', surveyId)
-      .execute();
-    let distribution: DistributionEntry[] = participants.map((p, i) => ({
-      externalId: p.external_id,
-      email: p.email,
-      name: p.name,
-      ...issued[i]!,
-    }));
-    if (survey.delivery === 'email') {
-      const mailed = distribution.filter((d) => d.email !== null);
-      await queueMail(
+      const reportable = await reportableDimensions(trx, orgId);
+      let members = trx
+        .selectFrom('participants')
+        .select(['id', 'external_id', 'email', 'name', 'attributes'])
+        .where('org_id', '=', orgId)
+        .where('active', '=', true);
+      for (const [dimension, values] of Object.entries(survey.audience.filter)) {
+        members = members.where(sql<string>`attributes ->> ${dimension}`, '=', sql<string>`any(${values}::text[])`);
+      }
+      const participants = await members.orderBy('external_id').execute();
+      const issued = await issueInvitations(
         trx,
         keys,
         orgId,
-        mailed.map((d) =>
-          composeMail(
-            'invitation',
-            survey.definition,
-            survey.min_group_size,
-            d.email!,
-            `${delivery.publicUrl}/s/${d.token}`,
-            d.code,
-          ),
-        ),
+        wave.id,
+        participants.map((p) => ({ participantId: p.id, attributes: snapshotAttributes(p.attributes, reportable) })),
       );
-      // HR receives only those the service cannot reach (no e-mail), to hand out another way.
-      distribution = distribution.filter((d) => d.email === null);
-    }
-    return { wave, distribution };
-  });
+      await trx
+        .updateTable('surveys')
+        .set({ status: 'open' })
+        .where('org_id', '=', orgId)
+        .where('id', '=', surveyId)
+        .execute();
+      let distribution: DistributionEntry[] = participants.map((p, i) => ({
+        externalId: p.external_id,
+        email: p.email,
+        name: p.name,
+        ...issued[i]!,
+      }));
+      if (survey.delivery === 'email') {
+        const mailed = distribution.filter((d) => d.email !== null);
+        await queueMail(
+          trx,
+          keys,
+          orgId,
+          mailed.map((d) =>
+            composeMail(
+              'invitation',
+              survey.definition,
+              survey.min_group_size,
+              d.email!,
+              `${delivery.publicUrl}/s/${d.token}`,
+              d.code,
+            ),
+          ),
+        );
+        // HR receives only those the service cannot reach (no e-mail), to hand out another way.
+        distribution = distribution.filter((d) => d.email === null);
+      }
+      return { wave, distribution };
+    },
+    settle,
+  );
 }
 
-export async function openWave(db: Kysely<Database>, keys: Keys, orgId: string, surveyId: string, delivery: Delivery) {
-  return (await openNextWave(db, keys, orgId, surveyId, delivery, false))!;
+export async function openWave(
+  db: Kysely<Database>,
+  keys: Keys,
+  orgId: string,
+  surveyId: string,
+  delivery: Delivery,
+  settle: SettleOptions = {},
+) {
+  return (await openNextWave(db, keys, orgId, surveyId, delivery, false, settle))!;
 }
 
 /** The scheduler's way in: opens the next wave only if the current one has run its interval. */
@@ -312,8 +342,9 @@ export async function openWaveIfDue(
   orgId: string,
   surveyId: string,
   delivery: Delivery,
+  settle: SettleOptions = {},
 ) {
-  return openNextWave(db, keys, orgId, surveyId, delivery, true);
+  return openNextWave(db, keys, orgId, surveyId, delivery, true, settle);
 }
 
 const INTERVAL_DAYS: Record<Schedule, number> = { weekly: 7, biweekly: 14, monthly: 30 };
@@ -353,7 +384,7 @@ export async function surveysWithDueWaves(db: Kysely<Database>) {
 }
 
 export async function closeSurvey(db: Kysely<Database>, keys: Keys, orgId: string, surveyId: string) {
-  return db.transaction().execute(async (trx) => {
+  return writeThenSettle(db, WAVE_TABLES, async (trx) => {
     const survey = await trx
       .selectFrom('surveys')
       .select('status')
@@ -397,7 +428,8 @@ export async function createCodePool(
   surveyId: string,
   input: { count: number; segment: Attributes },
 ): Promise<IssuedInvitation[]> {
-  return db.transaction().execute(async (trx) => {
+  // The codes go to HR in the answer; a kiosk user's first use must find their row settled.
+  return writeThenSettle(db, ['invitations'], async (trx) => {
     // An unknown survey (or another organization's) is a 404 like on every other survey route;
     // 409 is only for a survey of this organization without an open wave.
     const survey = await trx

@@ -3,13 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, type TestOrg } from '../helpers/factories.ts';
 import { rosteredOrganization } from '../helpers/roster.ts';
+import { installDiskFull, rowCount, writesFail as failWrites, writesWork as allowWrites } from '../helpers/faults.ts';
 import { answersFor, createSurvey, openWave, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
 
 /**
- * Issue 7, faults: the disk fills up. PostgreSQL then fails the statement that needs space with
- * SQLSTATE 53100 (disk_full); the fault is injected exactly there, by a trigger or a view that
- * raises that error, on the one table each path writes or reads. (Filling a real disk needs a
- * filesystem of its own, and mounting one needs privileges a CI runner need not have.)
+ * Issue 7, faults: the disk fills up (test/helpers/faults.ts says how it is injected); reads meet it
+ * through a view that raises the same error.
  */
 let t: TestApp;
 let org: TestOrg;
@@ -18,10 +17,7 @@ let admin: string;
 beforeAll(async () => {
   t = await buildTestApp({ config: { releaseBatchSize: 10 } });
   ({ org, admin } = await rosteredOrganization(t.app, 30, 8));
-  await sql`create function disk_full() returns trigger language plpgsql as $$
-    begin raise exception 'could not extend file: No space left on device' using errcode = 'disk_full'; end $$`.execute(
-    t.app.db,
-  );
+  await installDiskFull(t.app.db);
   await sql`create function disk_full_on_read() returns boolean language plpgsql volatile as $$
     begin raise exception 'could not write to file: No space left on device' using errcode = 'disk_full'; end $$`.execute(
     t.app.db,
@@ -29,21 +25,9 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const writesFail = (table: string) =>
-  sql`create trigger disk_full before insert or update on ${sql.table(table)} for each statement execute function disk_full()`.execute(
-    t.app.db,
-  );
-const writesWork = (table: string) => sql`drop trigger disk_full on ${sql.table(table)}`.execute(t.app.db);
-const count = async (table: 'participation' | 'sealed_responses' | 'responses') =>
-  Number(
-    (
-      await t.app.db
-        .selectFrom(table)
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('org_id', '=', org.id)
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+const writesFail = (table: string) => failWrites(t.app.db, table);
+const writesWork = (table: string) => allowWrites(t.app.db, table);
+const count = (table: 'participation' | 'sealed_responses' | 'responses') => rowCount(t.app.db, table, org.id);
 
 describe('the disk is full', () => {
   let surveyId: string;

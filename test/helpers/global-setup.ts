@@ -5,6 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
+import { reachableFolder } from '../../src/db/postgres-user.ts';
 import { createDb } from '../../src/db/connection.ts';
 import { migrateToLatest } from '../../src/db/migrator.ts';
 import { freePort } from './ports.ts';
@@ -27,7 +28,8 @@ export default async function setup(project: TestProject) {
   let stopServer = async () => {};
   if (!adminUrl) {
     const server = await startEmbeddedPostgres({
-      dataDir: await mkdtemp(path.join(tmpdir(), 'quorum-test-pg-')),
+      // As root the server runs as `postgres`: TMPDIR may be a folder it cannot enter (under /root).
+      dataDir: await mkdtemp(path.join(await reachableFolder([tmpdir(), '/var/tmp/quorum']), 'quorum-test-pg-')),
       port: await freePort(),
       password: randomBytes(12).toString('hex'),
       persistent: false,

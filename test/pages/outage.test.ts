@@ -1,9 +1,9 @@
 import pg from 'pg';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import type { TestOrg } from '../helpers/factories.ts';
 import { rosteredOrganization } from '../helpers/roster.ts';
+import { installDiskFull, rowCount, writesFail, writesWork } from '../helpers/faults.ts';
 import { answersFor, createSurvey, openWave } from '../helpers/surveys.ts';
 import { STRINGS } from '../../src/pages/i18n.ts';
 import { escapeHtml } from '../../src/pages/html.ts';
@@ -23,10 +23,7 @@ beforeAll(async () => {
   org = o;
   invitations = (await openWave(t.app, admin, (await createSurvey(t.app, admin, { template: 'pulse' })).id))
     .invitations;
-  await sql`create function disk_full() returns trigger language plpgsql as $$
-    begin raise exception 'could not extend file: No space left on device' using errcode = 'disk_full'; end $$`.execute(
-    t.app.db,
-  );
+  await installDiskFull(t.app.db);
 });
 afterAll(() => t.close());
 
@@ -43,13 +40,11 @@ async function whileLocked<T>(table: string, run: () => Promise<T>): Promise<T> 
 }
 
 async function whileWritesFail<T>(table: string, run: () => Promise<T>): Promise<T> {
-  await sql`create trigger disk_full before insert on ${sql.table(table)} for each statement execute function disk_full()`.execute(
-    t.app.db,
-  );
+  await writesFail(t.app.db, table);
   try {
     return await run();
   } finally {
-    await sql`drop trigger disk_full on ${sql.table(table)}`.execute(t.app.db);
+    await writesWork(t.app.db, table);
   }
 }
 
@@ -58,15 +53,7 @@ const stored = async () =>
     await Promise.all(
       (['sealed_responses', 'responses', 'participation'] as const).map(async (table) => [
         table,
-        Number(
-          (
-            await t.app.db
-              .selectFrom(table)
-              .select((eb) => eb.fn.countAll().as('n'))
-              .where('org_id', '=', org.id)
-              .executeTakeFirstOrThrow()
-          ).n,
-        ),
+        await rowCount(t.app.db, table, org.id),
       ]),
     ),
   );
