@@ -12,7 +12,7 @@ import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { ensureDatabase } from '../src/runtime.ts';
 import { createOrganizationWithOwner } from '../src/orgs/service.ts';
-import { generalise } from '../src/responses/generalise.ts';
+import { generalise } from '../src/anonymity/generalise.ts';
 import { addCounters, countAnswers } from '../src/reports/counters.ts';
 import type { SurveyDefinition } from '../src/surveys/questions.ts';
 import { rosterCsv } from '../test/fixtures/roster.ts';

@@ -18,7 +18,7 @@ import { createOrganizationWithOwner } from '../src/orgs/service.ts';
 import { importRoster, replaceDimensions } from '../src/roster/service.ts';
 import { createSurvey, openWave } from '../src/surveys/service.ts';
 import { issueSurveySession } from '../src/responses/survey-session.ts';
-import { sealedPlaintextSize } from '../src/responses/sealed-box.ts';
+import { sealedPlaintextSize } from '../src/anonymity/sealed-box.ts';
 import { findTemplate } from '../src/surveys/templates.ts';
 
 const quick = process.argv.includes('--quick');

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Keys } from '../crypto/tokens.ts';
 import { open, seal } from '../crypto/aead.ts';
-import { shuffle } from '../responses/generalise.ts';
+import { shuffle } from '../anonymity/generalise.ts';
 import { padTo, paddedSize, unpad } from '../anonymity/padding.ts';
 import type { ComposedMail, MailMessage } from './templates.ts';
 

@@ -4,7 +4,7 @@ import { Conflict, NotFound } from '../errors.ts';
 import { keyedHash, newToken, type Keys } from '../crypto/tokens.ts';
 import { INVITATION_TOKEN_PREFIX } from '../invitations/service.ts';
 import { newNicknameCode } from '../invitations/codes.ts';
-import { participationMarker } from '../responses/service.ts';
+import { participationMarker } from '../anonymity/participation.ts';
 import { queueMail } from './outbox.ts';
 import { composeMail } from './templates.ts';
 import { writeThenSettle, type SettleOptions } from '../anonymity/settle.ts';

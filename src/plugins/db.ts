@@ -6,7 +6,7 @@ import type { Database } from '../db/schema.ts';
 import path from 'node:path';
 import { deriveKeys, type Keys } from '../crypto/tokens.ts';
 import { registerBatchKeys } from '../anonymity/batch-keys.ts';
-import { settleEpochs } from '../responses/mixer.ts';
+import { settleEpochs } from '../anonymity/mixer.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -2,7 +2,7 @@ import { attributeOf } from '../roster/attributes.ts';
 import { sql, type Kysely } from 'kysely';
 import { Piscina } from 'piscina';
 import type { Database, ReleasedAttributes } from '../db/schema.ts';
-import { OTHER } from '../responses/generalise.ts';
+import { OTHER } from '../anonymity/generalise.ts';
 import type { Atom, Table } from './disclosure.ts';
 import { tally, type CounterRow, type GroupCounts } from './metrics.ts';
 import type { ReportContext } from './service.ts';

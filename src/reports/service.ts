@@ -3,7 +3,7 @@ import type { Database, Scope } from '../db/schema.ts';
 import { NotFound, ValidationFailed } from '../errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { SurveyDefinition } from '../surveys/questions.ts';
-import { OTHER, shuffle } from '../responses/generalise.ts';
+import { OTHER, shuffle } from '../anonymity/generalise.ts';
 import { engagementIndex, mergeCounts, questionStats, themeCounts, type QuestionStats } from './metrics.ts';
 import { NOT_REPORTED, oneCell, pairDeclared, surveyTables, tablesCached, TOTAL, type WaveTables } from './patterns.ts';
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Attributes, Database } from '../db/schema.ts';
 import { sql } from 'kysely';
@@ -12,10 +11,11 @@ import {
   type Question,
   type SurveyDefinition,
 } from '../surveys/questions.ts';
-import { releaseResponses, type ReleaseResult } from './mixer.ts';
-import { sealResponse } from './sealed-box.ts';
+import { releaseResponses, type ReleaseResult } from '../anonymity/mixer.ts';
+import { sealResponse } from '../anonymity/sealed-box.ts';
 import { batchKeysOf } from '../anonymity/batch-keys.ts';
 import { issueSurveySession, readSurveySession } from './survey-session.ts';
+import { participationMarker, submissionOf } from '../anonymity/participation.ts';
 
 /** Distinct, clear answers for each way a token can fail (issue: never one vague error). */
 export const unknownToken = () =>
@@ -64,18 +64,6 @@ function invitationQuery(db: Kysely<Database>) {
       'invitations.attributes as attributes',
     ]);
 }
-
-export const participationMarker = (keys: Keys, invitationId: string) => keyedHash(keys.participation, invitationId);
-// Domain-separated from the marker (whose input is a UUID) under the same key. Without a key
-// chosen by the client there is no replay: 20 identical requests at once get one 201, 19 × 409.
-// Every row still gets a value of the same kind and length (SPEC P1: every row of a table looks
-// alike whatever channel wrote it): a null here told the form, which always sends a key, from an
-// API client that sends none. With no client key, a random one stands in; no retry can match it.
-const submissionOf = (keys: Keys, sessionToken: string, idempotencyKey: string | undefined) =>
-  keyedHash(
-    keys.participation,
-    `submission:${sessionToken}:${idempotencyKey === undefined ? `server:${randomBytes(32).toString('hex')}` : `client:${idempotencyKey}`}`,
-  );
 
 async function assertUsable(db: Kysely<Database>, keys: Keys, ctx: InvitationContext): Promise<void> {
   if (ctx.revoked) throw revokedToken();

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchKeys } from '../../src/anonymity/batch-keys.ts';
 import { deriveKeys } from '../../src/crypto/tokens.ts';
 import { seal } from '../../src/crypto/aead.ts';
-import { openResponse, sealedPlaintextSize } from '../../src/responses/sealed-box.ts';
+import { openResponse, sealedPlaintextSize } from '../../src/anonymity/sealed-box.ts';
 import type { SurveyDefinition } from '../../src/surveys/questions.ts';
 import { buildApp } from '../../src/app.ts';
 import { buildTestApp, TEST_PEPPER, testConfig, type TestApp } from '../helpers/app.ts';

@@ -8,7 +8,7 @@ import { open } from '../../src/crypto/aead.ts';
 import { unpad } from '../../src/anonymity/padding.ts';
 import { answersSchema, type SurveyDefinition } from '../../src/surveys/questions.ts';
 import { TEMPLATES } from '../../src/surveys/templates.ts';
-import { sealResponse } from '../../src/responses/sealed-box.ts';
+import { sealResponse } from '../../src/anonymity/sealed-box.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, buildOrganization, tokenFor } from '../helpers/factories.ts';
 import { declareDimensions, importCsv } from '../helpers/roster.ts';

@@ -6,8 +6,8 @@ import { bearer, type TestOrg } from '../helpers/factories.ts';
 import { rosteredOrganization } from '../helpers/roster.ts';
 import { answersFor, createSurvey, openWave, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
 import { deriveKeys } from '../../src/crypto/tokens.ts';
-import { participationMarker } from '../../src/responses/service.ts';
-import { shuffle } from '../../src/responses/generalise.ts';
+import { participationMarker } from '../../src/anonymity/participation.ts';
+import { shuffle } from '../../src/anonymity/generalise.ts';
 
 /**
  * SPEC P1 written as attackers. Ground truth (who wrote which fingerprint) is known only to the

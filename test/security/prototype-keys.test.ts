@@ -7,7 +7,7 @@ import { declareDimensions, importCsv } from '../helpers/roster.ts';
 import { answersFor, createSurvey, openWave, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
 import { report } from '../helpers/reports.ts';
 import { snapshotAttributes } from '../../src/invitations/service.ts';
-import { generalise, OTHER } from '../../src/responses/generalise.ts';
+import { generalise, OTHER } from '../../src/anonymity/generalise.ts';
 import { NOT_REPORTED } from '../../src/reports/patterns.ts';
 
 // Names a plain-object lookup would find on Object.prototype even when the roster never set them.

@@ -1,6 +1,6 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { open, seal } from '../crypto/aead.ts';
-import { padTo, paddedSize, unpad } from '../anonymity/padding.ts';
+import { padTo, paddedSize, unpad } from './padding.ts';
 import type { Attributes } from '../db/schema.ts';
 import type { Answers, Question, SurveyDefinition } from '../surveys/questions.ts';
 

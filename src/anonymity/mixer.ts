@@ -4,7 +4,7 @@ import type { Database } from '../db/schema.ts';
 import type { Keys } from '../crypto/tokens.ts';
 import { generalise, shuffle } from './generalise.ts';
 import { openResponse, resealResponse, snapshotDigest } from './sealed-box.ts';
-import { batchKeysOf } from '../anonymity/batch-keys.ts';
+import { batchKeysOf } from './batch-keys.ts';
 import type { Attributes } from '../db/schema.ts';
 import { addCounters, countAnswers } from '../reports/counters.ts';
 

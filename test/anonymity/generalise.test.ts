@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { generalise, OTHER } from '../../src/responses/generalise.ts';
+import { generalise, OTHER } from '../../src/anonymity/generalise.ts';
 
 const DIMS = ['department', 'location', 'tenure_band'];
 
