@@ -7,6 +7,7 @@ import { openResponse, resealResponse, snapshotDigest } from './sealed-box.ts';
 import { batchKeysOf } from './batch-keys.ts';
 import type { Attributes } from '../db/schema.ts';
 import { addCounters, countAnswers } from '../reports/counters.ts';
+import { reportableDimensions } from '../roster/attributes.ts';
 
 export interface ReleaseResult {
   released: number;
@@ -96,15 +97,7 @@ export async function releaseResponses(
     );
     if (readable.length === 0) return { released: 0, stillSealed: pending.length, unreadable: opened.length };
 
-    const dimensions = (
-      await trx
-        .selectFrom('attribute_dimensions')
-        .select('key')
-        .where('org_id', '=', orgId)
-        .where('reportable', '=', true)
-        .orderBy('position')
-        .execute()
-    ).map((d) => d.key);
+    const dimensions = await reportableDimensions(trx, orgId);
     // A box holds its snapshot's digest (a fixed length, SPEC P1); the invitations of the wave hold
     // every snapshot it can stand for. One that no longer resolves is released with no attributes.
     const snapshots = await snapshotsOfWave(trx, orgId, waveId);

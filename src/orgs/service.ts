@@ -3,6 +3,7 @@ import type { Database, Organization } from '../db/schema.ts';
 import { Conflict, NotFound, ValidationFailed } from '../errors.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { isUniqueViolation } from '../db/connection.ts';
+import { reportableDimensions } from '../roster/attributes.ts';
 
 export interface NewOrganizationInput {
   slug: string;
@@ -58,16 +59,7 @@ export async function updateOrganization(
   changes: OrganizationChanges,
 ): Promise<Organization> {
   if (changes.reportablePairs) {
-    const reportable = new Set(
-      (
-        await db
-          .selectFrom('attribute_dimensions')
-          .select('key')
-          .where('org_id', '=', orgId)
-          .where('reportable', '=', true)
-          .execute()
-      ).map((d) => d.key),
-    );
+    const reportable = new Set(await reportableDimensions(db, orgId));
     const bad = changes.reportablePairs.flatMap((pair, i) =>
       pair
         .filter((d) => !reportable.has(d))

@@ -6,6 +6,7 @@ import type { SurveyDefinition } from '../surveys/questions.ts';
 import { OTHER, shuffle } from '../anonymity/generalise.ts';
 import { engagementIndex, mergeCounts, questionStats, themeCounts, type QuestionStats } from './metrics.ts';
 import { NOT_REPORTED, oneCell, pairDeclared, surveyTables, tablesCached, TOTAL, type WaveTables } from './patterns.ts';
+import { reportableDimensions } from '../roster/attributes.ts';
 
 export { NOT_REPORTED };
 const ALL = '(all)';
@@ -53,15 +54,7 @@ async function contextFor(
     .where('surveys.id', '=', surveyId)
     .executeTakeFirst();
   if (!survey) throw new NotFound('Survey');
-  const reportable = (
-    await db
-      .selectFrom('attribute_dimensions')
-      .select('key')
-      .where('org_id', '=', orgId)
-      .where('reportable', '=', true)
-      .orderBy('position')
-      .execute()
-  ).map((d) => d.key);
+  const reportable = await reportableDimensions(db, orgId);
   const waves = await db
     .selectFrom('waves')
     .select(['id', 'number', 'status', 'opened_on', 'closed_on'])

@@ -10,6 +10,7 @@ import { writeThenSettle, type SettledTable, type SettleOptions } from '../anony
 import { queueMail } from '../delivery/outbox.ts';
 import { composeMail } from '../delivery/templates.ts';
 import type { Audience, SurveyDefinition } from './questions.ts';
+import { reportableDimensions } from '../roster/attributes.ts';
 
 export interface SurveyInput {
   template?: string | undefined;
@@ -403,18 +404,6 @@ export async function closeSurvey(db: Kysely<Database>, keys: Keys, orgId: strin
       .execute();
     return getSurvey(trx, orgId, surveyId);
   });
-}
-
-async function reportableDimensions(db: Kysely<Database> | Transaction<Database>, orgId: string): Promise<string[]> {
-  return (
-    await db
-      .selectFrom('attribute_dimensions')
-      .select('key')
-      .where('org_id', '=', orgId)
-      .where('reportable', '=', true)
-      .orderBy('position')
-      .execute()
-  ).map((d) => d.key);
 }
 
 /**
