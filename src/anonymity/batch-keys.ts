@@ -25,7 +25,9 @@ export interface Epoch {
   key: KeyObject;
 }
 
-const FILE = /^([0-9a-f-]{36})\.(\d+)\.key$/;
+// A key file, or the temporary one it was written through: a crash between link() and unlink()
+// leaves that second name holding the same key, so it must be destroyed with it.
+const FILE = /^([0-9a-f-]{36})\.(\d+)\.key(\.[0-9a-f]+\.tmp)?$/;
 
 export class BatchKeys {
   readonly dir: string;
@@ -105,7 +107,7 @@ export class BatchKeys {
   async available(orgId: string, waveId: string): Promise<Epoch[]> {
     const epochs = (await readdir(path.join(this.dir, orgId)).catch(() => [] as string[]))
       .map((name) => FILE.exec(name))
-      .filter((m): m is RegExpExecArray => m !== null && m[1] === waveId)
+      .filter((m): m is RegExpExecArray => m !== null && m[1] === waveId && m[3] === undefined)
       .map((m) => Number(m[2]))
       .sort((a, b) => b - a);
     const found: Epoch[] = [];

@@ -193,7 +193,8 @@ export async function settleEpochs(db: Kysely<Database>, keys: Keys, orgId: stri
     }
     const onDisk = await batchKeys.available(orgId, waveId);
     const older = onDisk.filter((e) => e.epoch < current);
-    if (older.length === 0) return null;
+    // Nothing to move, but a crash may have left an older epoch's temporary key file behind.
+    if (older.length === 0) return current;
     const target = onDisk.find((e) => e.epoch === current);
     if (target) {
       const boxes = await trx

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readdir } from 'node:fs/promises';
+import { cp, link, mkdtemp, readdir, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -90,17 +90,22 @@ async function ciphertextsAtRest(): Promise<Buffer[]> {
 }
 
 /** T3: the application's own code, secrets and key folder as they are now, against everything at rest. */
-async function attack(): Promise<{ opened: Set<string>; boxes: number; keys: number }> {
+async function attack(ofOrg = org.id, ofWave = waveId): Promise<{ opened: Set<string>; boxes: number; keys: number }> {
   const stolen = await mkdtemp(path.join(tmpdir(), 'quorum-stolen-keys-'));
   await cp(boxKeyDir, stolen, { recursive: true });
+  // Every file that holds a key counts, whatever its name: a temporary one is renamed for the reader.
+  for (const name of await readdir(path.join(stolen, ofOrg)).catch(() => [] as string[])) {
+    const temporary = /^(.+\.key)\.[0-9a-f]+\.tmp$/.exec(name);
+    if (temporary) await rename(path.join(stolen, ofOrg, name), path.join(stolen, ofOrg, temporary[1]!));
+  }
   const keys = deriveKeys(TEST_PEPPER);
-  const candidates = [...(await new BatchKeys(keys, stolen, t.app.db).available(org.id, waveId)).map((e) => e.key)];
+  const candidates = [...(await new BatchKeys(keys, stolen, t.app.db).available(ofOrg, ofWave)).map((e) => e.key)];
   candidates.push(keys['sealed-box']);
   const boxes = await ciphertextsAtRest();
   const opened = new Set<string>();
   for (const box of boxes)
     for (const key of candidates) {
-      const payload = openResponse(key, org.id, waveId, definition, box);
+      const payload = openResponse(key, ofOrg, ofWave, definition, box);
       if (payload) opened.add(String(payload.answers.fp));
     }
   return { opened, boxes: boxes.length, keys: candidates.length - 1 };
@@ -139,6 +144,34 @@ describe('when a T3 attacker holds the secrets, the key folder, the pages and th
     expect(boxes).toBeGreaterThanOrEqual(2 * K + 3);
     expect([...opened]).toEqual([]);
     expect(await readdir(path.join(boxKeyDir, org.id))).toEqual([]);
+  });
+
+  it('when a crash left a second name of a key (its temporary file), then the release destroys it too', async () => {
+    const crashed = await rosteredOrganization(t.app, 12, 10);
+    const id = (await createSurvey(t.app, crashed.admin, { definition, minGroupSize: K })).id;
+    const opened = await openWave(t.app, crashed.admin, id);
+    const fingerprints: string[] = [];
+    for (const invitation of opened.invitations.slice(0, 3)) {
+      const session = (await startSession(t.app, tokenOfLink(invitation.link))).json();
+      const fp = `crash-${randomBytes(4).toString('hex')}`;
+      fingerprints.push(fp);
+      expect((await submit(t.app, session.sessionToken, { mood: 3, fp })).statusCode).toBe(201);
+    }
+    // What a process killed between link() and unlink() in the key write leaves: two names, one key.
+    const folder = path.join(boxKeyDir, crashed.org.id);
+    const [keyFile] = await readdir(folder);
+    await link(path.join(folder, keyFile!), path.join(folder, `${keyFile}.0badc0de.tmp`));
+    const closed = await t.app.inject({
+      method: 'POST',
+      url: `/v1/surveys/${id}/close`,
+      headers: bearer(crashed.admin),
+    });
+    expect(closed.statusCode).toBeLessThan(300);
+    for (let i = 0; i < 50 && (await readdir(folder)).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await readdir(folder)).toEqual([]);
+    const attacked = await attack(crashed.org.id, opened.wave.id);
+    expect(attacked.boxes).toBeGreaterThan(0);
+    expect([...attacked.opened].filter((fp) => fingerprints.includes(fp))).toEqual([]);
   });
 
   it('when an organization is deleted with answers still waiting, then the next start destroys its keys', async () => {
