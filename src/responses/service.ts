@@ -255,6 +255,17 @@ export async function submitAnswers(
   if (outcome.revoked) throw revokedToken();
   if (!outcome.stored && outcome.stale) throw new Error('the sealed box kept changing epochs during this submit');
   if (!outcome.stored) throw alreadySubmitted();
+  // P1/P7: the first read of a fresh row sets its "committed" hint bit (after a checkpoint, with a
+  // full-page image in the WAL). Read here, as part of the submit, that is one more write of this
+  // answer; left to later, the first read would be the employee coming back to a spent link or
+  // code — marking on disk exactly the rows whose owners returned, and when.
+  await db
+    .selectFrom('participation')
+    .select('marker')
+    .where('org_id', '=', ctx.orgId)
+    .where('wave_id', '=', ctx.waveId)
+    .where('marker', '=', marker)
+    .executeTakeFirst();
   // After the commit, in its own transaction: release a batch if enough are now waiting.
   // (The count above was taken before this answer's row: it is one more now.)
   return {

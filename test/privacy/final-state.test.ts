@@ -349,6 +349,24 @@ describe('after a code pool', () => {
   });
 });
 
+describe('after answers are in', () => {
+  it('when respondents come back to their spent link or code, then the rows their spent check reads change nothing on disk', async () => {
+    const { org, admin } = await rosteredOrganization(app, 12, 28);
+    const survey = await createSurvey(app, admin, { definition, minGroupSize: 5 });
+    const { invitations } = await openWave(app, admin, survey.id);
+    for (const [n, i] of invitations.slice(0, 6).entries()) await useLink(tokenOfLink(i.link), true, n);
+    // P7 and P1: a spent token must look like an unspent one, on disk too (found by an outside audit:
+    // the spent check was the first read of the respondent's participation row, setting its hint bit).
+    const seen = await observe(['participation', ...READ_TABLES], async () => {
+      for (const i of invitations.slice(0, 2))
+        expect((await employee.byLink(tokenOfLink(i.link))).statusCode).toBe(409);
+      for (const i of invitations.slice(2, 4)) expect((await employee.byCode(org.slug, i.code)).statusCode).toBe(409);
+      for (const i of invitations.slice(4, 6)) await employee.byPage(tokenOfLink(i.link));
+    });
+    expect(seen).toEqual({ pages: [], states: [], wal: [] });
+  });
+});
+
 describe('after retention', () => {
   it('when expired answers and markers are deleted, then none stays behind as a dead row version', async () => {
     const { org, admin } = await rosteredOrganization(app, 12, 26);
