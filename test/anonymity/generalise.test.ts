@@ -19,7 +19,7 @@ const combos = (released: Array<Record<string, string | null>>) => {
   return counts;
 };
 
-describe('generalise (the mixer, SPEC P1 against T3)', () => {
+describe('P1 generalise (the mixer, against T3)', () => {
   it('when a batch has at least k rows, then every released combination stands for at least k of them', () => {
     fc.assert(
       fc.property(rowsArb, fc.integer({ min: 3, max: 12 }), (rows, k) => {

@@ -59,7 +59,7 @@ afterAll(async () => {
   await sink.stop();
 });
 
-describe('invitations by e-mail', () => {
+describe('invitations by e-mail (P7: reminders without a who-answered list)', () => {
   let surveyId: string;
 
   it('when a wave opens with e-mail delivery, then HR gets only the people without e-mail and the outbox holds sealed mail', async () => {

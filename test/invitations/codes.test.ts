@@ -12,7 +12,7 @@ const letterArb = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz');
 // "sun" + "n" spells the start of "sunny": that stray letter cannot be forgiven, and is not generated.
 const spellsAnotherWord = (typed: string) => typed.length === 4 && wordlist.some((w) => w.startsWith(typed));
 
-describe('typed nickname codes', () => {
+describe('typed nickname codes (P5)', () => {
   it('when a code is typed with any case, separators and stray letters after its anchor, then it reads back as itself', () => {
     fc.assert(
       fc.property(

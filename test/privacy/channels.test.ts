@@ -95,7 +95,7 @@ const channels: Record<string, (invitation: { link: string; code: string }) => P
     ),
 };
 
-describe('when the same answer arrives through every channel', () => {
+describe('P1 when the same answer arrives through every channel', () => {
   it('then participation and sealed box rows have the same columns set, the same lengths and the same tuple sizes', async () => {
     await sql`create extension if not exists pageinspect`.execute(t.app.db);
     const since = await currentXid(t.app.db);

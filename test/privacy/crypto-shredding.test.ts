@@ -118,7 +118,7 @@ const releasedFingerprints = async () =>
     ).rows.map((r) => r.fp),
   );
 
-describe('when a T3 attacker holds the secrets, the key folder, the pages and the WAL after a release', () => {
+describe('P1 when a T3 attacker holds the secrets, the key folder, the pages and the WAL after a release', () => {
   it('then no released box opens, while the boxes still waiting do (the attack is real)', async () => {
     const written: string[] = [];
     for (let i = 0; i < 2 * K; i++) written.push(await answer(i));

@@ -165,7 +165,7 @@ describe('the server the attacker reads', () => {
   });
 });
 
-describe('after a wave opening', () => {
+describe('P1 after a wave opening', () => {
   let org: TestOrg;
   let invitations: Array<{ externalId: string; link: string; code: string }>;
 
@@ -217,7 +217,7 @@ describe('after a wave opening', () => {
   });
 });
 
-describe('after a reminder', () => {
+describe('P1 after a reminder', () => {
   let org: TestOrg;
   let admin: string;
   let surveyId: string;
@@ -289,7 +289,7 @@ describe('after a reminder', () => {
   });
 });
 
-describe('after a roster sync that revokes leavers', () => {
+describe('P1 after a roster sync that revokes leavers', () => {
   let org: TestOrg;
   let invitations: Array<{ externalId: string; link: string; code: string }>;
   let leavers: string[];
@@ -320,7 +320,7 @@ describe('after a roster sync that revokes leavers', () => {
   });
 });
 
-describe('after a code pool', () => {
+describe('P1 after a code pool', () => {
   let org: TestOrg;
   let codes: Array<{ code: string; link: string }>;
 
@@ -349,7 +349,7 @@ describe('after a code pool', () => {
   });
 });
 
-describe('after answers are in', () => {
+describe('P1 P7 after answers are in', () => {
   it('when respondents come back to their spent link or code, then the rows their spent check reads change nothing on disk', async () => {
     const { org, admin } = await rosteredOrganization(app, 12, 28);
     const survey = await createSurvey(app, admin, { definition, minGroupSize: 5 });
@@ -367,7 +367,7 @@ describe('after answers are in', () => {
   });
 });
 
-describe('after retention', () => {
+describe('P1 after retention', () => {
   it('when expired answers and markers are deleted, then none stays behind as a dead row version', async () => {
     const { org, admin } = await rosteredOrganization(app, 12, 26);
     const survey = await createSurvey(app, admin, { definition, minGroupSize: 5 });

@@ -61,7 +61,7 @@ const attributes = fc.dictionary(
   ),
 );
 
-describe('sealed box lengths', () => {
+describe('P1 sealed box lengths', () => {
   for (const template of TEMPLATES) {
     it(`when any answers, comments and attributes are sealed for the ${template.key} template, then every box has one length`, () => {
       const definition = template.definition;

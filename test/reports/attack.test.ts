@@ -157,7 +157,7 @@ const property = async ({
   }
 };
 
-describe('disclosure control over the real API (fast-check)', () => {
+describe('P3 disclosure control over the real API (fast-check)', () => {
   // A fixed seed keeps CI deterministic (seed 2 also catches complementary suppression switched
   // off); explore new cases locally with QUORUM_FC_SEED=<n>.
   it('when random rosters answer with random k, then no output is under k and no combination of outputs narrows a hidden group below k', async () => {

@@ -40,7 +40,7 @@ function partition(id: string, atoms: TestAtom[], valueOf: (a: TestAtom) => stri
 const oneDimension = (cells: TestAtom[]) => [total(cells), partition('group', cells, (a) => a.id)];
 const upperOf = (x: { n: number; slack: number | undefined }) => (x.slack === undefined ? Infinity : x.n + x.slack);
 
-describe('complementary suppression against a linear-programming attacker', () => {
+describe('P3 complementary suppression against a linear-programming attacker', () => {
   it('when one dimension is published with its total, then no hidden cell narrows below min(k, invited)', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-describe('GET /v1/reports/surveys/:id/overview', () => {
+describe('GET /v1/reports/surveys/:id/overview (P2)', () => {
   it('when the wave is closed, then invited, responded, rate, engagement, eNPS and every question are reported', async () => {
     const { report: r } = (await report(t.app, admin, surveyId, 'overview')).json();
     expect(r).toMatchObject({
@@ -67,7 +67,7 @@ describe('GET /v1/reports/surveys/:id/overview', () => {
   });
 });
 
-describe('breakdowns', () => {
+describe('breakdowns (P2, P3)', () => {
   it('when broken down by department, then no published group rests on fewer than k and tiny departments never appear by name', async () => {
     const body = (await report(t.app, admin, surveyId, 'breakdown', { dimension: 'department' })).json();
     expect(publishedCounts(body).every((n) => n >= K)).toBe(true);
@@ -165,7 +165,7 @@ describe('comments (P4)', () => {
   });
 });
 
-describe('scoped readers', () => {
+describe('scoped readers (P3)', () => {
   it('when an analyst is limited to Customer Support, then every report shows that segment only', async () => {
     const created = await t.app.inject({
       method: 'POST',
@@ -220,7 +220,7 @@ describe('scoped readers', () => {
   });
 });
 
-describe('open surveys and k', () => {
+describe('open surveys and k (P2, P3)', () => {
   it('when a survey is open, then results stay hidden until a batch is released and then move in steps of at least k', async () => {
     const survey = await createSurvey(t.app, admin, { template: 'pulse' });
     const { invitations } = await openWave(t.app, admin, survey.id);

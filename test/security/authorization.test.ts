@@ -122,7 +122,7 @@ function concrete(path: string): string {
   return url + query;
 }
 
-describe('authorization matrix over the OpenAPI document', () => {
+describe('authorization matrix over the OpenAPI document (P8)', () => {
   it('when the document is read, then every operation has an access rule here', () => {
     const unknown = operations.map((o) => `${o.method} ${o.path}`).filter((k) => !(k in ACCESS));
     expect(unknown).toEqual([]);

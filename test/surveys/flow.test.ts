@@ -310,7 +310,7 @@ describe('answering', () => {
   });
 });
 
-describe('release (sealed box → results)', () => {
+describe('release (sealed box → results) (P1, P3)', () => {
   it('when responses arrive, then they wait sealed until 2k are pending, are released k at a time, and close releases the rest', async () => {
     const other = await buildOrganization(t.app);
     const otherAdmin = await tokenFor(t.app, other, 'admin');
@@ -396,7 +396,7 @@ describe('code pools for kiosks', () => {
   });
 });
 
-describe('guessing and isolation', () => {
+describe('guessing and isolation (P5, P8)', () => {
   it('when one client guesses codes, then after 20 a minute it is refused with 429 and a real code from elsewhere still works', async () => {
     const survey = await createSurvey(t.app, admin, { template: 'pulse' });
     const { invitations } = await openWave(t.app, admin, survey.id);
