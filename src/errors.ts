@@ -58,3 +58,12 @@ export class TooManyRequests extends DomainError {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
+
+/** 503 with Retry-After: something the answer depends on is not available just now. */
+export class ServiceUnavailable extends DomainError {
+  readonly retryAfterSeconds: number;
+  constructor(code: string, message: string, retryAfterSeconds: number) {
+    super(503, code, message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

@@ -5,7 +5,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isDatabaseUnavailable } from '../db/connection.ts';
 import { UNSTORABLE_TEXT_ERRORS } from '../db/text.ts';
-import { DomainError, TooManyRequests } from '../errors.ts';
+import { DomainError, ServiceUnavailable, TooManyRequests } from '../errors.ts';
 
 export const PROBLEM_TYPE_PREFIX = 'urn:quorum:problem:';
 
@@ -88,7 +88,8 @@ export const problemsPlugin = fp(
         );
       }
       if (error instanceof DomainError) {
-        if (error instanceof TooManyRequests) reply.header('retry-after', String(error.retryAfterSeconds));
+        if (error instanceof TooManyRequests || error instanceof ServiceUnavailable)
+          reply.header('retry-after', String(error.retryAfterSeconds));
         return sendProblem(request, reply, error.status, error.code, error.message, error.extra);
       }
       const known = FASTIFY_CODES[error.code];

@@ -1,4 +1,4 @@
-import { protect, type Atom, type Table } from './disclosure.ts';
+import { protect, type Atom, type SolverOptions, type Table } from './disclosure.ts';
 
 /** Runs in a worker thread (patterns.ts): the solver is synchronous, and requests must not wait on it. */
 export default async function protectTask({
@@ -6,11 +6,13 @@ export default async function protectTask({
   tables,
   k,
   forced,
+  options,
 }: {
   atoms: Atom[];
   tables: Table[];
   k: number;
   forced: string[];
+  options?: SolverOptions;
 }): Promise<string[]> {
-  return [...(await protect(atoms, tables, k, forced))];
+  return [...(await protect(atoms, tables, k, forced, options))];
 }

@@ -1,5 +1,5 @@
 import * as highsModule from 'highs';
-import type { Highs, Model, ModelData } from 'highs';
+import type { Highs, Model, ModelData, OptionValue } from 'highs';
 
 // highs ships one CommonJS-style .d.ts for both module systems; under nodenext TypeScript sees its
 // default export as the namespace, while at run time it is the loader function.
@@ -18,6 +18,23 @@ const loadHighs = highsModule.default as unknown as () => Promise<Highs>;
  * included: an empty cell tells that nobody there answered); complementary suppression hides more
  * cells until every hidden cell can lie anywhere in an interval at least min(k, its upper) wide.
  */
+/**
+ * HiGHS options added to every solve (time, iteration or node limits): the engine's explicit seam
+ * for limits, and the tests' way to make HiGHS stop early (SPEC P9).
+ */
+export type SolverOptions = Record<string, OptionValue>;
+
+/**
+ * The solver could not prove what the engine needs (a time, iteration or memory limit, a solver
+ * error, a status it did not expect): the pattern is unknown and nothing may be published (P9).
+ */
+export class Unproven extends Error {
+  constructor(what: string, status: number) {
+    super(`disclosure: ${what} ended with HiGHS model status ${status}, not a proven result`);
+    this.name = 'Unproven';
+  }
+}
+
 export interface Atom {
   n: number;
   /** What the attacker knows as a maximum (invited, or respondents); Infinity when unknown. */
@@ -46,6 +63,7 @@ export async function protect(
   tables: Table[],
   k: number,
   forced: Iterable<string> = [],
+  options: SolverOptions = {},
 ): Promise<Set<string>> {
   const { cells, uppers, ns } = link(atoms, tables);
   const byId = new Map(cells.map((c) => [c.id, c]));
@@ -66,7 +84,7 @@ export async function protect(
     return [lo, hi];
   };
   const highs = await (solver ??= loadHighs());
-  const attacker = new Attacker(highs, cells, uppers);
+  const attacker = new Attacker(highs, cells, uppers, options);
   try {
     const verified = new Set<string>();
     for (;;) {
@@ -87,16 +105,27 @@ export async function protect(
         verified.add(cell.id);
         continue;
       }
+      // Nothing published at all: nothing can narrow it.
+      if (cells.every((c) => hidden.has(c.id))) {
+        verified.add(cell.id);
+        continue;
+      }
       // Widen it on one side (the next round sees to the other if need be): push its maximum up to
       // lo + needed where the roster allows, else its minimum down.
       const up = Math.min(cell.upper, lo + needed);
       const target: Target = hi < up ? { sense: '>=', value: up } : { sense: '<=', value: Math.max(0, hi - needed) };
+      // No table within reach proves only that the local search is too narrow; the global one decides.
+      const local = cheapestComplement(highs, cells, uppers, ns, hidden, cell, target, needed, options);
       const complement =
-        cheapestComplement(highs, cells, uppers, ns, hidden, cell, target, needed) ??
-        cheapestComplement(highs, cells, uppers, ns, hidden, cell, target, Infinity);
-      if (!complement || complement.hide.length === 0) {
-        // Nothing left to hide (or no way to reach the target): it is as wide as it can be.
-        verified.add(cell.id);
+        local === 'infeasible'
+          ? cheapestComplement(highs, cells, uppers, ns, hidden, cell, target, Infinity, options)
+          : local;
+      if (complement === 'infeasible' || complement.hide.length === 0) {
+        // No table reaches the target (or one does without breaking any published cell, which the
+        // attacker just said none does): the published cells pin this one down and nothing says
+        // which to hide. Not "as wide as it can be" (that published a narrow cell): hide every
+        // published cell of the family; with no equation left, each hidden cell spans [0, upper].
+        for (const c of cells) hidden.add(c.id);
         continue;
       }
       witnesses.push(complement.table);
@@ -130,7 +159,8 @@ function cheapestComplement(
   cell: LinkedCell,
   target: Target,
   reach: number,
-): { hide: LinkedCell[]; table: number[] } | undefined {
+  options: SolverOptions,
+): { hide: LinkedCell[]; table: number[] } | 'infeasible' {
   const open = cells.filter((c) => !hidden.has(c.id));
   // Where the roster gives no maximum, no table needs counts beyond all counts plus the target.
   const cap = ns.reduce((s, n) => s + n, 0) + target.value + 1;
@@ -169,8 +199,12 @@ function cheapestComplement(
   });
   try {
     // Measured on these models: HiGHS's presolve costs several times what it saves.
-    model.options.set({ output_flag: false, presolve: 'off', mip_heuristic_run_feasibility_jump: false });
-    if (model.run().modelStatus !== highs.constants.modelStatus.optimal) return undefined;
+    model.options.set({ output_flag: false, presolve: 'off', mip_heuristic_run_feasibility_jump: false, ...options });
+    const status = model.run().modelStatus;
+    // Proven infeasible: no such table (the caller decides what that means). Anything else short
+    // of a proven optimum (a limit, an error) proves nothing: no pattern, no report (P9).
+    if (status === highs.constants.modelStatus.infeasible) return 'infeasible';
+    if (status !== highs.constants.modelStatus.optimal) throw new Unproven('complement search', status);
     const values = model.getSolution().colValue;
     return { hide: open.filter((_, i) => values[i]! > 0.5), table: uppers.map((_, v) => Math.round(values[x(v)]!)) };
   } finally {
@@ -263,7 +297,7 @@ class Attacker {
   private readonly row = new Map<string, number>();
   private readonly freed = new Set<string>();
 
-  constructor(highs: Highs, cells: LinkedCell[], uppers: number[]) {
+  constructor(highs: Highs, cells: LinkedCell[], uppers: number[], options: SolverOptions) {
     this.highs = highs;
     const n = (this.columns = uppers.length);
     const rows = new Rows();
@@ -283,7 +317,7 @@ class Attacker {
       colUpper: uppers,
       ...rows.model(n),
     });
-    this.model.options.set({ output_flag: false });
+    this.model.options.set({ output_flag: false, ...options });
   }
 
   /** `enough` may skip the minimum. */
@@ -308,16 +342,21 @@ class Attacker {
       model.changeObjectiveSense(highs.constants.objectiveSense[sense]);
       // The linear relaxation first (several times faster): where its optimum is integral, it is
       // the integer optimum too. Otherwise the integer program decides.
+      const { optimal, unbounded, unboundedOrInfeasible } = highs.constants.modelStatus;
       let status = model.run().modelStatus;
       let values = model.getSolution().colValue;
-      if (status === highs.constants.modelStatus.optimal && values.some((x) => Math.abs(x - Math.round(x)) >= 1e-6)) {
+      if (status === optimal && values.some((x) => Math.abs(x - Math.round(x)) >= 1e-6)) {
         model.changeColsIntegrality(all, new Int32Array(n).fill(highs.constants.variableType.integer));
         status = model.run().modelStatus;
         values = model.getSolution().colValue;
         model.clearIntegrality();
       }
-      // The true table satisfies every constraint: "infeasible or unbounded" can only mean unbounded.
-      if (status !== highs.constants.modelStatus.optimal) return sense === 'minimize' ? 0 : Infinity;
+      // The true table satisfies every constraint, so "infeasible or unbounded" can only mean
+      // unbounded; a maximum without bound is as wide as a cell gets. Counts are never negative,
+      // so a minimum is an optimum or nothing. Every other status (a time, iteration or memory
+      // limit, an error, "infeasible", which the true table refutes) proves nothing: fail closed.
+      if (sense === 'maximize' && (status === unbounded || status === unboundedOrInfeasible)) return Infinity;
+      if (status !== optimal) throw new Unproven(`attacker's ${sense}`, status);
       tables.push(Array.from(values, Math.round));
       return Math.round(model.getObjectiveValue());
     };

@@ -3,7 +3,8 @@ import { sql, type Kysely } from 'kysely';
 import { Piscina } from 'piscina';
 import type { Database, ReleasedAttributes } from '../db/schema.ts';
 import { OTHER } from '../anonymity/generalise.ts';
-import type { Atom, Table } from './disclosure.ts';
+import type { Atom, SolverOptions, Table } from './disclosure.ts';
+import { ServiceUnavailable } from '../errors.ts';
 import { tally, type CounterRow, type GroupCounts } from './metrics.ts';
 import type { ReportContext } from './service.ts';
 
@@ -240,6 +241,25 @@ function respondentAtoms(w: WaveTables): Atom[] {
 let pool: Piscina | undefined;
 
 /**
+ * Limits on the solver: HiGHS options for every solve, and the longest one protection may take on
+ * its thread before the thread is stopped. Tests set them (e.g. a time limit of 0) to make the
+ * solver stop early; whatever stops it, the report answers 503 and publishes nothing (SPEC P9).
+ */
+export const solverLimits: { options: SolverOptions; timeoutMs: number } = { options: {}, timeoutMs: 60_000 };
+
+/** The disclosure engine could not prove a pattern: no report until it can. */
+export class DisclosureUnavailable extends ServiceUnavailable {
+  constructor(cause: unknown) {
+    super(
+      'disclosure-unavailable',
+      'The report could not be checked for small groups just now; please retry shortly.',
+      5,
+    );
+    this.cause = cause;
+  }
+}
+
+/**
  * The solver runs synchronously for up to a few hundred milliseconds per model, so it runs on one
  * worker thread: the event loop keeps serving employees' answers meanwhile. Tables with nothing
  * under k and nothing forced need no solver and no thread.
@@ -256,7 +276,16 @@ async function protectAway(atoms: Atom[], tables: Table[], k: number, forced: It
     maxThreads: 1,
     idleTimeout: 30_000,
   });
-  return new Set(await pool.run({ atoms, tables, k, forced: forcedIds }));
+  const running = pool;
+  try {
+    // Aborting a running task stops its thread: a solve past the limit cannot hold the pool.
+    const task = { atoms, tables, k, forced: forcedIds, options: solverLimits.options };
+    return new Set<string>(await running.run(task, { signal: AbortSignal.timeout(solverLimits.timeoutMs) }));
+  } catch (error) {
+    // A solver that stopped short (Unproven), threw, ran out of memory or time, or a thread that
+    // died: no pattern was proven, so none is used (and none cached: surveyTables drops it).
+    throw new DisclosureUnavailable(error);
+  }
 }
 
 /** Stops the solver's thread (the app's onClose). */
