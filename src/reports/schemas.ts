@@ -17,8 +17,12 @@ export const groupReport = z.object({
   group: z.string(),
   suppressed: z.boolean(),
   respondents: z.number().int().nullable(),
-  invited: z.number().int().nullable(),
-  responseRate: z.number().nullable().describe('Only for groups of at least k invited (P7).'),
+  invited: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Only where at least k invited did not respond, on the first reportable dimension (P7).'),
+  responseRate: z.number().nullable().describe('Only together with invited (P7).'),
   engagementIndex: z.number().nullable(),
   enps: enps.nullable(),
   questions: z.record(z.string(), z.union([questionStats, suppressed])),

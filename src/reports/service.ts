@@ -133,12 +133,14 @@ async function waveTables(
 
 /** Each group's numbers, with what the wave's pattern hides replaced by markers (SPEC P2, P3). */
 function groupReports(ctx: ReportContext, w: WaveTables, cells: GroupCell[]): GroupReport[] {
-  const { k } = ctx;
   const themeQuestions = new Map<string, string[]>();
   for (const q of ctx.definition.questions)
     if (q.type === 'likert5' && q.theme) themeQuestions.set(q.theme, [...(themeQuestions.get(q.theme) ?? []), q.id]);
-  return cells.map(({ id, label, atoms, invited }) => {
-    if (w.hidden.respondents.has(id)) return emptyGroup(label, invited);
+  const shown = participationShown(ctx, w);
+  return cells.map(({ id, label, atoms, invited: rosterInvited }) => {
+    // P7: invited (and so the rate) only where the non-responders are a group of k (see below).
+    const invited = shown.has(id) ? rosterInvited : null;
+    if (w.hidden.respondents.has(id)) return emptyGroup(label);
     const g = mergeCounts(atoms.map((i) => w.atoms[i]!));
     const visible = (qid: string) => !w.hidden.questions.get(qid)!.has(id);
     const questions = Object.fromEntries(
@@ -159,8 +161,7 @@ function groupReports(ctx: ReportContext, w: WaveTables, cells: GroupCell[]): Gr
           : ({ suppressed: true } as const),
       ]),
     );
-    // P7: a rate only where at least k were invited; the responded count is the published cell.
-    const responseRate = invited !== null && invited >= k ? Math.round((g.respondents / invited) * 1000) / 1000 : null;
+    const responseRate = invited !== null ? Math.round((g.respondents / invited) * 1000) / 1000 : null;
     return {
       group: label,
       suppressed: false,
@@ -175,18 +176,61 @@ function groupReports(ctx: ReportContext, w: WaveTables, cells: GroupCell[]): Gr
   });
 }
 
-function emptyGroup(group: string, invited: number | null = null): GroupReport {
+function emptyGroup(group: string): GroupReport {
   return {
     group,
     suppressed: true,
     respondents: null,
-    invited,
+    invited: null,
     responseRate: null,
     engagementIndex: null,
     enps: null,
     questions: {},
     themes: {},
   };
+}
+
+/**
+ * The cells whose invited count (and response rate) may be published (SPEC P7, P3).
+ *
+ * Non-responders (invited − respondents) are a protected count like any other: a reader who sees
+ * both numbers of a group learns how many of it did not answer, and "8 of 8" says that every one
+ * of them did. So a cell shows invited only when its respondents are published and at least k of
+ * its invited did not respond (0 non-responders withholds too). Within one dimension's breakdown
+ * the total gives one more equation — total non-responders minus those of the groups shown are the
+ * non-responders of the groups withheld (with `other` and `(not reported)`) — so while that
+ * remainder is in [0, k−1] the shown group with the fewest non-responders is withheld as well.
+ * Pairs and other dimensions never show invited; a scoped reader sees their segment's cell of the
+ * same breakdown.
+ */
+function participationShown(ctx: ReportContext, w: WaveTables): Set<string> {
+  const { k } = ctx;
+  const nonResponders = (id: string, atoms: number[], invited: number | null): number | null => {
+    if (invited === null || w.hidden.respondents.has(id)) return null;
+    const nr = invited - mergeCounts(atoms.map((i) => w.atoms[i]!)).respondents;
+    return invited >= k && nr >= k ? nr : null;
+  };
+  const shown = new Set<string>();
+  const total = cellsOf(w, TOTAL)[0];
+  const totalNr = total ? nonResponders(total.id, total.atoms, w.totalInvited) : null;
+  if (total && totalNr !== null) shown.add(total.id);
+  // One dimension only: two breakdowns with invited counts difference across each other (Seoul −
+  // Support = Legal, where Legal and Support are all of Seoul), so only the first reportable
+  // dimension, the most important one, carries them.
+  for (const dimension of ctx.reportable.slice(0, 1)) {
+    const cells = dimensionCells(ctx, w, dimension);
+    const open = cells
+      .map((c) => ({ id: c.id, nr: nonResponders(c.id, c.atoms, c.invited) }))
+      .filter((c): c is { id: string; nr: number } => c.nr !== null)
+      .sort((a, b) => a.nr - b.nr);
+    if (open.length < cells.length && totalNr !== null) {
+      // Some group is withheld and the total is published: keep the withheld remainder ≥ k.
+      let remainder = totalNr - open.reduce((s, c) => s + c.nr, 0);
+      while (remainder < k && open.length) remainder += open.shift()!.nr;
+    }
+    for (const c of open) shown.add(c.id);
+  }
+  return shown;
 }
 
 function cellsOf(w: WaveTables, tableId: string): Array<{ id: string; atoms: number[] }> {
@@ -248,7 +292,7 @@ export async function overview(
   return {
     wave,
     scope: null,
-    report: cells.length ? groupReports(ctx, w, cells)[0]! : emptyGroup(ALL, w.totalInvited),
+    report: cells.length ? groupReports(ctx, w, cells)[0]! : emptyGroup(ALL),
   };
 }
 
