@@ -45,3 +45,42 @@ export async function rosteredOrganization(
   if (imported.statusCode !== 200) throw new Error(imported.body);
   return { org, admin };
 }
+
+/**
+ * A fresh organization (k floor 3) whose people, imported as P0, P1, …, have only a department
+ * and a location, both reportable — optionally declared as a pair: the smallest roster on which
+ * disclosure attacks are written.
+ */
+export async function departmentLocationOrganization(
+  app: App,
+  people: ReadonlyArray<{ department: string; location: string }>,
+  options: { pair?: boolean } = {},
+): Promise<{ org: TestOrg; owner: string }> {
+  const org = await buildOrganization(app, { minGroupSize: 3 });
+  const owner = await tokenFor(app, org, 'owner');
+  await declareDimensions(app, owner, [
+    { key: 'department', reportable: true },
+    { key: 'location', reportable: true },
+  ]);
+  if (options.pair) {
+    const patched = await app.inject({
+      method: 'PATCH',
+      url: '/v1/organization',
+      headers: bearer(owner),
+      payload: { reportablePairs: [['department', 'location']] },
+    });
+    if (patched.statusCode !== 200) throw new Error(patched.body);
+  }
+  const rows = people.map((p, i) => ({
+    externalId: `P${i}`,
+    attributes: { department: p.department, location: p.location },
+  }));
+  const imported = await app.inject({
+    method: 'POST',
+    url: '/v1/roster/import',
+    headers: bearer(owner),
+    payload: rows,
+  });
+  if (imported.statusCode !== 200) throw new Error(imported.body);
+  return { org, owner };
+}

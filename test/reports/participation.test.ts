@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
-import { bearer, buildOrganization, tokenFor } from '../helpers/factories.ts';
+import { bearer } from '../helpers/factories.ts';
+import { departmentLocationOrganization } from '../helpers/roster.ts';
 import { answersFor, createSurvey, openWave, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
 import { report } from '../helpers/reports.ts';
 
@@ -16,22 +17,7 @@ type Row = { group: string; respondents: number | null; invited: number | null; 
 
 /** A closed wave of a fresh organization whose people are `people`, those with `answers` answering. */
 async function wave(people: Person[], k: number) {
-  const org = await buildOrganization(t.app, { minGroupSize: 3 });
-  const owner = await tokenFor(t.app, org, 'owner');
-  await t.app.inject({
-    method: 'PUT',
-    url: '/v1/roster/dimensions',
-    headers: bearer(owner),
-    payload: [
-      { key: 'department', reportable: true },
-      { key: 'location', reportable: true },
-    ],
-  });
-  const rows = people.map((p, i) => ({
-    externalId: `P${i}`,
-    attributes: { department: p.department, location: p.location },
-  }));
-  await t.app.inject({ method: 'POST', url: '/v1/roster/import', headers: bearer(owner), payload: rows });
+  const { owner } = await departmentLocationOrganization(t.app, people);
   const survey = await createSurvey(t.app, owner, { template: 'pulse', minGroupSize: k });
   const { invitations } = await openWave(t.app, owner, survey.id);
   for (const [i, invitation] of invitations.entries()) {
