@@ -18,37 +18,46 @@ export interface CodeGuessBudget {
 }
 
 /**
- * Fixed windows, all keys reset together: memory is bounded by the keys seen in one window. The
- * client key is its address, held in memory only, never logged or stored (P6).
+ * A window per key, opened by its first try: a client's or an organization's count never resets
+ * in the middle of its own burst (windows aligned to the clock did, letting a burst that straddled
+ * a minute boundary run to twice the budget). Back-to-back windows still bound tries to the limit
+ * per window, which is what docs/privacy.md's arithmetic needs. Keys whose window has ended are
+ * dropped once many have piled up, so memory stays bounded. The client key is its address, held in
+ * memory only, never logged or stored (P6).
  */
 export function inProcessCodeGuessBudget(
   limits: { perClient: number; perOrganization: number; windowSeconds: number } = CODE_GUESS_LIMITS,
   now: () => number = Date.now,
 ): CodeGuessBudget {
   const windowMs = limits.windowSeconds * 1000;
-  let windowStart = 0;
-  let clients = new Map<string, number>();
-  let organizations = new Map<string, number>();
+  const clients = new Map<string, Window>();
+  const organizations = new Map<string, Window>();
+  const spendFrom = (windows: Map<string, Window>, key: string, at: number): Window => {
+    if (windows.size > MAX_KEYS) for (const [k, w] of windows) if (at - w.start >= windowMs) windows.delete(k);
+    let window = windows.get(key);
+    if (!window || at - window.start >= windowMs) windows.set(key, (window = { start: at, tries: 0 }));
+    window.tries++;
+    return window;
+  };
+  const refusal = (window: Window, at: number) =>
+    ({ allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((window.start + windowMs - at) / 1000)) }) as const;
   return {
     async spend(client, organization) {
       const at = now();
-      if (at - windowStart >= windowMs) {
-        windowStart = at - (at % windowMs);
-        clients = new Map();
-        organizations = new Map();
-      }
-      const refused = { allowed: false, retryAfterSeconds: Math.ceil((windowStart + windowMs - at) / 1000) } as const;
-      const byClient = (clients.get(client) ?? 0) + 1;
-      clients.set(client, byClient);
-      // A client already refused does not also drain its organization's budget.
-      if (byClient > limits.perClient) return refused;
-      const byOrganization = (organizations.get(organization) ?? 0) + 1;
-      organizations.set(organization, byOrganization);
-      if (byOrganization > limits.perOrganization) return refused;
+      const byClient = spendFrom(clients, client, at);
+      if (byClient.tries > limits.perClient) return refusal(byClient, at);
+      const byOrganization = spendFrom(organizations, organization, at);
+      if (byOrganization.tries > limits.perOrganization) return refusal(byOrganization, at);
       return { allowed: true };
     },
   };
 }
+
+interface Window {
+  start: number;
+  tries: number;
+}
+const MAX_KEYS = 10_000;
 
 declare module 'fastify' {
   interface FastifyInstance {
