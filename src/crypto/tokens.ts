@@ -12,6 +12,7 @@ export const KEY_PURPOSES = [
   'sealed-box',
   'survey-session',
   'mail-outbox',
+  'client-address',
 ] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { TooManyRequests } from '../errors.ts';
+import { keyedHash } from '../crypto/tokens.ts';
 
 /**
  * SPEC P5: nickname codes are guessable in principle, so every way of trying one (the JSON API,
@@ -23,7 +24,7 @@ export interface CodeGuessBudget {
  * a minute boundary run to twice the budget). Back-to-back windows still bound tries to the limit
  * per window, which is what docs/privacy.md's arithmetic needs. Keys whose window has ended are
  * dropped once many have piled up, so memory stays bounded. The client key is its address, held in
- * memory only, never logged or stored (P6).
+ * memory only, as a keyed hash (spendCodeGuess), never logged or stored (P6).
  */
 export function inProcessCodeGuessBudget(
   limits: { perClient: number; perOrganization: number; windowSeconds: number } = CODE_GUESS_LIMITS,
@@ -79,7 +80,10 @@ export function spendCodeGuess(
   organizationOf: (request: FastifyRequest) => string | undefined,
 ): preHandlerAsyncHookHandler {
   return async (request) => {
-    const spent = await app.codeGuesses.spend(request.ip, organizationOf(request) ?? '');
+    // P6: the budget (and whatever store holds it later) sees a keyed hash of the address, never
+    // the address itself; the same client still meets the same count.
+    const client = keyedHash(app.keys['client-address'], request.ip).toString('base64url');
+    const spent = await app.codeGuesses.spend(client, organizationOf(request) ?? '');
     if (!spent.allowed)
       throw new TooManyRequests(
         'rate-limited',

@@ -396,7 +396,7 @@ describe('code pools for kiosks', () => {
   });
 });
 
-describe('guessing and isolation (P5, P8)', () => {
+describe('guessing and isolation (P5, P6, P8)', () => {
   it('when one client guesses codes, then after 20 a minute it is refused with 429 and a real code from elsewhere still works', async () => {
     const survey = await createSurvey(t.app, admin, { template: 'pulse' });
     const { invitations } = await openWave(t.app, admin, survey.id);
@@ -447,6 +447,42 @@ describe('guessing and isolation (P5, P8)', () => {
     expect((await t.app.inject({ method: 'GET', url: '/v1/surveys', headers: bearer(targetAdmin) })).statusCode).toBe(
       200,
     );
+  });
+
+  it('P6 when codes are tried, then the guessing budget is keyed by a keyed hash of the address, never the address', async () => {
+    const target = await buildOrganization(t.app);
+    const seen: string[] = [];
+    const budget = t.app.codeGuesses;
+    const spend = budget.spend.bind(budget);
+    budget.spend = async (client, organization) => {
+      seen.push(client);
+      return spend(client, organization);
+    };
+    try {
+      for (const remoteAddress of ['203.0.113.7', '203.0.113.7', '2001:db8::7']) {
+        await t.app.inject({
+          method: 'POST',
+          url: '/v1/respond/code',
+          remoteAddress,
+          payload: { organization: target.slug, code: 'abandon-ability-able-about-above-0001' },
+        });
+      }
+      await t.app.inject({
+        method: 'POST',
+        url: `/k/${target.slug}`,
+        remoteAddress: '203.0.113.7',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'code=abandon-ability-able-about-above-0002',
+      });
+    } finally {
+      budget.spend = spend;
+    }
+    expect(seen).toHaveLength(4);
+    for (const client of seen) expect(client).not.toMatch(/203\.0\.113|2001:db8|^[\d.:a-f]+$/i);
+    // One client, one count, on either route; another client, another.
+    expect(seen[1]).toBe(seen[0]);
+    expect(seen[3]).toBe(seen[0]);
+    expect(seen[2]).not.toBe(seen[0]);
   });
 
   it('when a client spends its 20 wrong codes on the API, then its first code on the kiosk form is refused with 429, and the other way round', async () => {
