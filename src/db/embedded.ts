@@ -85,7 +85,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   await supervisor.begin();
   return {
     urlFor: (database) =>
-      `postgres://${USER}:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/${database}`,
+      `postgres://${USER}:${encodeURIComponent(options.password)}@127.0.0.1:${supervisor.port}/${database}`,
     get owned() {
       return !supervisor.attached;
     },
@@ -106,8 +106,12 @@ class Supervisor {
   private lastStart = 0;
   private readonly options: EmbeddedOptions;
 
+  /** Where the server listens: ours, or, attached, the one the live server's postmaster.pid names. */
+  port: number;
+
   constructor(options: EmbeddedOptions) {
     this.options = options;
+    this.port = options.port;
   }
 
   /**
@@ -119,6 +123,8 @@ class Supervisor {
     for (let attempt = 1; ; attempt++) {
       const live = await livePostmaster(this.options.dataDir);
       if (live && live.ownerAlive) {
+        // The running server's port, not ours: `npm start` may have been given another EMBEDDED_PG_PORT.
+        if (Number.isInteger(live.port) && live.port > 0) this.port = live.port;
         await this.attach(live.pid, live.ownerPid);
         return;
       }
@@ -137,7 +143,8 @@ class Supervisor {
   }
 
   private async attach(pid: number, ownerPid: number): Promise<void> {
-    const { port, password, dataDir } = this.options;
+    const { password, dataDir } = this.options;
+    const port = this.port;
     this.attached = true;
     const deadline = Date.now() + 15_000;
     for (;;) {
@@ -175,7 +182,8 @@ class Supervisor {
   }
 
   private async launch(first: boolean): Promise<void> {
-    const { dataDir, port } = this.options;
+    const { dataDir } = this.options;
+    const port = this.port;
     const binaries = await reachableBinaries();
     const ids = isRoot ? await postgresUser() : undefined;
     if (first && !existsSync(path.join(dataDir, 'PG_VERSION'))) await this.initdb(binaries.initdb, ids);
@@ -342,10 +350,10 @@ class Supervisor {
   private failure(reason: string): Error {
     const detail = this.log.filter((l) => /FATAL|PANIC|ERROR|error|failed/.test(l)).slice(-3);
     const hint = this.log.some((l) => /could not bind|could not create any TCP\/IP sockets/.test(l))
-      ? ` (another process uses port ${this.options.port}? set EMBEDDED_PG_PORT)`
+      ? ` (another process uses port ${this.port}? set EMBEDDED_PG_PORT)`
       : '';
     return new StartupError(
-      `quorum: embedded PostgreSQL in ${this.options.dataDir} on port ${this.options.port} ${reason}${detail.length ? `: ${detail.join(' | ')}` : ''}${hint}`,
+      `quorum: embedded PostgreSQL in ${this.options.dataDir} on port ${this.port} ${reason}${detail.length ? `: ${detail.join(' | ')}` : ''}${hint}`,
     );
   }
 }
@@ -356,9 +364,14 @@ class Supervisor {
  * it) from "its Quorum was SIGKILLed" (an orphan, to be replaced by a server this process
  * supervises); the owner file can, with the owner's start time guarding against a reused pid.
  */
-async function livePostmaster(dataDir: string): Promise<{ pid: number; ownerPid: number; ownerAlive: boolean } | null> {
+async function livePostmaster(
+  dataDir: string,
+): Promise<{ pid: number; port: number; ownerPid: number; ownerAlive: boolean } | null> {
   const pidFile = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => null);
-  const pid = Number(pidFile?.split('\n')[0]);
+  // postmaster.pid: line 1 the pid, line 4 the port (PostgreSQL's documented layout).
+  const lines = pidFile?.split('\n') ?? [];
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return null;
   // The pid may have been reused by an unrelated process since; only a postgres counts.
   const command = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
@@ -367,7 +380,7 @@ async function livePostmaster(dataDir: string): Promise<{ pid: number; ownerPid:
   const ownerPid = Number(owner[0]);
   const ownerAlive =
     Number.isInteger(ownerPid) && ownerPid > 0 && isAlive(ownerPid) && (await startTimeOf(ownerPid)) === owner[1];
-  return { pid, ownerPid, ownerAlive };
+  return { pid, port, ownerPid, ownerAlive };
 }
 
 /** True when the server on `port` lets us in and serves this very data folder; else why not. */

@@ -111,6 +111,23 @@ describe('operator commands beside a running demo server', () => {
     expect(stopped.ms).toBeLessThan(5_000);
   }, 120_000);
 
+  it('when the operator command is run without the EMBEDDED_PG_PORT the server was given, then it still finds that server', async () => {
+    const env = await demoEnv();
+    const { server } = await startDemo(env);
+    // The port the live server's postmaster.pid names wins over the command's own setting.
+    const reset = await cli({ ...env, EMBEDDED_PG_PORT: String(await freePort()) }, [
+      'reset-password',
+      '--org',
+      'demo',
+      '--email',
+      'owner@demo.example',
+    ]);
+    expect(reset.code, reset.output).toBe(0);
+    expect(await login(env, /new password (\S+)/.exec(reset.output)![1]!)).toBe(200);
+    expect(await status(env, '/readyz')).toBe(200);
+    expect((await sigterm(server)).code).toBe(0);
+  }, 120_000);
+
   it('when the process that started the database exits (cleanly or by kill -9) while the server uses it, then the server takes the database over', async () => {
     const env = await demoEnv();
     const first = await startDemo(env);
