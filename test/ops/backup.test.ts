@@ -10,6 +10,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embed
 import { migrateToLatest } from '../../src/db/migrator.ts';
 import { ensureDatabase } from '../../src/runtime.ts';
 import { testConfig } from '../helpers/app.ts';
+import { freePort } from '../helpers/ports.ts';
 import { bearer, buildOrganization, login, tokenFor } from '../helpers/factories.ts';
 import { report } from '../helpers/reports.ts';
 import { declareDimensions, importCsv, rosterCsv } from '../helpers/roster.ts';
@@ -63,7 +64,7 @@ describe('backup and restore', () => {
   it('when the data folder is copied while stopped and started elsewhere, then every row, login and report is the same', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'quorum-backup-'));
     await chmod(dir, 0o755);
-    const port = 58000 + Math.floor(Math.random() * 500);
+    const port = await freePort();
     const app = await serve(path.join(dir, 'live'), port);
     const org = await buildOrganization(app);
     const owner = await tokenFor(app, org, 'owner');
@@ -83,7 +84,7 @@ describe('backup and restore', () => {
     await servers.pop()!.stop();
     // cp -a keeps owner and modes: PostgreSQL starts only on a folder its own user owns, 0700.
     execFileSync('cp', ['-a', path.join(dir, 'live'), path.join(dir, 'restored')]);
-    const restored = await serve(path.join(dir, 'restored'), port + 1);
+    const restored = await serve(path.join(dir, 'restored'), await freePort());
 
     expect(await fingerprint(restored.db)).toEqual(before);
     expect((await login(restored, org, org.ownerEmail)).statusCode).toBe(200);
