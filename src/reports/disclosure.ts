@@ -17,6 +17,8 @@ const loadHighs = highsModule.default as unknown as () => Promise<Highs>;
  * programming. All tables are protected jointly: primary suppression hides cells under k (zero
  * included: an empty cell tells that nobody there answered); complementary suppression hides more
  * cells until every hidden cell can lie anywhere in an interval at least min(k, its upper) wide.
+ * A family may also be protected without primary suppression (`primary: false`): then only the
+ * forced cells, hidden for another family, are protected in this one.
  */
 /**
  * HiGHS options added to every solve (time, iteration or node limits): the engine's explicit seam
@@ -64,11 +66,14 @@ export async function protect(
   k: number,
   forced: Iterable<string> = [],
   options: SolverOptions = {},
+  { primary = true }: { primary?: boolean } = {},
 ): Promise<Set<string>> {
   const { cells, uppers, ns } = link(atoms, tables);
   const byId = new Map(cells.map((c) => [c.id, c]));
   const hidden = new Set<string>([...forced].filter((id) => byId.has(id)));
-  for (const c of cells) if (c.n < k) hidden.add(c.id);
+  // Without primary suppression (a family of value counts: few people choosing an answer is no
+  // small group), only the forced cells are protected, with complements where they need them.
+  if (primary) for (const c of cells) if (c.n < k) hidden.add(c.id);
   if (hidden.size === 0) return hidden;
 
   // Witnesses: tables other than the true one that fit everything published. Hiding cells only

@@ -72,19 +72,23 @@ export interface QuestionStats {
   enps: { score: number; promoters: number; passives: number; detractors: number } | null;
 }
 
+const scalePoints = (q: Question): number[] =>
+  q.type === 'likert5' ? [1, 2, 3, 4, 5] : q.type === 'scale0_10' ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] : [];
+
+/** The values a question's distribution is published over (none for text). */
+export function valueKeys(q: Question): string[] {
+  if (q.type === 'text') return [];
+  if (q.type === 'single_choice' || q.type === 'multi_choice') return q.options.map((o) => o.id);
+  if (q.type === 'yes_no') return ['true', 'false'];
+  return scalePoints(q).map(String);
+}
+
 export function questionStats(q: Question, c: QuestionCounts | undefined): QuestionStats {
   const n = c?.answered ?? 0;
   const count = (v: string) => c?.values.get(v) ?? 0;
   const share = (x: number) => (n === 0 ? 0 : round(x / n, 3));
-  const points =
-    q.type === 'likert5' ? [1, 2, 3, 4, 5] : q.type === 'scale0_10' ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] : [];
-  const keys =
-    q.type === 'single_choice' || q.type === 'multi_choice'
-      ? q.options.map((o) => o.id)
-      : q.type === 'yes_no'
-        ? ['true', 'false']
-        : points.map(String);
-  const distribution = Object.fromEntries(q.type === 'text' ? [] : keys.map((k) => [k, share(count(k))]));
+  const points = scalePoints(q);
+  const distribution = Object.fromEntries(valueKeys(q).map((k) => [k, share(count(k))]));
   const mean = points.length && n ? round(points.reduce((s, p) => s + p * count(String(p)), 0) / n, 2) : null;
   const favourable = q.type === 'likert5' && n ? share(count('4') + count('5')) : null;
   let enps: QuestionStats['enps'] = null;

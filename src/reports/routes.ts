@@ -23,7 +23,7 @@ import {
 
 const read = requireRole({ role: 'analyst' });
 const tags = ['reports'];
-const errors = problemResponses(400, 401, 403, 404, 503);
+const errors = problemResponses(400, 401, 403, 404, 409, 503);
 const csvHeaders = (name: string) => ({ 'content-disposition': `attachment; filename="${name}.csv"` });
 
 /** One CSV row per group: the same numbers as JSON, hidden cells left empty. */

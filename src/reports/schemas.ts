@@ -77,7 +77,12 @@ export const heatmapResponse = z.object({
 });
 export const trendQuery = z.strictObject({ dimension: storableText(40).optional() });
 export const trendResponse = z.array(
-  z.object({ wave: z.number().int(), openedOn: z.iso.date(), groups: z.array(groupReport) }),
+  z.object({
+    wave: z.number().int(),
+    status: z.enum(['open', 'closed']).describe('An open wave shows its total only; its groups come when it closes.'),
+    openedOn: z.iso.date(),
+    groups: z.array(groupReport),
+  }),
 );
 export const commentsQuery = waveQuery.extend({
   question: storableText(40),

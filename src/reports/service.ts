@@ -1,30 +1,15 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, Scope } from '../db/schema.ts';
-import { NotFound, ValidationFailed } from '../errors.ts';
+import { Conflict, NotFound, ValidationFailed } from '../errors.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { SurveyDefinition } from '../surveys/questions.ts';
 import { OTHER, shuffle } from '../anonymity/generalise.ts';
 import { engagementIndex, mergeCounts, questionStats, themeCounts, type QuestionStats } from './metrics.ts';
-import { NOT_REPORTED, oneCell, pairDeclared, surveyTables, tablesCached, TOTAL, type WaveTables } from './patterns.ts';
+import { surveyTables, tablesCached, type WaveTables } from './patterns.ts';
+import { NOT_REPORTED, oneCell, pairDeclared, TOTAL } from './tables.ts';
+import type { ReportContext } from './context.ts';
 import { reportableDimensions } from '../roster/attributes.ts';
 
-export { NOT_REPORTED };
 const ALL = '(all)';
-
-export interface ReportContext {
-  orgId: string;
-  surveyId: string;
-  definition: SurveyDefinition;
-  k: number;
-  /** The k the survey had before each raise since it opened. */
-  earlierK: number[];
-  commentK: number;
-  orgCommentK: number;
-  reportable: string[];
-  pairs: Array<[string, string]>;
-  waves: Array<{ id: string; number: number; status: 'open' | 'closed'; opened_on: string; closed_on: string | null }>;
-  scope: Scope | null;
-}
 
 export async function loadContext(
   db: Kysely<Database>,
@@ -91,6 +76,19 @@ export function pickWave(ctx: ReportContext, number: number | undefined) {
   const wave = number === undefined ? ctx.waves.at(-1) : ctx.waves.find((w) => w.number === number);
   if (!wave) throw new NotFound(number === undefined ? 'A wave of this survey' : `Wave ${number}`);
   return wave;
+}
+
+/**
+ * An open wave publishes its total only (planner.ts): groups, pairs, heatmaps and comments come
+ * when it closes, so no two readings tell a few new answers apart (SPEC P3).
+ */
+export function assertClosed(ctx: ReportContext, wave: ReportContext['waves'][number]): void {
+  if (wave.status === 'closed') return;
+  const last = ctx.waves.filter((w) => w.status === 'closed').at(-1);
+  throw new Conflict(
+    'wave-open',
+    `Wave ${wave.number} is still open: only its number of respondents is published until it closes, so that no reading tells a few new answers apart.${last ? ` Wave ${last.number} is closed and can be read.` : ''}`,
+  );
 }
 
 export function assertReportable(ctx: ReportContext, dimension: string, field: string): void {
@@ -310,6 +308,7 @@ export async function breakdown(
     assertReportable(ctx, by, 'query.by');
     assertPair(ctx, dimension, by, 'query.by');
   }
+  assertClosed(ctx, wave);
   const w = await waveTables(db, ctx, wave.id, loaded);
   if (by !== undefined) {
     // A scoped reader sees the pair only along their own segment (a row or column of it).
@@ -382,10 +381,13 @@ export async function trend(db: Kysely<Database>, ctx: ReportContext, dimension:
   for (const wave of ctx.waves) {
     if (dimension === undefined) {
       const { report } = await overview(db, ctx, wave.number, loaded);
-      points.push({ wave: wave.number, openedOn: wave.opened_on, groups: [report] });
+      points.push({ wave: wave.number, status: wave.status, openedOn: wave.opened_on, groups: [report] });
+    } else if (wave.status === 'open') {
+      // Its groups come when it closes (assertClosed).
+      points.push({ wave: wave.number, status: wave.status, openedOn: wave.opened_on, groups: [] });
     } else {
       const { groups } = await breakdown(db, ctx, wave.number, dimension, undefined, loaded);
-      points.push({ wave: wave.number, openedOn: wave.opened_on, groups });
+      points.push({ wave: wave.number, status: wave.status, openedOn: wave.opened_on, groups });
     }
   }
   return points;
@@ -407,6 +409,7 @@ export async function comments(
   if (!question || question.type !== 'text')
     throw new ValidationFailed([{ field: 'query.question', message: 'is not a text question of this survey' }]);
   const wave = pickWave(ctx, waveNumber);
+  assertClosed(ctx, wave);
   const target = ctx.scope ?? segment;
   if (target) assertReportable(ctx, target.dimension, 'query.dimension');
   const w = await waveTables(db, ctx, wave.id);

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { closeSolver } from './patterns.ts';
+import { closeSolver } from './solver-pool.ts';
 import { warmReports } from './service.ts';
 
 declare module 'fastify' {

@@ -30,11 +30,12 @@ const scenario = fc.record({
   seed: fc.nat(1000),
 });
 
+type Stats = { n?: number; distribution?: Record<string, number> };
 type Group = {
   group: string;
   suppressed: boolean;
   respondents: number | null;
-  questions: Record<string, { n?: number }>;
+  questions: Record<string, Stats>;
 };
 let attackedRuns = 0;
 
@@ -62,7 +63,8 @@ const property = async ({
     const session = (await startSession(t.app, tokenOfLink(invitation.link))).json();
     const answers = {
       ...answersFor(session.survey.questions, seed + i),
-      ...(person.comments ? { share: 'a comment' } : {}),
+      // Each text its own, as real comments are: a reader can match them across lists.
+      ...(person.comments ? { share: `comment of ${invitation.externalId}` } : {}),
     };
     expect((await submit(t.app, session.sessionToken, answers)).statusCode).toBe(201);
   }
@@ -79,35 +81,61 @@ const property = async ({
   const trendByLocation = (await report(t.app, owner, survey.id, 'trend', { dimension: 'location' })).json();
   for (const body of [overview, byDepartment, byLocation, pair, heat, trendAll, trendByLocation])
     for (const n of publishedCounts(body)) expect(n).toBeGreaterThanOrEqual(k);
-  // Comment lists, whole and per published group, are empty or rest on at least k writers.
-  const lists = [(await report(t.app, owner, survey.id, 'comments', { question: 'share' })).json()];
-  for (const g of byDepartment.groups as Group[])
-    lists.push(
-      (
-        await report(t.app, owner, survey.id, 'comments', {
-          question: 'share',
-          dimension: 'department',
-          value: g.group,
-        })
-      ).json(),
-    );
-  for (const list of lists) expect(list.comments.length === 0 || list.comments.length >= k).toBe(true);
+  // Comment lists, whole and per group of each dimension: each is empty or rests on at least k
+  // writers, and so does every group of comments the lists' intersections and differences tell
+  // apart (P4: a comment's signature is the set of served lists holding it).
+  const lists: string[][] = [];
+  const read = async (query: Record<string, string>) => {
+    const body = (await report(t.app, owner, survey.id, 'comments', { question: 'share', ...query })).json();
+    if (!body.suppressed) lists.push(body.comments as string[]);
+  };
+  await read({});
+  for (const [dimension, values] of [
+    ['department', DEPARTMENTS],
+    ['location', LOCATIONS],
+  ] as const)
+    for (const value of [...values, 'other', '(not reported)']) await read({ dimension, value });
+  for (const list of lists) expect(list.length === 0 || list.length >= k).toBe(true);
+  const signatures = new Map<string, number>();
+  for (const text of new Set(lists.flat())) {
+    const signature = lists.map((l) => (l.includes(text) ? 1 : 0)).join('');
+    signatures.set(signature, (signatures.get(signature) ?? 0) + 1);
+  }
+  for (const [signature, n] of signatures)
+    expect(n, `comments held by the lists ${signature} alone: ${n}, with k=${k}`).toBeGreaterThanOrEqual(k);
 
-  // Two families of linked tables: respondents, and who answered the optional comment.
-  const families: Array<
-    (g: { respondents: number | null; questions: Record<string, { n?: number }> }) => number | null
-  > = [(g) => g.respondents, (g) => g.questions?.share?.n ?? null];
-  for (const count of families) {
+  // Families of linked tables: respondents, who answered the optional comment, and every value
+  // of every distribution (a share times its n is a count: issue 13 item 4).
+  type Count = (g: Pick<Group, 'respondents' | 'questions'>) => number | null;
+  const families: Array<{ name: string; count: Count; needed: (target: string[]) => number }> = [
+    { name: 'respondents', count: (g) => g.respondents, needed: () => k },
+    { name: 'share answered', count: (g) => g.questions?.share?.n ?? null, needed: () => k },
+  ];
+  const totals = overview.report.questions as Record<string, Stats>;
+  const invitedIn = (ids: string[]) =>
+    people.filter((p) => ids.some((id) => id === `${p.department} × ${p.location}`)).length;
+  for (const [question, stats] of Object.entries(totals)) {
+    for (const [value, share] of Object.entries(stats.distribution ?? {})) {
+      const count: Count = (g) => {
+        const q = g.questions?.[question];
+        return q?.n === undefined ? null : Math.round(q.distribution![value]! * q.n);
+      };
+      const total = Math.round(share * stats.n!);
+      families.push({
+        name: `${question}=${value}`,
+        count,
+        // As open as the roster and the wave's own total of that value allow, up to k.
+        needed: (ids) => Math.min(k, total, invitedIn(ids)),
+      });
+    }
+  }
+  for (const { name, count, needed } of families) {
     // Unknowns: one per released (department, location) cell; every output is a sum of them.
     const pairs = pair.groups as Group[];
     const unknowns = pairs.map((g) => ({ id: g.group, upper: Infinity }));
     const published: Array<{ ids: string[]; total: number }> = [];
     const targets: Array<{ id: string; ids: string[] }> = [];
-    const add = (
-      id: string,
-      ids: string[],
-      g: { suppressed: boolean; respondents: number | null; questions: Record<string, { n?: number }> },
-    ) => {
+    const add = (id: string, ids: string[], g: Pick<Group, 'suppressed' | 'respondents' | 'questions'>) => {
       const n = g.suppressed ? null : count(g);
       if (n === null) targets.push({ id, ids });
       else published.push({ ids, total: n });
@@ -124,7 +152,7 @@ const property = async ({
     ] as const) {
       for (const g of body.groups as Group[])
         add(
-          g.group,
+          `${position === 0 ? 'department' : 'location'} ${g.group}`,
           unknowns.filter((u) => u.id.split(' × ')[position] === g.group).map((u) => u.id),
           g,
         );
@@ -132,8 +160,10 @@ const property = async ({
     if (targets.length === 0) continue;
     const intervals = await attack(unknowns, published, targets);
     attackedRuns++;
-    for (const [id, [lo, hi]] of intervals)
-      expect(hi - lo, `${id} narrowed to [${lo}, ${hi}] with k=${k}`).toBeGreaterThanOrEqual(k);
+    for (const [id, [lo, hi]] of intervals) {
+      const ids = targets.find((target) => target.id === id)!.ids;
+      expect(hi - lo, `${name}: ${id} narrowed to [${lo}, ${hi}] with k=${k}`).toBeGreaterThanOrEqual(needed(ids));
+    }
   }
 };
 

@@ -4,7 +4,7 @@ import { bearer, tokenFor } from '../helpers/factories.ts';
 import { rosteredOrganization } from '../helpers/roster.ts';
 import { answersFor, createSurvey, openWave, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
 import { publishedCounts, report } from '../helpers/reports.ts';
-import { solverLimits } from '../../src/reports/patterns.ts';
+import { solverLimits } from '../../src/reports/solver-pool.ts';
 
 const K = 5;
 let t: TestApp;

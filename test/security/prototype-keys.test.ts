@@ -8,7 +8,7 @@ import { answersFor, createSurvey, openWave, startSession, submit, tokenOfLink }
 import { report } from '../helpers/reports.ts';
 import { snapshotAttributes } from '../../src/invitations/service.ts';
 import { generalise, OTHER } from '../../src/anonymity/generalise.ts';
-import { NOT_REPORTED } from '../../src/reports/patterns.ts';
+import { NOT_REPORTED } from '../../src/reports/tables.ts';
 
 // Names a plain-object lookup would find on Object.prototype even when the roster never set them.
 const PROTOTYPE_NAMES = [...Object.getOwnPropertyNames(Object.prototype), '__proto__'];
