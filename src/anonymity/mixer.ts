@@ -7,7 +7,7 @@ import { openResponse, resealResponse, snapshotDigest } from './sealed-box.ts';
 import { batchKeysOf } from './batch-keys.ts';
 import type { Attributes } from '../db/schema.ts';
 import { addCounters, countAnswers } from '../reports/counters.ts';
-import { reportableDimensions } from '../roster/attributes.ts';
+import { surveyReporting } from '../surveys/reporting.ts';
 
 export interface ReleaseResult {
   released: number;
@@ -97,7 +97,8 @@ export async function releaseResponses(
     );
     if (readable.length === 0) return { released: 0, stillSealed: pending.length, unreadable: opened.length };
 
-    const dimensions = await reportableDimensions(trx, orgId);
+    // The dimensions the survey fixed when it opened (SPEC P3), not the organization's current ones.
+    const { dimensions } = await surveyReporting(trx, orgId, wave.surveyId);
     // A box holds its snapshot's digest (a fixed length, SPEC P1); the invitations of the wave hold
     // every snapshot it can stand for. One that no longer resolves is released with no attributes.
     const snapshots = await snapshotsOfWave(trx, orgId, waveId);

@@ -126,6 +126,14 @@ export interface ParticipantTable {
   attributes: Json<Attributes>;
 }
 
+/** What a survey reports along, as fixed when it opened (src/surveys/reporting.ts). */
+export interface ReportingConfig {
+  /** Reportable dimensions, most important first. */
+  dimensions: string[];
+  pairs: Array<[string, string]>;
+  commentMinGroupSize: number | null;
+}
+
 export type SurveyStatus = 'draft' | 'open' | 'closed';
 export type Schedule = 'weekly' | 'biweekly' | 'monthly';
 
@@ -138,6 +146,8 @@ export interface SurveyTable {
   min_group_size: number;
   /** Each k the survey had before a raise once it had opened (reports keep what they hid). */
   earlier_group_sizes: ColumnType<number[], number[] | undefined, number[]>;
+  /** The reporting configuration fixed at the first wave opening; null while a draft (SPEC P3). */
+  reporting: ColumnType<ReportingConfig | null, string | null | undefined, string>;
   schedule: Schedule | null;
   reminder_after_days: ColumnType<number | null, number | null | undefined, number | null>;
   delivery: ColumnType<'download' | 'email', 'download' | 'email' | undefined, 'download' | 'email'>;

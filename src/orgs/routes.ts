@@ -27,6 +27,9 @@ export const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['organization'],
         summary: 'Rename or change the default k',
+        description:
+          'Changes to reportablePairs and commentMinGroupSize (like minGroupSize) apply to surveys opened afterwards: ' +
+          "a survey's reporting configuration is fixed when it first opens (SPEC P3; see its `reporting`).",
         body: updateOrganizationBody,
         response: { 200: organizationResponse, ...problemResponses(400, 401, 403) },
       },

@@ -7,7 +7,7 @@ import { engagementIndex, mergeCounts, questionStats, themeCounts, type Question
 import { surveyTables, tablesCached, type WaveTables } from './patterns.ts';
 import { NOT_REPORTED, oneCell, pairDeclared, TOTAL } from './tables.ts';
 import type { ReportContext } from './context.ts';
-import { reportableDimensions } from '../roster/attributes.ts';
+import { surveyReporting } from '../surveys/reporting.ts';
 
 const ALL = '(all)';
 
@@ -27,19 +27,13 @@ async function contextFor(
 ): Promise<ReportContext> {
   const survey = await db
     .selectFrom('surveys')
-    .innerJoin('organizations', 'organizations.id', 'surveys.org_id')
-    .select([
-      'surveys.definition',
-      'surveys.min_group_size',
-      'surveys.earlier_group_sizes',
-      'organizations.reportable_pairs',
-      'organizations.comment_min_group_size',
-    ])
-    .where('surveys.org_id', '=', orgId)
-    .where('surveys.id', '=', surveyId)
+    .select(['definition', 'min_group_size', 'earlier_group_sizes'])
+    .where('org_id', '=', orgId)
+    .where('id', '=', surveyId)
     .executeTakeFirst();
   if (!survey) throw new NotFound('Survey');
-  const reportable = await reportableDimensions(db, orgId);
+  // P3: the configuration fixed when the survey opened, never the organization's current one.
+  const reporting = await surveyReporting(db, orgId, surveyId);
   const waves = await db
     .selectFrom('waves')
     .select(['id', 'number', 'status', 'opened_on', 'closed_on'])
@@ -53,10 +47,10 @@ async function contextFor(
     definition: survey.definition,
     k: survey.min_group_size,
     earlierK: survey.earlier_group_sizes,
-    commentK: Math.max(survey.min_group_size, survey.comment_min_group_size ?? 0),
-    orgCommentK: survey.comment_min_group_size ?? 0,
-    reportable,
-    pairs: survey.reportable_pairs,
+    commentK: Math.max(survey.min_group_size, reporting.commentMinGroupSize ?? 0),
+    orgCommentK: reporting.commentMinGroupSize ?? 0,
+    reportable: reporting.dimensions,
+    pairs: reporting.pairs,
     waves,
     scope,
   };

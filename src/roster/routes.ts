@@ -47,6 +47,9 @@ export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags,
         summary: 'Declare the attribute dimensions (ordered) and which are reportable',
+        description:
+          'Which dimensions are reportable, and their order, apply to surveys opened afterwards: a survey reports, ' +
+          'snapshots and releases along the dimensions fixed when it first opened (SPEC P3; see its `reporting`).',
         body: dimensionsBody,
         response: { 200: dimensionsResponse, ...problemResponses(400, 401, 403) },
       },

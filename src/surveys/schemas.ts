@@ -62,6 +62,18 @@ export const surveyResponse = z.object({
   reminderAfterDays,
   template: z.string().nullable(),
   createdAt: z.iso.datetime(),
+  reporting: z
+    .object({
+      dimensions: z.array(z.string()).describe('Reportable dimensions, most important first.'),
+      pairs: z.array(z.tuple([z.string(), z.string()])).describe('Declared pairs of those dimensions.'),
+      commentMinGroupSize: z.number().int().nullable().describe('The comment threshold (null: k alone).'),
+    })
+    .nullable()
+    .describe(
+      'Read-only. The reporting configuration fixed when the survey first opened (SPEC P3): every report, ' +
+        'attribute snapshot and release of this survey uses it. Later changes to the organization ' +
+        '(PATCH /v1/organization, PUT /v1/roster/dimensions) apply only to surveys opened afterwards. Null while a draft.',
+    ),
 });
 
 export function toSurveyResponse(
@@ -77,6 +89,7 @@ export function toSurveyResponse(
     | 'reminder_after_days'
     | 'template'
     | 'created_at'
+    | 'reporting'
   >,
 ) {
   return {
@@ -90,6 +103,7 @@ export function toSurveyResponse(
     reminderAfterDays: s.reminder_after_days,
     template: s.template,
     createdAt: s.created_at.toISOString(),
+    reporting: s.reporting,
   };
 }
 

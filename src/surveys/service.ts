@@ -10,7 +10,7 @@ import { writeThenSettle, type SettledTable, type SettleOptions } from '../anony
 import { queueMail } from '../delivery/outbox.ts';
 import { composeMail } from '../delivery/templates.ts';
 import type { Audience, SurveyDefinition } from './questions.ts';
-import { reportableDimensions } from '../roster/attributes.ts';
+import { surveyReporting } from './reporting.ts';
 
 export interface SurveyInput {
   template?: string | undefined;
@@ -33,6 +33,7 @@ const surveyColumns = [
   'reminder_after_days',
   'template',
   'created_at',
+  'reporting',
 ] as const;
 
 /** Where links go: HR's download, or the service's own mail (then HR never sees the tokens). */
@@ -270,7 +271,9 @@ async function openNextWave(
         .returning(['id', 'number', 'opened_on'])
         .executeTakeFirstOrThrow();
 
-      const reportable = await reportableDimensions(trx, orgId);
+      // P3: the first opening fixes the reporting configuration as the organization has it now;
+      // later waves keep it (read under the survey's row lock, so one opening fixes it once).
+      const reporting = await surveyReporting(trx, orgId, surveyId);
       let members = trx
         .selectFrom('participants')
         .select(['id', 'external_id', 'email', 'name', 'attributes'])
@@ -285,11 +288,14 @@ async function openNextWave(
         keys,
         orgId,
         wave.id,
-        participants.map((p) => ({ participantId: p.id, attributes: snapshotAttributes(p.attributes, reportable) })),
+        participants.map((p) => ({
+          participantId: p.id,
+          attributes: snapshotAttributes(p.attributes, reporting.dimensions),
+        })),
       );
       await trx
         .updateTable('surveys')
-        .set({ status: 'open' })
+        .set({ status: 'open', ...(survey.status === 'draft' ? { reporting: JSON.stringify(reporting) } : {}) })
         .where('org_id', '=', orgId)
         .where('id', '=', surveyId)
         .execute();
@@ -437,20 +443,21 @@ export async function createCodePool(
       .forShare()
       .executeTakeFirst();
     if (!wave) throw new Conflict('survey-not-open', 'Open a wave before asking for codes.');
-    const declared = await trx
-      .selectFrom('attribute_dimensions')
-      .select(['key', 'reportable'])
-      .where('org_id', '=', orgId)
-      .execute();
-    const unknown = Object.keys(input.segment).filter((k) => !declared.some((d) => d.key === k));
+    // The survey's fixed dimensions, not the organization's current ones (P3); a segment may name
+    // any declared dimension (non-reportable ones are dropped from the snapshot).
+    const { dimensions } = await surveyReporting(trx, orgId, surveyId);
+    const declared = new Set([
+      ...(await trx.selectFrom('attribute_dimensions').select('key').where('org_id', '=', orgId).execute()).map(
+        (d) => d.key,
+      ),
+      ...dimensions,
+    ]);
+    const unknown = Object.keys(input.segment).filter((k) => !declared.has(k));
     if (unknown.length > 0)
       throw new ValidationFailed(
         unknown.map((k) => ({ field: `body.segment.${k}`, message: 'is not a declared attribute dimension' })),
       );
-    const attributes = snapshotAttributes(
-      input.segment,
-      declared.filter((d) => d.reportable).map((d) => d.key),
-    );
+    const attributes = snapshotAttributes(input.segment, dimensions);
     const issued = await issueInvitations(
       trx,
       keys,

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createDb } from '../../src/db/connection.ts';
-import { migrateToLatest, pendingMigrations } from '../../src/db/migrator.ts';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Migrator, type Migration } from 'kysely/migration';
+import { MIGRATIONS_DIR, migrateToLatest, pendingMigrations } from '../../src/db/migrator.ts';
 import { buildApp, type App } from '../../src/app.ts';
 import { createTestDatabase, testConfig } from '../helpers/app.ts';
 
@@ -45,5 +49,62 @@ describe('migrations on an empty database', () => {
     await db.destroy();
     expect(rows.length).toBeGreaterThan(3);
     for (const row of rows) expect(row.first, row.table).toBe(row.table === 'organizations' ? 'id' : 'org_id');
+  });
+});
+
+describe('20261201_003_frozen_reporting', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  beforeAll(async () => {
+    database = await createTestDatabase({ empty: true });
+  });
+  afterAll(() => database.drop());
+
+  it("P3 when surveys exist before it, then each opened one gets its organization's configuration as it stands and drafts stay null", async () => {
+    const db = createDb({ connectionString: database.url, max: 1 });
+    try {
+      // Migrate to the one before, as a database of that time.
+      const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d{8}_\d{3}_[\w-]+\.ts$/.test(f)).sort();
+      const before = files.slice(0, files.indexOf('20261201_003_frozen_reporting.ts'));
+      const migrations: Record<string, Migration> = {};
+      for (const file of before)
+        migrations[file.replace(/\.ts$/, '')] = (await import(
+          pathToFileURL(path.join(MIGRATIONS_DIR, file)).href
+        )) as Migration;
+      const { error } = await new Migrator({
+        db,
+        provider: { getMigrations: async () => migrations },
+      }).migrateToLatest();
+      expect(error).toBeUndefined();
+
+      const { rows: orgs } = await sql<{ id: string }>`
+        insert into organizations (slug, name, min_group_size, reportable_pairs, comment_min_group_size)
+        values ('mig', 'Mig', 5, '[["department","location"],["department","level"]]', 10) returning id`.execute(db);
+      const orgId = orgs[0]!.id;
+      await sql`insert into attribute_dimensions (org_id, key, label, reportable, position) values
+        (${orgId}, 'location', 'Location', true, 1), (${orgId}, 'department', 'Department', true, 0),
+        (${orgId}, 'level', 'Level', false, 2)`.execute(db);
+      const { rows: surveys } = await sql<{ id: string; status: string }>`
+        insert into surveys (org_id, status, definition, audience, min_group_size)
+        select ${orgId}, s, '{"questions":[]}', '{"filter":{}}', 5 from unnest(array['draft','open','closed']) s
+        returning id, status`.execute(db);
+
+      await migrateToLatest(db);
+      const { rows } = await sql<{ status: string; reporting: unknown }>`
+        select status, reporting from surveys where org_id = ${orgId}`.execute(db);
+      const reporting = Object.fromEntries(rows.map((r) => [r.status, r.reporting]));
+      const fixed = {
+        dimensions: ['department', 'location'],
+        pairs: [['department', 'location']],
+        commentMinGroupSize: 10,
+      };
+      expect(reporting).toEqual({ draft: null, open: fixed, closed: fixed });
+      // An opened survey always has one; a draft never does.
+      const draft = surveys.find((s) => s.status === 'draft')!.id;
+      await expect(sql`update surveys set status = 'open' where id = ${draft}`.execute(db)).rejects.toThrow(
+        /surveys_reporting_once_opened/,
+      );
+    } finally {
+      await db.destroy();
+    }
   });
 });

@@ -17,6 +17,14 @@ let invitedCount: number;
 beforeAll(async () => {
   t = await buildTestApp({ config: { releaseBatchSize: 50 } });
   ({ org, admin } = await rosteredOrganization(t.app, 220, 5));
+  // P3: pairs are fixed when a survey opens, so the one the pair tests read is declared first.
+  const patched = await t.app.inject({
+    method: 'PATCH',
+    url: '/v1/organization',
+    headers: bearer(await tokenFor(t.app, org, 'owner')),
+    payload: { reportablePairs: [['department', 'location']] },
+  });
+  expect(patched.statusCode, patched.body).toBe(200);
   surveyId = (await createSurvey(t.app, admin, { template: 'engagement' })).id;
   const { invitations } = await openWave(t.app, admin, surveyId);
   invitedCount = invitations.length;
@@ -104,18 +112,13 @@ describe('breakdowns (P2, P3)', () => {
     expect(filter.statusCode).toBe(400);
   });
 
-  it('when a pair is not declared, then 400; once declared, crossed groups come with the same rules', async () => {
-    expect(
-      (await report(t.app, admin, surveyId, 'breakdown', { dimension: 'department', by: 'location' })).statusCode,
-    ).toBe(400);
-    const owner = await tokenFor(t.app, org, 'owner');
-    const patched = await t.app.inject({
-      method: 'PATCH',
-      url: '/v1/organization',
-      headers: bearer(owner),
-      payload: { reportablePairs: [['department', 'location']] },
+  it('when a pair is not declared, then 400; when declared before the survey opened, crossed groups come with the same rules', async () => {
+    const undeclared = await report(t.app, admin, surveyId, 'breakdown', {
+      dimension: 'department',
+      by: 'tenure_band',
     });
-    expect(patched.statusCode).toBe(200);
+    expect(undeclared.statusCode).toBe(400);
+    expect(undeclared.json().errors[0].field).toBe('query.by');
     const body = (
       await report(t.app, admin, surveyId, 'breakdown', { dimension: 'department', by: 'location' })
     ).json();
@@ -146,22 +149,38 @@ describe('comments (P4)', () => {
     expect(first.comments).not.toEqual(second.comments);
   });
 
-  it('when the organization asks 60 writers for comments, then a smaller group gets none', async () => {
+  it('when the organization asks 60 writers for comments before a survey opens, then a smaller group gets none', async () => {
     const owner = await tokenFor(t.app, org, 'owner');
-    await t.app.inject({
-      method: 'PATCH',
-      url: '/v1/organization',
-      headers: bearer(owner),
-      payload: { commentMinGroupSize: 60 },
-    });
-    const body = (await report(t.app, admin, surveyId, 'comments', { question: 'improve' })).json();
-    expect(body).toMatchObject({ suppressed: true, comments: [] });
-    await t.app.inject({
-      method: 'PATCH',
-      url: '/v1/organization',
-      headers: bearer(owner),
-      payload: { commentMinGroupSize: null },
-    });
+    const threshold = async (commentMinGroupSize: number | null) =>
+      expect(
+        (
+          await t.app.inject({
+            method: 'PATCH',
+            url: '/v1/organization',
+            headers: bearer(owner),
+            payload: { commentMinGroupSize },
+          })
+        ).statusCode,
+      ).toBe(200);
+    await threshold(60);
+    try {
+      const survey = await createSurvey(t.app, admin, { template: 'engagement' });
+      const { invitations } = await openWave(t.app, admin, survey.id);
+      for (const [i, invitation] of invitations.slice(0, 55).entries()) {
+        const session = (await startSession(t.app, tokenOfLink(invitation.link))).json();
+        const answers = { ...answersFor(session.survey.questions, i), improve: `later comment ${i}` };
+        expect((await submit(t.app, session.sessionToken, answers)).statusCode).toBe(201);
+      }
+      await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(admin) });
+      const body = (await report(t.app, admin, survey.id, 'comments', { question: 'improve' })).json();
+      expect(body).toMatchObject({ suppressed: true, comments: [] });
+      // The survey opened before keeps the threshold it opened with (P3).
+      expect((await report(t.app, admin, surveyId, 'comments', { question: 'improve' })).json().comments).toHaveLength(
+        50,
+      );
+    } finally {
+      await threshold(null);
+    }
   });
 });
 
