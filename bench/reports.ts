@@ -115,11 +115,22 @@ try {
     .returning('id')
     .executeTakeFirstOrThrow();
 
-  const roster = rosterCsv(total)
+  // A quarter of those invited do not answer, as in a real wave: the planner withholds groups
+  // with fewer than k non-responders (P7), so a wave without invitations would hide everything.
+  const invitedTotal = Math.ceil((total * 4) / 3);
+  const everyone = rosterCsv(invitedTotal)
     .trim()
     .split('\n')
     .slice(1)
     .map((l) => l.split(','));
+  const roster = everyone.slice(0, total);
+  const invitedAttributes = everyone.map((r) =>
+    JSON.stringify({ department: r[3]!, location: r[5]!, tenure_band: r[6]! }),
+  );
+  for (let start = 0; start < invitedTotal; start += 10_000)
+    await sql`insert into invitations (org_id, wave_id, token_hash, code_hash, attributes)
+      select ${org.id}, ${wave.id}, sha256(convert_to(gen_random_uuid()::text, 'utf8')), sha256(convert_to(gen_random_uuid()::text, 'utf8')), a::jsonb
+      from unnest(${invitedAttributes.slice(start, start + 10_000)}::text[]) as t(a)`.execute(app.db);
   let seed = 7;
   // The high bits: an LCG's low bits cycle (its lowest alternates), which once left stress and comment never answered.
   const rand = (n: number) => Math.floor(((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) * n);

@@ -77,6 +77,7 @@ export async function plan(settings: ReportingSettings, waves: PlannedWave[], pr
       ...(before.has(w) ? (of(before.get(w)!) ?? []) : []),
     ];
     // Respondents first: their hidden cells are forced on every question of the same wave.
+    for (const w of closed) for (const id of fewNonResponders({ ...settings, k }, w)) w.hidden.respondents.add(id);
     await stabilise(
       closed,
       (w) => roster.get(w)!,
@@ -132,11 +133,41 @@ export async function plan(settings: ReportingSettings, waves: PlannedWave[], pr
 function hideOpenWave(settings: ReportingSettings, w: PlannedWave): void {
   const cells = w.tables.flatMap((t) => t.cells.map((c) => c.id));
   const respondents = w.atoms.reduce((s, a) => s + a.counts.respondents, 0);
-  w.hidden.respondents = new Set(cells.filter((id) => id !== TOTAL || respondents < settings.k));
+  const few = respondents < settings.k || fewNonResponders(settings, w).has(TOTAL);
+  w.hidden.respondents = new Set(cells.filter((id) => id !== TOTAL || few));
   for (const q of settings.definition.questions) {
     w.hidden.questions.set(q.id, new Set(cells));
     if (q.type === 'text') w.hidden.comments.set(q.id, new Set(cells));
   }
+}
+
+/**
+ * Cells whose respondents would tell that fewer than k of their invited did not respond (SPEC P7).
+ * A reader holding the roster knows how many a group invited: with its respondents published,
+ * "8 of 8 invited" needs no rate to say that everyone answered. So where a cell's invitations are
+ * known exactly (it fixes no value to `other` or `(not reported)`, which mix values), its
+ * respondents are withheld while invited − respondents is under k, zero included; the engine then
+ * protects them like any small group, so no subtraction gives them back. (Respondents released
+ * under `other` make a reader's non-responder count too high, never too low: the rule stays safe.)
+ */
+function fewNonResponders(settings: Pick<ReportingSettings, 'k' | 'reportable'>, w: PlannedWave): Set<string> {
+  const few = new Set<string>();
+  for (const table of w.tables) {
+    for (const cell of table.cells) {
+      if (cell.atoms.length === 0) continue;
+      // The dimensions the cell fixes, and their values (the same in all its atoms).
+      const first = w.atoms[cell.atoms[0]!]!.values;
+      const fixed =
+        cell.id === TOTAL ? [] : (JSON.parse(table.id) as string[]).map((d) => settings.reportable.indexOf(d));
+      if (fixed.some((i) => first[i] === OTHER || first[i] === NOT_REPORTED)) continue;
+      const invited = w.invited
+        .filter((r) => fixed.every((i) => r.values[i] === first[i]))
+        .reduce((s, r) => s + r.n, 0);
+      const respondents = cell.atoms.reduce((s, a) => s + w.atoms[a]!.counts.respondents, 0);
+      if (invited - respondents < settings.k) few.add(cell.id);
+    }
+  }
+  return few;
 }
 
 /**

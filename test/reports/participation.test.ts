@@ -52,10 +52,10 @@ function csvRows(body: string): Row[] {
  * The attacker of issue 13 item 5, as code: every published output of the wave (overview, each
  * breakdown, the trend overall and per dimension, their CSVs) is collected; from each, the
  * non-responders of every group follow directly (invited − respondents, invited recovered from
- * the rate where only the rate shows) or, for the groups a breakdown withholds, by subtracting the
+ * the rate where only the rate shows, or read from the roster the reader holds) or, for the groups a breakdown withholds, by subtracting the
  * groups it shows from any total. Returns every non-responder count so learned.
  */
-async function learnedNonResponders(owner: string, surveyId: string) {
+async function learnedNonResponders(owner: string, surveyId: string, people: Person[]) {
   const csv = async (path: string, query: Record<string, string> = {}) => {
     const qs = new URLSearchParams(query).toString();
     const response = await t.app.inject({
@@ -77,9 +77,17 @@ async function learnedNonResponders(owner: string, surveyId: string) {
     for (const point of await json('trend', { dimension })) breakdowns.push(point.groups);
   }
 
+  // The reader holds the roster (SPEC T1): a group's invited count needs no output at all.
+  const roster = (group: string): number | null =>
+    group === '(all)'
+      ? people.length
+      : people.some((p) => p.department === group || p.location === group)
+        ? people.filter((p) => p.department === group || p.location === group).length
+        : null;
   const direct = (r: Row): number | null => {
     if (r.respondents === null) return null;
-    const invited = r.invited ?? (r.responseRate ? Math.round(r.respondents / r.responseRate) : null);
+    const invited =
+      r.invited ?? (r.responseRate ? Math.round(r.respondents / r.responseRate) : null) ?? roster(r.group);
     return invited === null ? null : invited - r.respondents;
   };
   const learned: Array<{ what: string; nonResponders: number }> = [];
@@ -93,6 +101,9 @@ async function learnedNonResponders(owner: string, surveyId: string) {
     for (const groups of breakdowns) {
       const withheld = groups.filter((g) => direct(g) === null);
       if (!withheld.length) continue;
+      // Where some respondents were released without their value, a roster count overstates the
+      // shown groups' non-responders: the remainder is then only a lower bound, which tells nothing.
+      if (groups.some((g) => g.group === 'other' || g.group === '(not reported)')) continue;
       const remainder = totalNr - groups.reduce((s, g) => s + (direct(g) ?? 0), 0);
       learned.push({ what: `total − shown = ${withheld.map((g) => g.group).join(' + ')}`, nonResponders: remainder });
     }
@@ -109,23 +120,27 @@ describe('response rates (SPEC P7, issue 13 item 5)', () => {
       ...Array.from({ length: 12 }, (_, i) => ({ department: 'Sales', location: 'Busan', answers: i < 6 })),
     ];
     const { owner, surveyId } = await wave(people, k);
-    const { learned, breakdowns } = await learnedNonResponders(owner, surveyId);
-    const legal = breakdowns[0]!.find((g) => g.group === 'Legal')!;
-    expect(legal.respondents).toBe(8);
-    expect(legal.invited).toBeNull();
-    expect(legal.responseRate).toBeNull();
-    // Support (10 of 20) keeps its rate; Sales (6 of 12) is withheld so Legal + Sales stay ≥ k.
-    const support = breakdowns[0]!.find((g) => g.group === 'Support')!;
-    expect(support).toMatchObject({ respondents: 10, invited: 20, responseRate: 0.5 });
+    const { learned, breakdowns } = await learnedNonResponders(owner, surveyId, people);
+    // With the roster, Legal's respondents alone would say 8 of 8: they are withheld, and so is a
+    // complement, so that the total minus the groups shown does not give them back.
+    const groups = breakdowns[0]!;
+    expect(groups.find((g) => g.group === 'Legal')).toMatchObject({
+      respondents: null,
+      invited: null,
+      responseRate: null,
+    });
+    expect(groups.filter((g) => g.respondents === null).length).toBeGreaterThanOrEqual(2);
+    const support = groups.find((g) => g.respondents !== null)!;
+    expect(support.responseRate).toBe(0.5);
     for (const { what, nonResponders } of learned) expect(nonResponders, what).toBeGreaterThanOrEqual(k);
     // Across dimensions: Support and Legal are all of Seoul, so Seoul − Support would be Legal.
     const seoul = breakdowns.find((b) => b.some((g) => g.group === 'Seoul'))!.find((g) => g.group === 'Seoul')!;
     const seoulNr = seoul.invited === null ? null : seoul.invited - seoul.respondents!;
-    if (seoulNr !== null)
-      expect(seoulNr - (support.invited! - support.respondents!), 'Seoul − Support').toBeGreaterThanOrEqual(k);
+    if (seoulNr !== null && support.invited !== null)
+      expect(seoulNr - (support.invited - support.respondents!), 'Seoul − shown').toBeGreaterThanOrEqual(k);
   });
 
-  it('when everyone invited responds, then the total shows no invited count and no rate either', async () => {
+  it('when everyone invited responds, then the total shows no respondents, invited count or rate (the roster would give the rest)', async () => {
     const k = 3;
     const people: Person[] = Array.from({ length: 12 }, (_, i) => ({
       department: i < 6 ? 'Support' : 'Sales',
@@ -133,8 +148,8 @@ describe('response rates (SPEC P7, issue 13 item 5)', () => {
       answers: true,
     }));
     const { owner, surveyId } = await wave(people, k);
-    const { learned, totals } = await learnedNonResponders(owner, surveyId);
-    expect(totals[0]).toMatchObject({ respondents: 12, invited: null, responseRate: null });
+    const { learned, totals } = await learnedNonResponders(owner, surveyId, people);
+    expect(totals[0]).toMatchObject({ respondents: null, invited: null, responseRate: null });
     for (const { what, nonResponders } of learned) expect(nonResponders, what).toBeGreaterThanOrEqual(k);
   });
 
@@ -154,7 +169,7 @@ describe('response rates (SPEC P7, issue 13 item 5)', () => {
         fc.integer({ min: 3, max: 5 }),
         async (people, k) => {
           const { owner, surveyId } = await wave(people, k);
-          const { learned } = await learnedNonResponders(owner, surveyId);
+          const { learned } = await learnedNonResponders(owner, surveyId, people);
           for (const { what, nonResponders } of learned) expect(nonResponders, what).toBeGreaterThanOrEqual(k);
         },
       ),

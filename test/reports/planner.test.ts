@@ -44,7 +44,7 @@ const combo = fc
   .record({
     department: fc.constantFrom(...DEPARTMENTS),
     location: fc.constantFrom(...LOCATIONS),
-    extra: fc.nat(3),
+    extra: fc.nat(8),
     answers: fc.array(fc.record({ load: fc.nat(5), stay: fc.boolean(), comment: fc.boolean() }), { maxLength: 12 }),
   })
   .map(({ extra, answers, ...c }) => ({ ...c, answers, respondents: answers.length, invited: answers.length + extra }));
@@ -169,8 +169,20 @@ async function assertSafe(w: PlannedWave, combos: Combo[], k: number, commentK: 
       .filter((c) => family.hidden.has(c.id) || w.hidden.respondents.has(c.id))
       .map((c) => ({ id: c.id, ids: c.atoms.map((a) => `a${a}`) }));
     // Published numbers rest on at least k (respondents' cells), or on none at all.
-    if (family.name === 'respondents')
+    if (family.name === 'respondents') {
       for (const p of published) expect(p.total === 0 || p.total >= k, `${p.total} published`).toBe(true);
+      // P7: with the roster, a published group's respondents give its non-responders.
+      for (const table of w.tables) {
+        const dims = table.id === TOTAL ? [] : (JSON.parse(table.id) as Array<'department' | 'location'>);
+        for (const c of table.cells.filter((c) => !w.hidden.respondents.has(c.id))) {
+          // The roster's invitations of the group, those without any respondent included.
+          const atom = released[c.atoms[0]!]!;
+          const invited = combos.filter((x) => dims.every((d) => x[d] === atom[d])).reduce((s, x) => s + x.invited, 0);
+          const respondents = c.atoms.reduce((s, a) => s + released[a]!.respondents, 0);
+          expect(invited - respondents, `${c.id}: ${respondents} of ${invited} invited`).toBeGreaterThanOrEqual(k);
+        }
+      }
+    }
     if (targets.length === 0 || published.length === 0) continue;
     const intervals = await attack(unknowns, published, targets);
     for (const target of targets) {
@@ -232,9 +244,10 @@ describe('P3 P4 the disclosure planner against an independent attacker (fast-che
       fc.asyncProperty(scenario, async ({ combos, k, pair }) => {
         const w = await planned(combos, { k, earlierK: [], orgCommentK: 0 }, pair, 'open');
         const respondents = combos.reduce((s, c) => s + c.respondents, 0);
+        const invited = combos.reduce((s, c) => s + c.invited, 0);
         const cells = w.tables.flatMap((t) => t.cells.map((c) => c.id));
         for (const id of cells) {
-          expect(w.hidden.respondents.has(id)).toBe(id !== TOTAL || respondents < k);
+          expect(w.hidden.respondents.has(id)).toBe(id !== TOTAL || respondents < k || invited - respondents < k);
           for (const q of definition.questions) expect(w.hidden.questions.get(q.id)!.has(id)).toBe(true);
         }
         for (const id of cells) expect(w.hidden.comments.get('share')!.has(id)).toBe(true);

@@ -124,7 +124,11 @@ describe('the Big List of Naughty Strings through every free-text field', () => 
       method: 'POST',
       url: '/v1/roster/import',
       headers: bearer(owner),
-      payload: NAUGHTY.map((_, i) => ({ externalId: `C${i}` })),
+      // And k who do not answer: a wave everyone answered shows nothing (SPEC P7).
+      payload: [
+        ...NAUGHTY.map((_, i) => ({ externalId: `C${i}` })),
+        ...['X1', 'X2', 'X3', 'X4', 'X5'].map((externalId) => ({ externalId })),
+      ],
     });
     const { invitations } = await openWave(t.app, owner, survey.id);
     let stored = 0;
