@@ -18,8 +18,8 @@ const CACHE_ENTRIES = 64;
 
 /**
  * The tables and patterns of every wave of the survey. Counters only ever grow (each release adds
- * to them), so a wave's counter rows and their sum identify its data; with the invitation count
- * and the settings they key a cache, and an unchanged survey costs one small query.
+ * to them), so a wave's status, counter rows and their sum identify its data; with an open wave's
+ * invitation count and the settings they key a cache, and an unchanged survey costs one small query.
  */
 export async function surveyTables(db: Kysely<Database>, ctx: ReportContext): Promise<Map<string, WaveTables>> {
   if (ctx.waves.length === 0) return new Map();
@@ -44,7 +44,9 @@ async function cacheKey(db: Kysely<Database>, ctx: ReportContext): Promise<strin
     select w.id, w.status,
       (select count(*) from answer_counts a where a.org_id = w.org_id and a.wave_id = w.id) as rows,
       (select coalesce(sum(a.n), 0) from answer_counts a where a.org_id = w.org_id and a.wave_id = w.id) as sum,
-      (select count(*) from invitations i where i.org_id = w.org_id and i.wave_id = w.id) as invited
+      -- A closed wave's invitations never change (code pools need an open wave), and counting
+      -- 100,000 of them costs more than the rest of a cached report.
+      case when w.status = 'open' then (select count(*) from invitations i where i.org_id = w.org_id and i.wave_id = w.id) end as invited
     from waves w where w.org_id = ${ctx.orgId} and w.id = any(${ctx.waves.map((w) => w.id)}::uuid[]) order by w.id`.execute(
     db,
   );
