@@ -1,0 +1,251 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { bearer, buildOrganization, tokenFor, type TestOrg } from '../helpers/factories.ts';
+import { addRosterPeople, declareDimensions } from '../helpers/roster.ts';
+import { answerByLink, answersFor, createSurvey, openWave, submit } from '../helpers/surveys.ts';
+import { publishedCounts, report } from '../helpers/reports.ts';
+import { attack } from '../helpers/lp-attacker.ts';
+import { linkIn, recipient, startMailSink } from '../helpers/smtp.ts';
+import { runScheduledWork } from '../../src/delivery/scheduler.ts';
+import { smtpSender } from '../../src/delivery/transport.ts';
+
+/**
+ * Issue 13, roster stuffing, as code. The target is the only person in location "Annex"; HR wants
+ * their answers. It makes the Annex cells reach k with tokens it holds itself, answers with them,
+ * and would subtract its own answers from what the report publishes.
+ */
+const K = 5;
+let t: TestApp;
+let sink: Awaited<ReturnType<typeof startMailSink>>;
+let sender: ReturnType<typeof smtpSender>;
+
+beforeAll(async () => {
+  sink = await startMailSink();
+  // One release at close (the reports tests' batch size): the mixer keeps Annex as itself when
+  // five responses carry it, which is what the attacker counts on.
+  t = await buildTestApp({ config: { smtpUrl: sink.url, releaseBatchSize: 50 } });
+  sender = smtpSender(sink.url, 'Quorum <quorum@quorum.test>');
+});
+afterAll(async () => {
+  await t.close();
+  await sink.stop();
+});
+
+/** 24 people in Seoul and Busan, and the target alone in Annex; everyone has an e-mail address. */
+const ROSTER: Array<[string, string, number]> = [
+  ['Support', 'Seoul', 7],
+  ['Sales', 'Seoul', 6],
+  ['Support', 'Busan', 6],
+  ['Sales', 'Busan', 5],
+  ['Support', 'Annex', 1],
+];
+
+async function organization(): Promise<{ org: TestOrg; owner: string }> {
+  const org = await buildOrganization(t.app, { minGroupSize: 3 });
+  const owner = await tokenFor(t.app, org, 'owner');
+  await declareDimensions(t.app, owner, [
+    { key: 'department', reportable: true },
+    { key: 'location', reportable: true },
+  ]);
+  const pairs = await t.app.inject({
+    method: 'PATCH',
+    url: '/v1/organization',
+    headers: bearer(owner),
+    payload: { reportablePairs: [['department', 'location']] },
+  });
+  expect(pairs.statusCode, pairs.body).toBe(200);
+  const rows = ROSTER.flatMap(([department, location, n]) =>
+    Array.from({ length: n }, (_, i) => ({
+      externalId: `${department}-${location}-${i}`,
+      email: `${department}.${location}.${i}@${org.slug}.test`.toLowerCase(),
+      attributes: { department, location },
+    })),
+  );
+  const imported = await t.app.inject({
+    method: 'POST',
+    url: '/v1/roster/import',
+    headers: bearer(owner),
+    payload: rows,
+  });
+  expect(imported.statusCode, imported.body).toBe(200);
+  return { org, owner };
+}
+
+/** Sends the outbox and returns the links the service mailed (HR never sees them). */
+async function mailedLinks(org: TestOrg): Promise<string[]> {
+  sink.messages.length = 0;
+  await runScheduledWork({
+    db: t.app.db,
+    keys: t.app.keys,
+    publicUrl: 'https://quorum.test',
+    send: sender.send,
+    log: t.app.log,
+    released: () => undefined,
+  });
+  return sink.messages.filter((m) => recipient(m).endsWith(`@${org.slug}.test`)).map(linkIn);
+}
+
+async function answerByCode(org: TestOrg, code: string, seed: number) {
+  const session = await t.app.inject({
+    method: 'POST',
+    url: '/v1/respond/code',
+    payload: { organization: org.slug, code },
+    remoteAddress: `10.9.${seed}.1`,
+  });
+  expect(session.statusCode, session.body).toBe(200);
+  const { sessionToken, survey } = session.json();
+  return submit(t.app, sessionToken, answersFor(survey.questions, seed));
+}
+
+type Group = { group: string; suppressed: boolean; respondents: number | null };
+
+/**
+ * Everything HR can read of the respondents family, as one integer program (test/helpers/lp-attacker.ts):
+ * unknowns are the department × location cells, bounded by the invitations HR knows of. Every
+ * hidden cell must keep an interval at least min(k, its invitations) wide.
+ */
+async function attackerIntervals(owner: string, surveyId: string, invited: Map<string, number>) {
+  const overview = (await report(t.app, owner, surveyId, 'overview')).json();
+  const byDepartment = (await report(t.app, owner, surveyId, 'breakdown', { dimension: 'department' })).json();
+  const byLocation = (await report(t.app, owner, surveyId, 'breakdown', { dimension: 'location' })).json();
+  const pair = (await report(t.app, owner, surveyId, 'breakdown', { dimension: 'department', by: 'location' })).json();
+  for (const body of [overview, byDepartment, byLocation, pair])
+    for (const n of publishedCounts(body)) expect(n).toBeGreaterThanOrEqual(K);
+  const cells = pair.groups as Group[];
+  const unknowns = cells.map((g) => ({ id: g.group, upper: invited.get(g.group) ?? Infinity }));
+  const published: Array<{ ids: string[]; total: number }> = [];
+  const targets: Array<{ id: string; ids: string[] }> = [];
+  const add = (id: string, ids: string[], g: Group) =>
+    g.suppressed ? targets.push({ id, ids }) : published.push({ ids, total: g.respondents! });
+  add(
+    '(all)',
+    unknowns.map((u) => u.id),
+    overview.report,
+  );
+  for (const g of cells) add(g.group, [g.group], g);
+  for (const [body, position] of [
+    [byDepartment, 0],
+    [byLocation, 1],
+  ] as const)
+    for (const g of body.groups as Group[])
+      add(
+        `${g.group} (${position})`,
+        unknowns.filter((u) => u.id.split(' × ')[position] === g.group).map((u) => u.id),
+        g,
+      );
+  const intervals = await attack(unknowns, published, targets);
+  for (const target of targets) {
+    const [lo, hi] = intervals.get(target.id)!;
+    const upper = target.ids.reduce((s, id) => s + (invited.get(id) ?? Infinity), 0);
+    expect(hi - lo, `${target.id} narrowed to [${lo}, ${hi}]`).toBeGreaterThanOrEqual(Math.min(K, upper));
+  }
+  return { byLocation: byLocation.groups as Group[], pair: cells, overview };
+}
+
+const invitedCells = (extra: Record<string, number> = {}) => {
+  const cells = new Map(ROSTER.map(([d, l, n]) => [`${d} × ${l}`, n]));
+  for (const [cell, n] of Object.entries(extra)) cells.set(cell, (cells.get(cell) ?? 0) + n);
+  return cells;
+};
+
+describe('roster stuffing (issue 13)', () => {
+  it('P2 when HR adds k-1 people without e-mail beside a lone colleague during an e-mail survey and answers with their links, then the colleague’s cells are withheld and stay unrecoverable', async () => {
+    // An e-mail survey: HR holds no link of a person with an address, so the target's answers
+    // are out of its reach — unless it builds them a group of k from links it does hold.
+    const { org, owner } = await organization();
+    const survey = await createSurvey(t.app, owner, { template: 'pulse', minGroupSize: K, delivery: 'email' });
+    await openWave(t.app, owner, survey.id);
+    expect(await mailedLinks(org)).toHaveLength(25);
+
+    await addRosterPeople(t.app, owner, K - 1, { department: 'Support', location: 'Annex' }, 'stuffed-');
+    const second = await openWave(t.app, owner, survey.id);
+    // HR's distribution: exactly the four links without an address.
+    expect(second.invitations.map((i) => i.externalId).sort()).toEqual([
+      'stuffed-0',
+      'stuffed-1',
+      'stuffed-2',
+      'stuffed-3',
+    ]);
+    const mailed = await mailedLinks(org);
+    expect(mailed).toHaveLength(25);
+    for (const [i, link] of mailed.entries()) expect((await answerByLink(t.app, link, i)).statusCode).toBe(201);
+    for (const [i, held] of second.invitations.entries())
+      expect((await answerByLink(t.app, held.link, 100 + i)).statusCode).toBe(201);
+    await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(owner) });
+
+    const { byLocation, pair, overview } = await attackerIntervals(
+      owner,
+      survey.id,
+      invitedCells({ 'Support × Annex': K - 1 }),
+    );
+    expect(byLocation.find((g) => g.group === 'Annex')).toMatchObject({ suppressed: true, respondents: null });
+    expect(pair.find((g) => g.group === 'Support × Annex')).toMatchObject({ suppressed: true, respondents: null });
+    expect(overview.caveats).toEqual({ poolCodes: 0, hrHeldLinks: K - 1, rosterAdditions: K - 1 });
+    const first = (await report(t.app, owner, survey.id, 'overview', { wave: 1 })).json();
+    expect(first.caveats).toEqual({ poolCodes: 0, hrHeldLinks: 0, rosterAdditions: 0 });
+  });
+
+  it('P2 when HR asks for k-1 kiosk codes for a lone colleague’s segment, then it is refused; a pool within the cap still gets the colleague’s cells withheld', async () => {
+    // A download survey (the default): HR holds every link, yet a pool is the cheaper way in.
+    const { org, owner } = await organization();
+    const survey = await createSurvey(t.app, owner, { template: 'pulse', minGroupSize: K });
+    const { invitations } = await openWave(t.app, owner, survey.id);
+    const ask = () =>
+      t.app.inject({
+        method: 'POST',
+        url: `/v1/surveys/${survey.id}/code-pools`,
+        headers: bearer(owner),
+        payload: { count: K - 1, segment: { department: 'Support', location: 'Annex' } },
+      });
+    const refused = await ask();
+    expect(refused.statusCode, refused.body).toBe(409);
+    expect(refused.json()).toMatchObject({ code: 'code-pool-too-large', available: 0 });
+
+    // To get the codes HR must first put k-1 people in Annex, after the wave opened (logged,
+    // and counted in the caveats); then the pool is within the cap.
+    await addRosterPeople(t.app, owner, K - 1, { department: 'Support', location: 'Annex' }, 'kiosk-');
+    const pool = await ask();
+    expect(pool.statusCode, pool.body).toBe(201);
+    for (const [i, invitation] of invitations.entries())
+      expect((await answerByLink(t.app, invitation.link, i)).statusCode).toBe(201);
+    for (const [i, { code }] of (pool.json().codes as Array<{ code: string }>).entries())
+      expect((await answerByCode(org, code, 100 + i)).statusCode).toBe(201);
+    await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(owner) });
+
+    const { byLocation, pair, overview } = await attackerIntervals(
+      owner,
+      survey.id,
+      invitedCells({ 'Support × Annex': K - 1 }),
+    );
+    expect(byLocation.find((g) => g.group === 'Annex')).toMatchObject({ suppressed: true, respondents: null });
+    expect(pair.find((g) => g.group === 'Support × Annex')).toMatchObject({ suppressed: true, respondents: null });
+    expect(overview.caveats).toEqual({ poolCodes: K - 1, hrHeldLinks: 25, rosterAdditions: 0 });
+  });
+
+  it('P2 when a segment is reached only by kiosk codes, then it is still reported', async () => {
+    const { org, owner } = await organization();
+    const survey = await createSurvey(t.app, owner, { template: 'pulse', minGroupSize: K });
+    const { invitations } = await openWave(t.app, owner, survey.id);
+    // A depot whose staff share one kiosk: on the roster, never given a personal link.
+    await addRosterPeople(t.app, owner, 6, { department: 'Ops', location: 'Depot' }, 'depot-');
+    const pool = await t.app.inject({
+      method: 'POST',
+      url: `/v1/surveys/${survey.id}/code-pools`,
+      headers: bearer(owner),
+      payload: { count: 6, segment: { department: 'Ops', location: 'Depot' } },
+    });
+    expect(pool.statusCode, pool.body).toBe(201);
+    for (const [i, invitation] of invitations.entries())
+      if (!invitation.externalId.includes('Annex'))
+        expect((await answerByLink(t.app, invitation.link, i)).statusCode).toBe(201);
+    for (const [i, { code }] of (pool.json().codes as Array<{ code: string }>).entries())
+      expect((await answerByCode(org, code, 100 + i)).statusCode).toBe(201);
+    await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(owner) });
+
+    const byLocation = (await report(t.app, owner, survey.id, 'breakdown', { dimension: 'location' })).json();
+    expect((byLocation.groups as Group[]).find((g) => g.group === 'Depot')).toMatchObject({
+      suppressed: false,
+      respondents: 6,
+    });
+  });
+});
