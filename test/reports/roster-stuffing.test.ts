@@ -248,4 +248,39 @@ describe('roster stuffing (issue 13)', () => {
       respondents: 6,
     });
   });
+
+  it('P2 when a leaver is imported again during a survey, then their next invitation counts as a roster addition', async () => {
+    const { org, owner } = await organization();
+    const survey = await createSurvey(t.app, owner, { template: 'pulse', minGroupSize: K });
+    await openWave(t.app, owner, survey.id);
+    const everyone = await t.app.db
+      .selectFrom('participants')
+      .select(['external_id', 'attributes'])
+      .where('org_id', '=', org.id)
+      .execute();
+    const row = (p: (typeof everyone)[number]) => ({ externalId: p.external_id, attributes: p.attributes });
+    const leaver = everyone.find((p) => p.external_id === 'Sales-Busan-0')!;
+    const sync = await t.app.inject({
+      method: 'POST',
+      url: '/v1/roster/import?mode=sync',
+      headers: bearer(owner),
+      payload: everyone.filter((p) => p !== leaver).map(row),
+    });
+    expect(sync.json()).toMatchObject({ deactivated: 1 });
+    await t.app.inject({ method: 'POST', url: '/v1/roster/import', headers: bearer(owner), payload: [row(leaver)] });
+    const second = await openWave(t.app, owner, survey.id);
+    const additions = await t.app.db
+      .selectFrom('invitations')
+      .innerJoin('participants', (j) =>
+        j
+          .onRef('participants.org_id', '=', 'invitations.org_id')
+          .onRef('participants.id', '=', 'invitations.participant_id'),
+      )
+      .select('participants.external_id')
+      .where('invitations.org_id', '=', org.id)
+      .where('invitations.wave_id', '=', second.wave.id)
+      .where('invitations.roster_addition', '=', true)
+      .execute();
+    expect(additions.map((a) => a.external_id)).toEqual(['Sales-Busan-0']);
+  });
 });
