@@ -12,6 +12,8 @@ import type { AuditLogTable, Database } from '../db/schema.ts';
  * employee acted would be a timing channel (SPEC P1).
  */
 const THRESHOLDS = ['minGroupSize', 'commentMinGroupSize', 'reportablePairs'] as const;
+/** How many codes a pool issued: the size of what HR holds is the point too (issue 13, roster stuffing). */
+const COUNTS = ['count'] as const;
 
 export function auditEntry(
   request: FastifyRequest,
@@ -29,6 +31,10 @@ export function auditEntry(
   else if (body && typeof body === 'object') {
     details.fields = Object.keys(body).sort();
     for (const key of THRESHOLDS) if (key in body) details[key] = (body as Record<string, unknown>)[key];
+    for (const key of COUNTS) {
+      const value = (body as Record<string, unknown>)[key];
+      if (typeof value === 'number') details[key] = value;
+    }
   }
   if (exported) details.format = 'csv';
   const params = request.params as Record<string, unknown> | undefined;

@@ -124,6 +124,8 @@ export interface ParticipantTable {
   name: string | null;
   active: boolean;
   attributes: Json<Attributes>;
+  /** When the participant (re)joined the active roster; null: before this was recorded. */
+  joined_at: ColumnType<Date | null, never, never>;
 }
 
 /** What a survey reports along, as fixed when it opened (src/surveys/reporting.ts). */
@@ -153,6 +155,8 @@ export interface SurveyTable {
   delivery: ColumnType<'download' | 'email', 'download' | 'email' | undefined, 'download' | 'email'>;
   template: string | null;
   created_at: CreatedAt;
+  /** When the first wave opened: participants joining later are roster additions (issue 13). */
+  first_opened_at: ColumnType<Date | null, never, Date | null>;
 }
 
 export interface WaveTable {
@@ -176,6 +180,10 @@ export interface InvitationTable {
   code_hash: Buffer;
   attributes: Json<Attributes>;
   revoked: Generated<boolean>;
+  /** The plaintext token went to HR: a pool code, or a link in HR's distribution (issue 13). */
+  held_by_hr: Generated<boolean>;
+  /** The participant joined the roster after the survey first opened (issue 13). */
+  roster_addition: Generated<boolean>;
 }
 
 export interface ParticipationTable {

@@ -10,6 +10,10 @@ export const INVITATION_TOKEN_PREFIX = 'qi';
 export interface Invitee {
   participantId: string | null;
   attributes: Attributes;
+  /** The plaintext goes to HR (a pool code, a link in HR's distribution): counted against stuffing. */
+  heldByHr: boolean;
+  /** The participant joined the roster after the survey first opened. */
+  rosterAddition?: boolean;
 }
 
 export interface IssuedInvitation {
@@ -26,6 +30,8 @@ interface PreparedBatch {
   tokenHashes: Buffer[];
   codeHashes: Buffer[];
   attributes: string[];
+  held: boolean[];
+  additions: boolean[];
 }
 
 function prepare(keys: Keys, invitees: Invitee[]): PreparedBatch {
@@ -36,6 +42,8 @@ function prepare(keys: Keys, invitees: Invitee[]): PreparedBatch {
     tokenHashes: [],
     codeHashes: [],
     attributes: [],
+    held: [],
+    additions: [],
   };
   for (const invitee of invitees) {
     const token = newToken(INVITATION_TOKEN_PREFIX);
@@ -46,6 +54,8 @@ function prepare(keys: Keys, invitees: Invitee[]): PreparedBatch {
     batch.tokenHashes.push(keyedHash(keys['invitation-token'], token));
     batch.codeHashes.push(keyedHash(keys['invitation-code'], code));
     batch.attributes.push(JSON.stringify(invitee.attributes));
+    batch.held.push(invitee.heldByHr);
+    batch.additions.push(invitee.rosterAddition ?? false);
   }
   return batch;
 }
@@ -69,10 +79,10 @@ export async function issueInvitations(
     await inserting;
     issued.push(...b.issued);
     inserting = sql`
-      insert into invitations (org_id, id, wave_id, participant_id, token_hash, code_hash, attributes)
-      select ${orgId}, i.id, ${waveId}, i.participant_id, i.token_hash, i.code_hash, i.attributes::jsonb
-      from unnest(${b.ids}::uuid[], ${b.participants}::uuid[], ${b.tokenHashes}::bytea[], ${b.codeHashes}::bytea[], ${b.attributes}::text[])
-        as i(id, participant_id, token_hash, code_hash, attributes)
+      insert into invitations (org_id, id, wave_id, participant_id, token_hash, code_hash, attributes, held_by_hr, roster_addition)
+      select ${orgId}, i.id, ${waveId}, i.participant_id, i.token_hash, i.code_hash, i.attributes::jsonb, i.held, i.addition
+      from unnest(${b.ids}::uuid[], ${b.participants}::uuid[], ${b.tokenHashes}::bytea[], ${b.codeHashes}::bytea[], ${b.attributes}::text[], ${b.held}::boolean[], ${b.additions}::boolean[])
+        as i(id, participant_id, token_hash, code_hash, attributes, held, addition)
     `.execute(trx);
   }
   await inserting;

@@ -62,6 +62,9 @@ async function cacheKey(db: Kysely<Database>, ctx: ReportContext): Promise<strin
   ]);
 }
 
+/** Issue 13: tokens HR could answer with itself — pool codes, and HR-held links of roster additions. */
+const suspectCount = sql<number>`count(*) filter (where held_by_hr and (participant_id is null or roster_addition))`;
+
 async function compute(
   db: Kysely<Database>,
   ctx: ReportContext,
@@ -80,7 +83,7 @@ async function compute(
     : sql<string>`'[]'`;
   const invitations = await db
     .selectFrom('invitations')
-    .select(['wave_id', rawKey.as('key'), (eb) => eb.fn.countAll<number>().as('n')])
+    .select(['wave_id', rawKey.as('key'), (eb) => eb.fn.countAll<number>().as('n'), suspectCount.as('suspect')])
     .where('org_id', '=', ctx.orgId)
     .where('wave_id', 'in', waveIds)
     .groupBy(['wave_id', 'key'])
@@ -97,7 +100,7 @@ async function compute(
       .map((key) => ({ values: JSON.parse(key) as string[], counts: byAtom.get(key)! }));
     const invited = invitations
       .filter((i) => i.wave_id === waveId)
-      .map((i) => ({ values: JSON.parse(i.key) as string[], n: i.n }));
+      .map((i) => ({ values: JSON.parse(i.key) as string[], n: i.n, suspect: i.suspect }));
     waves.set(waveId, plannedWave(ctx, { waveId, status, atoms, invited }));
   }
   await plan(ctx, [...waves.values()], protectOnThread);

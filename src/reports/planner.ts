@@ -4,6 +4,7 @@ import type { ReportingSettings } from './context.ts';
 import type { Atom, Table } from './disclosure.ts';
 import { valueKeys } from './metrics.ts';
 import { NOT_REPORTED, TOTAL, tablesOf, type WaveAtom } from './tables.ts';
+import { stuffedCells, type InvitedCombination } from './stuffing.ts';
 
 /**
  * The disclosure planner: from a survey's settings and its waves' released counts and invitations,
@@ -34,8 +35,8 @@ export interface PlannedWave {
   waveId: string;
   status: 'open' | 'closed';
   atoms: WaveAtom[];
-  /** Invitations per raw combination of the reportable dimensions (roster knowledge). */
-  invited: Array<{ values: string[]; n: number }>;
+  /** Invitations per raw combination of the reportable dimensions (roster knowledge), and how many are suspect (stuffing.ts). */
+  invited: InvitedCombination[];
   totalInvited: number;
   tables: Table[];
   hidden: Hidden;
@@ -85,7 +86,8 @@ export async function plan(settings: ReportingSettings, waves: PlannedWave[], pr
       protect,
       true,
       (w) => w.hidden.respondents,
-      (w) => earlier(w, (h) => h.respondents),
+      // Issue 13: cells roster stuffing could isolate are forced, so complementary suppression protects them.
+      (w) => [...earlier(w, (h) => h.respondents), ...stuffedCells(w, k)],
     );
     for (const q of settings.definition.questions) {
       for (const w of closed) w.hidden.questions.set(q.id, new Set(w.hidden.respondents));
@@ -133,7 +135,8 @@ export async function plan(settings: ReportingSettings, waves: PlannedWave[], pr
 function hideOpenWave(settings: ReportingSettings, w: PlannedWave): void {
   const cells = w.tables.flatMap((t) => t.cells.map((c) => c.id));
   const respondents = w.atoms.reduce((s, a) => s + a.counts.respondents, 0);
-  const few = respondents < settings.k || fewNonResponders(settings, w).has(TOTAL);
+  const few =
+    respondents < settings.k || fewNonResponders(settings, w).has(TOTAL) || stuffedCells(w, settings.k).includes(TOTAL);
   w.hidden.respondents = new Set(cells.filter((id) => id !== TOTAL || few));
   for (const q of settings.definition.questions) {
     w.hidden.questions.set(q.id, new Set(cells));

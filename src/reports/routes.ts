@@ -80,7 +80,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
           toCsv(groupHeader(ids), groupRows([result.report], ids)),
           csvHeaders('overview'),
         );
-      return { wave: toWave(result.wave), scope: result.scope, report: result.report };
+      return { wave: toWave(result.wave), scope: result.scope, report: result.report, caveats: result.caveats };
     },
   );
 

@@ -48,10 +48,31 @@ export const waveQuery = z.strictObject({
   wave: z.coerce.number().int().min(1).optional().describe('Wave number; default the latest.'),
 });
 
+const caveats = z
+  .object({
+    poolCodes: z.number().int().describe('Anonymous kiosk codes issued to HR for this wave (code pools).'),
+    hrHeldLinks: z
+      .number()
+      .int()
+      .describe(
+        "Per-person links of this wave handed to HR in the distribution: all of a download survey's, those without an e-mail address in an e-mail survey.",
+      ),
+    rosterAdditions: z
+      .number()
+      .int()
+      .describe(
+        'Participants added to the roster (or rejoining it) after the survey first opened, invited into this wave.',
+      ),
+  })
+  .describe(
+    'Roster stuffing (issue 13): counts of what HR itself caused in this wave, for the whole wave whatever the scope; no per-person data. Cells where such tokens could isolate fewer than k genuine people are withheld.',
+  );
+
 export const overviewResponse = z.object({
   wave,
   scope: z.object({ dimension: z.string(), value: z.string() }).nullable(),
   report: groupReport,
+  caveats,
 });
 export const breakdownQuery = waveQuery.extend({
   dimension: storableText(40),

@@ -83,7 +83,9 @@ export async function importRoster(
           from unnest(${batch.map((r) => r.externalId)}::text[], ${batch.map((r) => r.email)}::text[], ${batch.map((r) => r.name)}::text[], ${batch.map((r) => JSON.stringify(r.attributes))}::text[])
             as r(external_id, email, name, attributes)
           on conflict (org_id, external_id) do update
-            set email = excluded.email, name = excluded.name, attributes = excluded.attributes, active = true
+            set email = excluded.email, name = excluded.name, attributes = excluded.attributes, active = true,
+              -- A leaver coming back joins again: during a survey, a roster addition (issue 13).
+              joined_at = case when participants.active then participants.joined_at else now() end
           returning (xmax = 0) as was_inserted
         )
         select count(*) filter (where was_inserted) as inserted, count(*) filter (where not was_inserted) as updated from upserted

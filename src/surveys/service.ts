@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Attributes, Database, Schedule } from '../db/schema.ts';
-import { Conflict, NotFound, ValidationFailed } from '../errors.ts';
+import { Conflict, DomainError, NotFound, ValidationFailed } from '../errors.ts';
 import type { Keys } from '../crypto/tokens.ts';
 import { issueInvitations, snapshotAttributes, type IssuedInvitation } from '../invitations/service.ts';
 import { releaseResponses } from '../anonymity/mixer.ts';
@@ -247,7 +247,7 @@ async function openNextWave(
     async (trx) => {
       const survey = await trx
         .selectFrom('surveys')
-        .select(['status', 'audience', 'delivery', 'definition', 'min_group_size', 'schedule'])
+        .select(['status', 'audience', 'delivery', 'definition', 'min_group_size', 'schedule', 'first_opened_at'])
         .where('org_id', '=', orgId)
         .where('id', '=', surveyId)
         .forUpdate()
@@ -274,15 +274,13 @@ async function openNextWave(
       // P3: the first opening fixes the reporting configuration as the organization has it now;
       // later waves keep it (read under the survey's row lock, so one opening fixes it once).
       const reporting = await surveyReporting(trx, orgId, surveyId);
-      let members = trx
-        .selectFrom('participants')
-        .select(['id', 'external_id', 'email', 'name', 'attributes'])
-        .where('org_id', '=', orgId)
-        .where('active', '=', true);
-      for (const [dimension, values] of Object.entries(survey.audience.filter)) {
-        members = members.where(sql<string>`attributes ->> ${dimension}`, '=', sql<string>`any(${values}::text[])`);
-      }
-      const participants = await members.orderBy('external_id').execute();
+      const participants = await inAudience(trx, orgId, survey.audience)
+        .select(['id', 'external_id', 'email', 'name', 'attributes', 'joined_at'])
+        .orderBy('external_id')
+        .execute();
+      const firstOpened = survey.first_opened_at ?? (await transactionStart(trx));
+      // Issue 13: which links HR receives (all of a download survey's, only the unmailable ones of
+      // an e-mail survey), and who joined the roster since the survey first opened.
       const issued = await issueInvitations(
         trx,
         keys,
@@ -291,11 +289,17 @@ async function openNextWave(
         participants.map((p) => ({
           participantId: p.id,
           attributes: snapshotAttributes(p.attributes, reporting.dimensions),
+          heldByHr: survey.delivery === 'download' || p.email === null,
+          rosterAddition: p.joined_at !== null && p.joined_at > firstOpened,
         })),
       );
       await trx
         .updateTable('surveys')
-        .set({ status: 'open', ...(survey.status === 'draft' ? { reporting: JSON.stringify(reporting) } : {}) })
+        .set({
+          status: 'open',
+          first_opened_at: firstOpened,
+          ...(survey.status === 'draft' ? { reporting: JSON.stringify(reporting) } : {}),
+        })
         .where('org_id', '=', orgId)
         .where('id', '=', surveyId)
         .execute();
@@ -329,6 +333,19 @@ async function openNextWave(
     },
     settle,
   );
+}
+
+/** Active participants in the survey's audience: whom a wave invites. */
+function inAudience(trx: Transaction<Database>, orgId: string, audience: Audience) {
+  let members = trx.selectFrom('participants').where('org_id', '=', orgId).where('active', '=', true);
+  for (const [dimension, values] of Object.entries(audience.filter)) {
+    members = members.where(sql<string>`attributes ->> ${dimension}`, '=', sql<string>`any(${values}::text[])`);
+  }
+  return members;
+}
+
+async function transactionStart(trx: Transaction<Database>): Promise<Date> {
+  return (await sql<{ now: Date }>`select now() as now`.execute(trx)).rows[0]!.now;
 }
 
 export async function openWave(
@@ -412,6 +429,67 @@ export async function closeSurvey(db: Kysely<Database>, keys: Keys, orgId: strin
   });
 }
 
+/** A pool larger than the people it could be for: the codes would stand for people who do not exist. */
+export class CodePoolTooLarge extends DomainError {
+  constructor(requested: number, available: number) {
+    super(
+      409,
+      'code-pool-too-large',
+      `Asked for ${requested} codes, but only ${available} can still be issued for this segment in this wave: ` +
+        'a pool may not exceed the active participants of the segment (in the survey audience) who hold no ' +
+        'invitation in the open wave, less the codes already pooled for the segment.',
+      { title: 'Code pool larger than its segment', available },
+    );
+  }
+}
+
+/**
+ * Issue 13 (roster stuffing): codes a pool may still hold for a segment — the active participants
+ * in the survey's audience who match it and hold no invitation in the open wave, less the codes
+ * already pooled in the wave for the same segment, or a narrower or wider one (they may stand for
+ * the same people). Serialised per wave, so two requests cannot both spend the same people.
+ */
+async function poolableParticipants(
+  trx: Transaction<Database>,
+  orgId: string,
+  surveyId: string,
+  waveId: string,
+  segment: Attributes,
+): Promise<number> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${waveId}::text, 0))`.execute(trx);
+  const survey = await trx
+    .selectFrom('surveys')
+    .select('audience')
+    .where('org_id', '=', orgId)
+    .where('id', '=', surveyId)
+    .executeTakeFirstOrThrow();
+  const json = JSON.stringify(segment);
+  const people = await inAudience(trx, orgId, survey.audience)
+    .where(sql<boolean>`attributes @> ${json}::jsonb`)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('invitations as i')
+            .select(sql`1`.as('one'))
+            .where('i.org_id', '=', orgId)
+            .where('i.wave_id', '=', waveId)
+            .whereRef('i.participant_id', '=', 'participants.id'),
+        ),
+      ),
+    )
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  const pooled = await trx
+    .selectFrom('invitations')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('org_id', '=', orgId)
+    .where('wave_id', '=', waveId)
+    .where('participant_id', 'is', null)
+    .where(sql<boolean>`(attributes @> ${json}::jsonb or ${json}::jsonb @> attributes)`)
+    .executeTakeFirstOrThrow();
+  return Math.max(0, people.n - pooled.n);
+}
+
 /**
  * Anonymous codes for kiosks and deskless staff: N invitations in the current wave carrying only
  * the segment's (reportable) attributes, no participant. Returned shuffled.
@@ -458,12 +536,14 @@ export async function createCodePool(
         unknown.map((k) => ({ field: `body.segment.${k}`, message: 'is not a declared attribute dimension' })),
       );
     const attributes = snapshotAttributes(input.segment, dimensions);
+    const available = await poolableParticipants(trx, orgId, surveyId, wave.id, attributes);
+    if (input.count > available) throw new CodePoolTooLarge(input.count, available);
     const issued = await issueInvitations(
       trx,
       keys,
       orgId,
       wave.id,
-      Array.from({ length: input.count }, () => ({ participantId: null, attributes })),
+      Array.from({ length: input.count }, () => ({ participantId: null, attributes, heldByHr: true })),
     );
     return shuffle(issued);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, buildAccount, buildOrganization, login, tokenFor, type TestOrg } from '../helpers/factories.ts';
-import { declareDimensions, importCsv, rosterCsv } from '../helpers/roster.ts';
+import { addRosterPeople, declareDimensions, importCsv, rosterCsv } from '../helpers/roster.ts';
 import { answerByLink, createSurvey, openWave } from '../helpers/surveys.ts';
 
 let t: TestApp;
@@ -113,6 +113,35 @@ describe('GET /v1/audit', () => {
       const [externalId, email, name] = line.split(',');
       for (const value of [externalId, email, name]) if (value) expect(text).not.toContain(value);
     }
+  });
+
+  it('P10 when HR edits the roster and asks for a code pool while a survey is open, then each is in the log with how many rows and codes, never a roster value', async () => {
+    const before = (await auditLog(0)).length;
+    const survey = await createSurvey(t.app, owner, { template: 'pulse' });
+    await openWave(t.app, owner, survey.id);
+    // During the open survey: an edit of known rows (CSV) and additions without e-mail (JSON).
+    const edited = rosterCsv(30, 5).trimEnd().split('\n').slice(0, 3).join('\n') + '\n';
+    expect((await importCsv(t.app, owner, edited)).statusCode).toBe(200);
+    await addRosterPeople(t.app, owner, 4, { department: 'Operations', location: 'Annex' }, 'stuffed-');
+    const pool = await t.app.inject({
+      method: 'POST',
+      url: `/v1/surveys/${survey.id}/code-pools`,
+      headers: bearer(owner),
+      payload: { count: 4, segment: { department: 'Operations', location: 'Annex' } },
+    });
+    expect(pool.statusCode, pool.body).toBe(201);
+
+    const log = (await auditLog(before + 4)).slice(0, -before || undefined);
+    const imports = log.filter((e) => e.action === 'POST /v1/roster/import');
+    expect(imports.map((e) => e.details.rows).sort()).toEqual([2, 4]);
+    expect(log.find((e) => e.action === 'POST /v1/surveys/:id/code-pools')).toMatchObject({
+      target: survey.id,
+      actor: { kind: 'session', name: org.ownerEmail },
+      details: { count: 4, fields: ['count', 'segment'] },
+    });
+    const text = JSON.stringify(log);
+    expect(text).not.toContain('stuffed-');
+    expect(text).not.toContain('Annex');
   });
 
   it('when an analyst asks for the log, then 403', async () => {

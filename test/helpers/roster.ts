@@ -84,3 +84,24 @@ export async function departmentLocationOrganization(
   if (imported.statusCode !== 200) throw new Error(imported.body);
   return { org, owner };
 }
+
+/**
+ * Joins `count` people without e-mail to the roster (e.g. kiosk staff after a wave opened): whom a
+ * code pool may stand for, since a pool may not exceed the segment's uninvited people (issue 13).
+ */
+export async function addRosterPeople(
+  app: App,
+  token: string,
+  count: number,
+  attributes: Record<string, string>,
+  prefix = `K${Math.random().toString(36).slice(2, 8)}-`,
+) {
+  const rows = Array.from({ length: count }, (_, i) => ({ externalId: `${prefix}${i}`, attributes }));
+  const imported = await app.inject({
+    method: 'POST',
+    url: '/v1/roster/import',
+    headers: bearer(token),
+    payload: rows,
+  });
+  if (imported.statusCode !== 200) throw new Error(imported.body);
+}

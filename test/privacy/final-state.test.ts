@@ -11,7 +11,7 @@ import { smtpSender } from '../../src/delivery/transport.ts';
 import { openWave as openWaveJob } from '../../src/surveys/service.ts';
 import { testConfig } from '../helpers/app.ts';
 import { bearer, type TestOrg } from '../helpers/factories.ts';
-import { importCsv, rosterCsv, rosteredOrganization } from '../helpers/roster.ts';
+import { addRosterPeople, importCsv, rosterCsv, rosteredOrganization } from '../helpers/roster.ts';
 import { answersFor, createSurvey, openWave, tokenOfLink } from '../helpers/surveys.ts';
 import { linkIn, recipient, startMailSink } from '../helpers/smtp.ts';
 import {
@@ -329,6 +329,8 @@ describe('P1 after a code pool', () => {
     ({ org, admin } = await rosteredOrganization(app, 12, 25));
     const survey = await createSurvey(app, admin, { definition, minGroupSize: 5 });
     await openWave(app, admin, survey.id);
+    // Kiosk staff joining after the wave opened: people the pool's codes can stand for (issue 13).
+    await addRosterPeople(app, admin, 12, { department: 'Support' });
     await app.reportWarmer.idle();
     const pool = await app.inject({
       method: 'POST',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, login, type TestOrg } from '../helpers/factories.ts';
-import { departmentLocationOrganization } from '../helpers/roster.ts';
+import { addRosterPeople, departmentLocationOrganization } from '../helpers/roster.ts';
 import { answersFor, createSurvey, openWave, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
 import { publishedCounts, report } from '../helpers/reports.ts';
 
@@ -255,6 +255,8 @@ describe('snapshots and releases of an open survey after a change (P3)', () => {
     }
     // Opening wave 2 releases wave 1 (the mixer generalises along the survey's dimensions).
     const second = await openWave(t.app, owner, survey.id);
+    // Kiosk staff joining after wave 2 opened: the people the pool may stand for (issue 13's cap).
+    await addRosterPeople(t.app, owner, 3, { department: 'Support', location: 'Seoul' });
     const pool = await t.app.inject({
       method: 'POST',
       url: `/v1/surveys/${survey.id}/code-pools`,

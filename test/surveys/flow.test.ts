@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { CODE_GUESS_LIMITS, inProcessCodeGuessBudget } from '../../src/plugins/code-guessing.ts';
 import { bearer, buildOrganization, tokenFor, type TestOrg } from '../helpers/factories.ts';
-import { declareDimensions, importCsv, rosterCsv, rosteredOrganization } from '../helpers/roster.ts';
+import { addRosterPeople, declareDimensions, importCsv, rosterCsv, rosteredOrganization } from '../helpers/roster.ts';
 import {
   answerByLink,
   answersFor,
@@ -355,6 +355,8 @@ describe('code pools for kiosks', () => {
   it('when HR asks for codes for a segment, then they come shuffled with links, carry only the segment, and work', async () => {
     const survey = await createSurvey(t.app, admin, { template: 'pulse' });
     await openWave(t.app, admin, survey.id);
+    // Kiosk staff joining after the wave opened: people the pool's codes can stand for (issue 13).
+    await addRosterPeople(t.app, admin, 12, { department: 'Operations' });
     const response = await t.app.inject({
       method: 'POST',
       url: `/v1/surveys/${survey.id}/code-pools`,
@@ -384,6 +386,7 @@ describe('code pools for kiosks', () => {
   it('when the sheet is asked as HTML, then each code has an inline QR code and the page has a strict CSP', async () => {
     const survey = await createSurvey(t.app, admin, { template: 'pulse' });
     await openWave(t.app, admin, survey.id);
+    await addRosterPeople(t.app, admin, 3, { department: 'Operations' });
     const response = await t.app.inject({
       method: 'POST',
       url: `/v1/surveys/${survey.id}/code-pools`,
