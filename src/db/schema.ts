@@ -13,6 +13,7 @@ export interface Database {
   waves: WaveTable;
   invitations: InvitationTable;
   participation: ParticipationTable;
+  contested_invitations: ContestedInvitationTable;
   sealed_responses: SealedResponseTable;
   sealed_box_epochs: SealedBoxEpochTable;
   responses: ResponseTable;
@@ -184,6 +185,13 @@ export interface InvitationTable {
   held_by_hr: Generated<boolean>;
   /** The participant joined the roster after the survey first opened (issue 13). */
   roster_addition: Generated<boolean>;
+}
+
+/** Submits on a token already spent, per wave (SPEC P7): probing shows. */
+export interface ContestedInvitationTable {
+  org_id: string;
+  wave_id: string;
+  n: number;
 }
 
 export interface ParticipationTable {

@@ -53,7 +53,8 @@ const en = {
     'unknown-token': 'This link or code is not valid. Check it, or ask HR for a new one.',
     'token-revoked': 'This invitation was withdrawn.',
     'token-expired': 'This survey has closed. Thank you for your interest.',
-    'already-submitted': 'Answers for this invitation were already received. Thank you!',
+    'already-submitted':
+      'Answers for this invitation were already received, so these were not stored. If you did not send them yourself, someone else used your invitation: tell your HR contact or employee representative, and ask for a kiosk code to answer.',
     'survey-session-expired': 'Your session has expired. Open your link or enter your code again.',
     'rate-limited': 'Too many tries. Please wait a minute and try again.',
   } as Record<string, string>,
@@ -110,7 +111,8 @@ const ko: Strings = {
     'unknown-token': '유효하지 않은 링크나 코드입니다. 다시 확인하거나 HR에 새 코드를 요청하세요.',
     'token-revoked': '이 초대는 취소되었습니다.',
     'token-expired': '설문이 마감되었습니다. 관심 가져 주셔서 감사합니다.',
-    'already-submitted': '이 초대의 응답은 이미 접수되었습니다. 감사합니다!',
+    'already-submitted':
+      '이 초대로 이미 응답이 접수되어 이번 응답은 저장되지 않았습니다. 직접 보내지 않았다면 다른 사람이 초대를 사용한 것입니다. 인사 담당자나 직원 대표에게 알리고, 키오스크 코드를 받아 응답하세요.',
     'survey-session-expired': '세션이 만료되었습니다. 링크를 다시 열거나 코드를 다시 입력하세요.',
     'rate-limited': '시도 횟수가 너무 많습니다. 잠시 후 다시 시도하세요.',
   },
@@ -171,7 +173,8 @@ const pl: Strings = {
     'unknown-token': 'Ten link lub kod jest nieprawidłowy. Sprawdź go albo poproś HR o nowy.',
     'token-revoked': 'To zaproszenie zostało wycofane.',
     'token-expired': 'Ankieta została zamknięta. Dziękujemy za zainteresowanie.',
-    'already-submitted': 'Odpowiedzi z tego zaproszenia zostały już przyjęte. Dziękujemy!',
+    'already-submitted':
+      'Odpowiedzi z tego zaproszenia zostały już przyjęte, więc tych nie zapisano. Jeśli nie wysłałeś ich sam, ktoś inny użył Twojego zaproszenia: powiedz o tym osobie z HR lub przedstawicielowi pracowników i poproś o kod do kiosku.',
     'survey-session-expired': 'Sesja wygasła. Otwórz link lub wpisz kod ponownie.',
     'rate-limited': 'Zbyt wiele prób. Odczekaj minutę i spróbuj ponownie.',
   },

@@ -233,7 +233,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
       try {
         // Spent or not is decided by the write itself, which also acknowledges a resend with the
         // same Idempotency-Key whose first answer was stored but never acknowledged.
-        ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE], { checkSpent: false });
+        ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
       } catch (error) {
         if (!isUnavailable(error)) throw error;
         const lang = uiLanguage(languages(request, request.query.lang));

@@ -6,9 +6,21 @@ export interface WaveCaveats {
   poolCodes: number;
   hrHeldLinks: number;
   rosterAdditions: number;
+  /**
+   * Submits that found their invitation already used (SPEC P7), rounded down to a multiple of k;
+   * null while the wave is open or under k. Exact or live, a reader who probed a named link could
+   * watch its owner come back and find it used.
+   */
+  contestedAtLeast: number | null;
 }
 
-export async function waveCaveats(db: Kysely<Database>, orgId: string, waveId: string): Promise<WaveCaveats> {
+export async function waveCaveats(
+  db: Kysely<Database>,
+  orgId: string,
+  wave: { id: string; status: 'open' | 'closed' },
+  k: number,
+): Promise<WaveCaveats> {
+  const waveId = wave.id;
   const row = await db
     .selectFrom('invitations')
     .select((eb) => [
@@ -22,5 +34,21 @@ export async function waveCaveats(db: Kysely<Database>, orgId: string, waveId: s
     .where('org_id', '=', orgId)
     .where('wave_id', '=', waveId)
     .executeTakeFirstOrThrow();
-  return { poolCodes: row.poolCodes, hrHeldLinks: row.hrHeldLinks, rosterAdditions: row.rosterAdditions };
+  const contested =
+    wave.status === 'closed'
+      ? ((
+          await db
+            .selectFrom('contested_invitations')
+            .select('n')
+            .where('org_id', '=', orgId)
+            .where('wave_id', '=', waveId)
+            .executeTakeFirst()
+        )?.n ?? 0)
+      : 0;
+  return {
+    poolCodes: row.poolCodes,
+    hrHeldLinks: row.hrHeldLinks,
+    rosterAdditions: row.rosterAdditions,
+    contestedAtLeast: contested >= k ? Math.floor(contested / k) * k : null,
+  };
 }

@@ -276,7 +276,7 @@ export async function overview(
 ) {
   const wave = pickWave(ctx, waveNumber);
   const w = await waveTables(db, ctx, wave.id, loaded);
-  const caveats = await waveCaveats(db, ctx.orgId, wave.id);
+  const caveats = await waveCaveats(db, ctx.orgId, wave, ctx.k);
   if (ctx.scope) {
     const { dimension, value } = ctx.scope;
     const cell = dimensionCells(ctx, w, dimension).find((c) => c.label === value);

@@ -116,8 +116,16 @@ describe.runIf(available)('the survey in a real browser (Chromium)', () => {
     // Nothing left in the browser that could prove what was answered: no cookie at all.
     expect(await context.cookies()).toEqual([]);
 
+    // P7: opening the spent link again looks like the first time; only sending tells, and says what to do.
     await page.goto(invitations[0]!.link);
-    expect(await page.locator('[role=alert]').textContent()).toContain('이미 접수');
+    expect(await page.locator('h1').textContent()).toBe('주간 펄스');
+    for (const id of ['week', 'workload', 'support', 'recognition']) await page.locator(`#q_${id}-2`).check();
+    await page.getByRole('button', { name: '응답 제출' }).click();
+    expect(await page.locator('[role=alert]').textContent()).toContain('이미 응답이 접수');
+    expect(await page.locator('[role=alert]').textContent()).toContain('키오스크 코드');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'invitation-used-ko.png'), fullPage: true });
+    expect(await participation()).toBe(1);
     await context.close();
   });
 

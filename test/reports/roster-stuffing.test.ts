@@ -194,9 +194,9 @@ describe('roster stuffing (issue 13)', () => {
     );
     expect(byLocation.find((g) => g.group === 'Annex')).toMatchObject({ suppressed: true, respondents: null });
     expect(pair.find((g) => g.group === 'Support × Annex')).toMatchObject({ suppressed: true, respondents: null });
-    expect(overview.caveats).toEqual({ poolCodes: 0, hrHeldLinks: 2 * K - 1, rosterAdditions: 2 * K - 1 });
+    expect(overview.caveats).toMatchObject({ poolCodes: 0, hrHeldLinks: 2 * K - 1, rosterAdditions: 2 * K - 1 });
     const first = (await report(t.app, owner, survey.id, 'overview', { wave: 1 })).json();
-    expect(first.caveats).toEqual({ poolCodes: 0, hrHeldLinks: 0, rosterAdditions: 0 });
+    expect(first.caveats).toMatchObject({ poolCodes: 0, hrHeldLinks: 0, rosterAdditions: 0 });
   });
 
   it('P2 when HR asks for k-1 kiosk codes for a lone colleague’s segment, then it is refused; a pool within the cap still gets the colleague’s cells withheld', async () => {
@@ -234,7 +234,35 @@ describe('roster stuffing (issue 13)', () => {
     );
     expect(byLocation.find((g) => g.group === 'Annex')).toMatchObject({ suppressed: true, respondents: null });
     expect(pair.find((g) => g.group === 'Support × Annex')).toMatchObject({ suppressed: true, respondents: null });
-    expect(overview.caveats).toEqual({ poolCodes: 2 * K - 1, hrHeldLinks: INVITED, rosterAdditions: 0 });
+    expect(overview.caveats).toMatchObject({ poolCodes: 2 * K - 1, hrHeldLinks: INVITED, rosterAdditions: 0 });
+  });
+
+  // Found by an outside attack: a pool of 5 beside 20 people who all answered published "20 of 25";
+  // HR, who never handed the codes out, read "everyone answered".
+  it('P7 when a code pool is never handed out, then its codes do not pass for non-responders', async () => {
+    const { owner } = await organization();
+    const survey = await createSurvey(t.app, owner, { template: 'pulse', minGroupSize: K });
+    const { invitations } = await openWave(t.app, owner, survey.id);
+    await addRosterPeople(t.app, owner, K, { department: 'Sales', location: 'Busan' }, 'late-');
+    const pool = await t.app.inject({
+      method: 'POST',
+      url: `/v1/surveys/${survey.id}/code-pools`,
+      headers: bearer(owner),
+      payload: { count: K, segment: { department: 'Sales', location: 'Busan' } },
+    });
+    expect(pool.statusCode, pool.body).toBe(201);
+    // Everyone of Sales × Busan answers by link; the pool stays in HR's drawer.
+    for (const [i, invitation] of invitations.entries())
+      if (invitation.externalId.startsWith('Sales-Busan') || answers(invitation.externalId))
+        expect((await answerByLink(t.app, invitation.link, i)).statusCode).toBe(201);
+    await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(owner) });
+    const pair = (
+      await report(t.app, owner, survey.id, 'breakdown', { dimension: 'department', by: 'location' })
+    ).json();
+    expect((pair.groups as Group[]).find((g) => g.group === 'Sales × Busan')).toMatchObject({
+      suppressed: true,
+      respondents: null,
+    });
   });
 
   it('P2 when a segment is reached only by kiosk codes, then it is still reported', async () => {
