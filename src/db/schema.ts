@@ -140,6 +140,9 @@ export interface ReportingConfig {
 export type SurveyStatus = 'draft' | 'open' | 'closed';
 export type Schedule = 'weekly' | 'biweekly' | 'monthly';
 
+/** How a wave's invitations reach people (SPEC P7: by default HR holds no named token). */
+export type DeliveryMode = 'email' | 'codes' | 'download';
+
 export interface SurveyTable {
   org_id: string;
   id: Generated<string>;
@@ -153,7 +156,7 @@ export interface SurveyTable {
   reporting: ColumnType<ReportingConfig | null, string | null | undefined, string>;
   schedule: Schedule | null;
   reminder_after_days: ColumnType<number | null, number | null | undefined, number | null>;
-  delivery: ColumnType<'download' | 'email', 'download' | 'email' | undefined, 'download' | 'email'>;
+  delivery: ColumnType<DeliveryMode, DeliveryMode, DeliveryMode>;
   template: string | null;
   created_at: CreatedAt;
   /** When the first wave opened: participants joining later are roster additions (issue 13). */

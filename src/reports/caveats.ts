@@ -14,7 +14,28 @@ export interface WaveCaveats {
   contestedAtLeast: number | null;
 }
 
+// A closed wave's invitations and contests never change again: counted once (100,000 invitations
+// cost more than the rest of a cached overview).
+const closedWaves = new Map<string, WaveCaveats>();
+
 export async function waveCaveats(
+  db: Kysely<Database>,
+  orgId: string,
+  wave: { id: string; status: 'open' | 'closed' },
+  k: number,
+): Promise<WaveCaveats> {
+  const key = `${orgId}/${wave.id}/${k}`;
+  const known = wave.status === 'closed' ? closedWaves.get(key) : undefined;
+  if (known) return known;
+  const counted = await countCaveats(db, orgId, wave, k);
+  if (wave.status === 'closed') {
+    if (closedWaves.size >= 1000) closedWaves.delete(closedWaves.keys().next().value!);
+    closedWaves.set(key, counted);
+  }
+  return counted;
+}
+
+async function countCaveats(
   db: Kysely<Database>,
   orgId: string,
   wave: { id: string; status: 'open' | 'closed' },

@@ -79,7 +79,9 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.code(201).send(toSurveyResponse(await createSurvey(app.db, principalOf(request).orgId, request.body))),
+      reply.code(201).send(toSurveyResponse(
+          await createSurvey(app.db, principalOf(request).orgId, request.body, app.config.smtpUrl ? 'email' : 'codes'),
+        )),
   );
 
   app.get(
@@ -159,7 +161,7 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { orgId } = principalOf(request);
-      const { wave, distribution } = await openWave(app.db, app.keys, orgId, request.params.id, {
+      const { wave, distribution, withoutInvitation } = await openWave(app.db, app.keys, orgId, request.params.id, {
         publicUrl: app.config.publicUrl,
         emailEnabled: app.config.smtpUrl !== null,
       });
@@ -184,6 +186,7 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
           link: linkFor(d.token),
           code: d.code,
         })),
+        withoutInvitation,
       };
     },
   );
