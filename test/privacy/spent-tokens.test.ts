@@ -121,4 +121,20 @@ describe('P7 a token tells nothing until it is spent', () => {
     await t.app.inject({ method: 'POST', url: `/v1/surveys/${surveyId}/close`, headers: bearer(owner) });
     expect((await report(t.app, owner, surveyId, 'overview')).json().caveats.contestedAtLeast).toBeNull();
   });
+
+  it('P7 when answers came through links HR held, then the closed wave says how many, from k, in steps of k, and only while k of those links went unanswered', async () => {
+    const count = async (answered: number) => {
+      const { owner, surveyId, invitations } = await wave();
+      for (const [i, invitation] of invitations.slice(0, answered).entries())
+        expect((await answer(tokenOfLink(invitation.link), i)).statusCode).toBe(201);
+      const open = (await report(t.app, owner, surveyId, 'overview')).json();
+      expect(open.caveats.heldAnswersAtLeast).toBeNull();
+      await t.app.inject({ method: 'POST', url: `/v1/surveys/${surveyId}/close`, headers: bearer(owner) });
+      return (await report(t.app, owner, surveyId, 'overview')).json().caveats.heldAnswersAtLeast;
+    };
+    // 12 links, all held by HR (a download survey).
+    expect(await count(7)).toBe(6);
+    expect(await count(2)).toBeNull(); // fewer than k answers
+    expect(await count(10)).toBeNull(); // fewer than k held links unanswered
+  });
 });
