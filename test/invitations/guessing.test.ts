@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { buildOrganization } from '../helpers/factories.ts';
+import { issueInvitations } from '../../src/invitations/service.ts';
 import {
   CODE_LIFETIME_DAYS,
   CODE_SPACE,
@@ -29,5 +33,32 @@ describe('guessing resistance (P5)', () => {
   it('when every organization is guessed at together, then the global budget keeps the chance of any hit anywhere at most one in a million', () => {
     const P = (N * CODE_GUESS_LIMITS.global * windows) / S;
     expect(P).toBeLessThanOrEqual(1e-6);
+  });
+});
+
+describe('the largest wave (N of the arithmetic)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('when a wave would hold more invitations than the arithmetic allows, then issuing them is refused with 409 and nothing is written', async () => {
+    const org = await buildOrganization(t.app);
+    const invitee = { participantId: null, attributes: {}, heldByHr: false };
+    const issuing = t.app.db
+      .transaction()
+      .execute((trx) =>
+        issueInvitations(trx, t.app.keys, org.id, randomUUID(), Array(MAX_INVITATIONS_PER_WAVE + 1).fill(invitee)),
+      );
+    await expect(issuing).rejects.toMatchObject({ status: 409, code: 'wave-too-large' });
+    const { n } = await t.app.db
+      .selectFrom('invitations')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('org_id', '=', org.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(n)).toBe(0);
   });
 });
