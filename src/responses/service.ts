@@ -3,7 +3,7 @@ import type { Attributes, Database } from '../db/schema.ts';
 import { sql } from 'kysely';
 import { Conflict, DomainError, Unauthenticated, ValidationFailed } from '../errors.ts';
 import { keyedHash, type Keys } from '../crypto/tokens.ts';
-import { normalizeNicknameCode } from '../invitations/codes.ts';
+import { CODE_LIFETIME_DAYS, normalizeNicknameCode } from '../invitations/codes.ts';
 import {
   answersSchema,
   type Answers,
@@ -103,6 +103,8 @@ export async function sessionFromCode(db: Kysely<Database>, keys: Keys, organiza
     .innerJoin('organizations', 'organizations.id', 'invitations.org_id')
     .where('organizations.slug', '=', organization)
     .where('invitations.code_hash', '=', keyedHash(keys['invitation-code'], code))
+    // P5: a code is accepted for CODE_LIFETIME_DAYS after its wave opens, the span docs/codes.md counts guesses over.
+    .where('waves.opened_on', '>', sql<string>`current_date - ${CODE_LIFETIME_DAYS}::int`)
     .executeTakeFirst();
   return startSession(ctx, keys);
 }

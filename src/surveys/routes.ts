@@ -8,6 +8,7 @@ import { remindNonResponders } from '../delivery/reminders.ts';
 import { toCsv } from '../exports/csv.ts';
 import { sendText, wants } from '../exports/negotiation.ts';
 import { renderCodeSheet, SHEET_STYLE_HASH } from '../invitations/sheet.ts';
+import { codeSheetContext } from '../invitations/service.ts';
 import {
   codePoolBody,
   codePoolResponse,
@@ -250,7 +251,13 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
       ).map((c) => ({ code: c.code, link: linkFor(c.token) }));
       reply.code(201);
       if (wants(request.headers.accept, 'text/html')) {
-        return sendText(reply, 'text/html; charset=utf-8', await renderCodeSheet('Quorum survey codes', codes), {
+        const sheet = await codeSheetContext(app.db, principalOf(request).orgId, request.params.id);
+        const html = await renderCodeSheet({
+          ...sheet,
+          kioskUrl: `${app.config.publicUrl}/k/${sheet.slug}`,
+          codes: codes.map((c) => c.code),
+        });
+        return sendText(reply, 'text/html; charset=utf-8', html, {
           'content-security-policy': `default-src 'none'; style-src ${SHEET_STYLE_HASH}; frame-ancestors 'none'`,
         });
       }

@@ -139,7 +139,7 @@ async function observe(tables: string[], act: () => Promise<void>): Promise<Obse
 
 const scheduler = () =>
   runScheduledWork({ db: app.db, keys: app.keys, publicUrl: 'https://quorum.test', send: sender.send, log: app.log });
-const codeIn = (mail: ParsedMail) => /(?:[a-z]+-){5}\d{4}/.exec(mail.text ?? '')?.[0] ?? '';
+const codeIn = (mail: ParsedMail) => /\d{5} \d{5} \d{5} \d{5}/.exec(mail.text ?? '')?.[0] ?? '';
 
 beforeAll(async () => {
   database = await startProductionLikeDatabase();

@@ -14,6 +14,7 @@ import { bearer, buildOrganization, tokenFor } from '../helpers/factories.ts';
 import { declareDimensions, importCsv } from '../helpers/roster.ts';
 import { answersFor, createSurvey, openWave, startSession, submit } from '../helpers/surveys.ts';
 import { currentXid, storedLengths, walInsertLengths } from './on-disk.ts';
+import { newNicknameCode } from '../../src/invitations/codes.ts';
 
 /**
  * SPEC P1 (T2): a sealed value's length depends on nothing but its kind. Unpadded AES-GCM boxes
@@ -86,8 +87,8 @@ describe('P1 sealed box lengths', () => {
     fc.assert(
       fc.property(fc.emailAddress(), fc.emailAddress(), fc.constantFrom('invitation', 'reminder'), (a, b, kind) => {
         const link = `https://quorum.test/s/qi_${'x'.repeat(43)}`;
-        const one = composeMail(kind, definition, 5, a.slice(0, 254), link, 'abandon-zoo-act-able-about-0001');
-        const two = composeMail(kind, definition, 5, b.slice(0, 254), link, 'wrist-unknown-uncover-nephew-sea-9999');
+        const one = composeMail(kind, definition, 5, a.slice(0, 254), link, newNicknameCode());
+        const two = composeMail(kind, definition, 5, b.slice(0, 254), link, newNicknameCode());
         return one.sealedBytes === two.sealedBytes && one.sealedBytes >= JSON.stringify(one.message).length;
       }),
     );
