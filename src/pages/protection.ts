@@ -9,10 +9,10 @@ import type { RosterChange, WaveProtection } from '../protection/service.ts';
 type Forms = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
 
 const plural = (lang: UiLanguage, n: number, forms: Forms) =>
-  (forms[new Intl.PluralRules(lang).select(n)] ?? forms.other).replace('#', String(n));
+  (forms[new Intl.PluralRules(lang).select(n)] ?? forms.other).replace('#', new Intl.NumberFormat(lang).format(n));
 
-const day = (lang: UiLanguage, ymd: string) =>
-  new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${ymd}T00:00:00Z`));
+const day = (lang: UiLanguage, ymd: string, dateStyle: 'long' | 'medium' = 'long') =>
+  new Intl.DateTimeFormat(lang, { dateStyle, timeZone: 'UTC' }).format(new Date(`${ymd}T00:00:00Z`));
 
 interface ProtectionStrings {
   link: string;
@@ -28,8 +28,8 @@ interface ProtectionStrings {
   pairsIntro: string;
   totalOnly: string;
   smallestTitle: string;
-  smallestReader: (invited: string, table: string) => string;
-  smallestWave: (invited: string, table: string) => string;
+  smallestReader: (invited: number, table: string) => string;
+  smallestWave: (invited: number, table: string) => string;
   theTotal: string;
   belowK: (k: string) => string;
   heldInSmallest: (held: string) => string;
@@ -45,6 +45,7 @@ interface ProtectionStrings {
   poolCodes: (n: number) => string;
   rosterAdditions: (n: number) => string;
   hrHeldLinks: (n: number) => string;
+  heldLinksNote: string;
   contestedTitle: string;
   contestedOpen: string;
   contestedNone: (k: string) => string;
@@ -68,9 +69,10 @@ const en = (lang: UiLanguage): ProtectionStrings => ({
   pairsIntro: 'Declared pairs, shown together:',
   totalOnly: 'Nothing: only the total is reported.',
   smallestTitle: 'The smallest group',
-  smallestReader: (invited, table) => `The smallest group your answer can appear in (${table}) has ${invited} invited.`,
+  smallestReader: (invited, table) =>
+    `The smallest group your answer can appear in (${table}) has ${plural(lang, invited, { one: '# person', other: '# people' })} invited.`,
   smallestWave: (invited, table) =>
-    `The smallest group any answer can appear in (${table}) has ${invited} invited. Your own groups are this size or larger.`,
+    `The smallest group any answer can appear in (${table}) has ${plural(lang, invited, { one: '# person', other: '# people' })} invited. Your own groups are this size or larger.`,
   theTotal: 'everyone',
   belowK: (k) => `That is fewer than ${k}: this group is never shown, so answers in it count only in larger groups.`,
   heldInSmallest: (held) =>
@@ -93,6 +95,8 @@ const en = (lang: UiLanguage): ProtectionStrings => ({
       other: '# people added to the roster after the survey opened',
     }),
   hrHeldLinks: (n) => plural(lang, n, { one: '# personal link handed to HR', other: '# personal links handed to HR' }),
+  heldLinksNote:
+    'Whoever holds a link can answer with it. If your link or code is ever refused as already used when you did not use it, tell your HR contact or employee representative.',
   contestedTitle: 'Invitations found already used',
   contestedOpen: 'Counted when this wave closes.',
   contestedNone: (k) => `Fewer than ${k} sends found their invitation already used.`,
@@ -118,9 +122,9 @@ const ko = (lang: UiLanguage): ProtectionStrings => ({
   totalOnly: '없음: 전체 합계만 보고됩니다.',
   smallestTitle: '가장 작은 그룹',
   smallestReader: (invited, table) =>
-    `내 응답이 포함될 수 있는 가장 작은 그룹(${table})에는 ${invited}명이 초대되었습니다.`,
+    `내 응답이 포함될 수 있는 가장 작은 그룹(${table})에는 ${plural(lang, invited, { other: '#명' })}이 초대되었습니다.`,
   smallestWave: (invited, table) =>
-    `응답이 포함될 수 있는 가장 작은 그룹(${table})에는 ${invited}명이 초대되었습니다. 내가 속한 그룹은 이보다 크거나 같습니다.`,
+    `응답이 포함될 수 있는 가장 작은 그룹(${table})에는 ${plural(lang, invited, { other: '#명' })}이 초대되었습니다. 내가 속한 그룹은 이보다 크거나 같습니다.`,
   theTotal: '전체',
   belowK: (k) => `${k}명보다 적으므로 이 그룹은 표시되지 않으며, 그 응답은 더 큰 그룹에만 포함됩니다.`,
   heldInSmallest: (held) =>
@@ -138,6 +142,8 @@ const ko = (lang: UiLanguage): ProtectionStrings => ({
   poolCodes: (n) => plural(lang, n, { other: '키오스크 코드 #개' }),
   rosterAdditions: (n) => plural(lang, n, { other: '설문 시작 후 명단에 추가된 사람 #명' }),
   hrHeldLinks: (n) => plural(lang, n, { other: 'HR에 전달된 개인 링크 #개' }),
+  heldLinksNote:
+    '링크를 가진 사람은 누구나 그 링크로 응답할 수 있습니다. 사용한 적이 없는데 내 링크나 코드가 이미 사용되었다고 나오면 인사 담당자나 직원 대표에게 알리세요.',
   contestedTitle: '이미 사용된 초대',
   contestedOpen: '이번 회차가 마감되면 집계됩니다.',
   contestedNone: (k) => `이미 사용된 초대로 제출된 경우는 ${k}건 미만입니다.`,
@@ -164,9 +170,9 @@ const pl = (lang: UiLanguage): ProtectionStrings => ({
   totalOnly: 'Według niczego: raportowana jest tylko suma.',
   smallestTitle: 'Najmniejsza grupa',
   smallestReader: (invited, table) =>
-    `Najmniejsza grupa, w której może się znaleźć Twoja odpowiedź (${table}), liczy zaproszonych: ${invited}.`,
+    `Najmniejsza grupa, w której może się znaleźć Twoja odpowiedź (${table}), liczy ${plural(lang, invited, { one: '# zaproszoną osobę', few: '# zaproszone osoby', many: '# zaproszonych osób', other: '# zaproszonej osoby' })}.`,
   smallestWave: (invited, table) =>
-    `Najmniejsza grupa, w której może się znaleźć jakakolwiek odpowiedź (${table}), liczy zaproszonych: ${invited}. Twoje grupy są takie same lub większe.`,
+    `Najmniejsza grupa, w której może się znaleźć jakakolwiek odpowiedź (${table}), liczy ${plural(lang, invited, { one: '# zaproszoną osobę', few: '# zaproszone osoby', many: '# zaproszonych osób', other: '# zaproszonej osoby' })}. Twoje grupy są takie same lub większe.`,
   theTotal: 'wszyscy',
   belowK: (k) =>
     `To mniej niż ${k}: ta grupa nigdy nie jest pokazywana, więc odpowiedzi z niej liczą się tylko w większych grupach.`,
@@ -205,6 +211,8 @@ const pl = (lang: UiLanguage): ProtectionStrings => ({
       many: '# osobistych linków przekazanych do HR',
       other: '# osobistego linku przekazanego do HR',
     }),
+  heldLinksNote:
+    'Kto ma link, może nim odpowiedzieć. Jeśli Twój link lub kod zostanie odrzucony jako już użyty, choć go nie używałeś/używałaś, powiedz o tym osobie z HR lub przedstawicielowi pracowników.',
   contestedTitle: 'Zaproszenia użyte już wcześniej',
   contestedOpen: 'Liczone po zamknięciu tej rundy.',
   contestedNone: (k) => `Mniej niż ${k} wysłań trafiło na zaproszenie użyte już wcześniej.`,
@@ -273,7 +281,7 @@ export function protectionPage(lang: UiLanguage, p: WaveProtection, surveyTitle:
     </section>
     <section class="protection" aria-labelledby="smallest-title">
       <h2 id="smallest-title">${t.smallestTitle}: <span class="figure" data-smallest>${n(g.invited)}</span></h2>
-      <p>${(p.smallestGroupOf === 'reader' ? t.smallestReader : t.smallestWave)(n(g.invited), tableName)}</p>
+      <p>${(p.smallestGroupOf === 'reader' ? t.smallestReader : t.smallestWave)(g.invited, tableName)}</p>
       ${g.invited < p.k ? html`<p>${t.belowK(n(p.k))}</p>` : ''}
       ${g.heldByHr ? html`<p>${t.heldInSmallest(n(g.heldByHr))}</p>` : ''}
       <p class="hint">${t.countsAreRoster}</p>
@@ -294,7 +302,7 @@ export function protectionPage(lang: UiLanguage, p: WaveProtection, surveyTitle:
                 ${p.changes.map(
                   (c) =>
                     html`<tr>
-                      <td><time datetime="${c.day}">${day(lang, c.day)}</time></td>
+                      <td class="day"><time datetime="${c.day}">${day(lang, c.day, 'medium')}</time></td>
                       <td>${changeLine(t, c)}</td>
                     </tr>`,
                 )}
@@ -307,7 +315,8 @@ export function protectionPage(lang: UiLanguage, p: WaveProtection, surveyTitle:
           ? html`<p>${t.inThisWave}</p>
               <ul data-wave-counts>
                 ${waveCounts.map((line) => html`<li>${line}</li>`)}
-              </ul>`
+              </ul>
+              ${caveats.hrHeldLinks ? html`<p class="hint">${t.heldLinksNote}</p>` : ''}`
           : ''
       }
     </section>

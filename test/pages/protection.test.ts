@@ -33,7 +33,7 @@ beforeAll(async () => {
   expect(patched.statusCode, patched.body).toBe(200);
   surveyId = (await createSurvey(t.app, owner, { template: 'pulse', minGroupSize: 4 })).id;
   invitations = (await openWave(t.app, owner, surveyId)).invitations;
-  openedAt = new Intl.DateTimeFormat('en', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date());
+  openedAt = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date());
   const raised = await t.app.inject({
     method: 'PATCH',
     url: `/v1/surveys/${surveyId}`,
@@ -101,7 +101,9 @@ describe('GET /protection/:organization/:survey', () => {
       return page;
     });
     const rows = [
-      ...body.matchAll(/<tr>\s*<td><time datetime="(\d{4}-\d{2}-\d{2})">([^<]+)<\/time><\/td>\s*<td>([^<]+)<\/td>/g),
+      ...body.matchAll(
+        /<tr>\s*<td class="day"><time datetime="(\d{4}-\d{2}-\d{2})">([^<]+)<\/time><\/td>\s*<td>([^<]+)<\/td>/g,
+      ),
     ];
     // The first import was before the survey opened: not listed.
     expect(rows.map((r) => [r[2], r[3]])).toEqual([
