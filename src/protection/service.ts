@@ -138,6 +138,7 @@ export async function waveProtection(
       readerAttributes,
     ),
     changes: await rosterChanges(db, orgId, surveyId, survey.first_opened_at),
+    // The reports' own caveats, so the page shows exactly what HR's overview shows (no more).
     caveats: await waveCaveats(db, orgId, wave.id),
   };
 }
