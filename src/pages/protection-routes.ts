@@ -39,6 +39,8 @@ export const protectionRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/protection/:organization/:survey',
     {
+      // Public and reads a whole wave's invitation counts: no one may turn it into a load generator.
+      config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
       schema: {
         hide: true,
         params: z.object({ organization: storableText(63), survey: storableText(36) }),
