@@ -11,8 +11,8 @@ const ORG_SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
 /** The thank-you page's query naming the survey just answered: no token, nothing per person. */
 export const answeredSurveyQuery = z.object({
-  org: storableText(63).optional(),
-  survey: storableText(36).optional(),
+  org: storableText(200).optional(),
+  survey: storableText(200).optional(),
 });
 
 /** Where the thank-you page sends the reader for the survey just answered, or nowhere. */
@@ -43,7 +43,7 @@ export const protectionRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
       schema: {
         hide: true,
-        params: z.object({ organization: storableText(63), survey: storableText(36) }),
+        params: z.object({ organization: storableText(200), survey: storableText(200) }),
         querystring: z.object({ lang: storableText(20).optional() }),
       },
     },

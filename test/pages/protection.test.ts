@@ -131,6 +131,7 @@ describe('GET /protection/:organization/:survey', () => {
       protectionUrl(other.slug, surveyId),
       protectionUrl(org.slug, '00000000-0000-4000-8000-000000000000'),
       protectionUrl(org.slug, 'not-a-survey'),
+      protectionUrl(org.slug, `${surveyId}${'0'.repeat(50)}`),
       protectionUrl('No_Such_Org', surveyId),
     ]) {
       const response = await read(undefined, url);
@@ -194,8 +195,10 @@ describe('GET /protection/:organization/:survey', () => {
     expect(anyone.headers['cache-control']).toBe('no-store');
     expect(anyone.body).toContain('any answer can appear in');
     // The thank-you page only links to surveys it can name: anything else, no link.
-    const odd = await t.app.inject({ method: 'GET', url: '/thanks?org=../../v1&survey=x' });
-    expect(odd.statusCode).toBe(200);
-    expect(odd.body).not.toContain('protection-link');
+    for (const query of ['org=../../v1&survey=x', `org=${org.slug}&survey=${surveyId}${'0'.repeat(100)}`]) {
+      const odd = await t.app.inject({ method: 'GET', url: `/thanks?${query}` });
+      expect(odd.statusCode).toBe(200);
+      expect(odd.body).not.toContain('protection-link');
+    }
   });
 });
