@@ -16,6 +16,9 @@ import { SURVEY_COOKIE, submitAndRelease } from '../responses/routes.ts';
 import { preferredLanguages, STRINGS, uiLanguage, type UiLanguage } from './i18n.ts';
 import { identifyingSignals, type Signal } from './identifying.ts';
 import { kioskPage, page, problemPage, replayPage, surveyPage, thanksPage, type FormState } from './views.ts';
+import { answeredSurveyProtection, answeredSurveyQuery, protectionRoutes, thanksPath } from './protection-routes.ts';
+import { protectionLink } from './protection.ts';
+import { protectionPath } from '../protection/service.ts';
 
 const STYLESHEET = readFileSync(new URL('./quorum.css', import.meta.url), 'utf8');
 // Pages load nothing but their own stylesheet: no script, no third-party asset, no inline style.
@@ -109,6 +112,8 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     const title = status === 503 ? STRINGS[lang].unavailableTitle : STRINGS[lang].problemTitle;
     return render(reply, lang, title, problemPage(lang, code), request.url.split('?')[0]!, status);
   });
+
+  await app.register(protectionRoutes); // P10
 
   app.get('/assets/quorum.css', { schema: { hide: true } }, async (_request, reply) =>
     reply
@@ -218,6 +223,10 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
+  // P10's link. Never in the way: a database that cannot name the survey leaves the link out.
+  const protectionOf = (ctx: InvitationContext) =>
+    protectionPath(app.db, ctx.orgId, ctx.surveyId).catch(() => undefined);
+
   const showSurvey = async (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -230,7 +239,16 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     const preferred = languages(request, lang);
     const survey = localizeSurvey(ctx.definition, ctx.minGroupSize, preferred);
     const ui = uiLanguage([survey.language, ...preferred]);
-    return render(reply, ui, survey.title, surveyPage(ui, survey, withLang('/survey', lang), state), '/survey', status);
+    const path = await protectionOf(ctx);
+    const protection = path ? protectionLink(ui, withLang(path, lang)) : undefined;
+    return render(
+      reply,
+      ui,
+      survey.title,
+      surveyPage(ui, survey, withLang('/survey', lang), state, protection),
+      '/survey',
+      status,
+    );
   };
 
   app.get('/survey', { schema: { hide: true, querystring: langQuery } }, async (request, reply) =>
@@ -328,12 +346,16 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
         );
       }
       reply.clearCookie(SURVEY_COOKIE, cookie);
-      return reply.redirect(withLang('/thanks', request.query.lang), 303);
+      // The thank-you page names the survey (not the invitation) so it can link to its protection (P10).
+      return reply.redirect(thanksPath(await protectionOf(ctx), request.query.lang), 303);
     },
   );
 
-  app.get('/thanks', { schema: { hide: true, querystring: langQuery } }, async (request, reply) => {
+  const thanksQuery = langQuery.extend(answeredSurveyQuery.shape);
+  app.get('/thanks', { schema: { hide: true, querystring: thanksQuery } }, async (request, reply) => {
     const lang = uiLanguage(languages(request, request.query.lang));
-    return render(reply, lang, STRINGS[lang].thanksTitle, thanksPage(lang), '/thanks');
+    const protection = answeredSurveyProtection(request.query, request.query.lang);
+    const body = thanksPage(lang, protection ? protectionLink(lang, protection) : undefined);
+    return render(reply, lang, STRINGS[lang].thanksTitle, body, '/thanks');
   });
 };

@@ -34,12 +34,13 @@ export function page(lang: UiLanguage, title: string, body: SafeHtml, switchHref
   }`;
 }
 
-function promise(t: Strings, k: number): SafeHtml {
+function promise(t: Strings, k: number, protection?: SafeHtml): SafeHtml {
   return html`<section class="promise" aria-labelledby="promise-title">
     <h2 id="promise-title">${t.promiseTitle}</h2>
     <ul>
       ${t.promise(k).map((line) => html`<li>${line}</li>`)}
     </ul>
+    ${protection}
   </section>`;
 }
 
@@ -135,7 +136,13 @@ export interface FormState {
   confirmed?: boolean;
 }
 
-export function surveyPage(lang: UiLanguage, survey: RespondentSurvey, action: string, state: FormState): SafeHtml {
+export function surveyPage(
+  lang: UiLanguage,
+  survey: RespondentSurvey,
+  action: string,
+  state: FormState,
+  protection?: SafeHtml,
+): SafeHtml {
   const t = STRINGS[lang];
   const errorCount = Object.keys(state.errors).length;
   const warned = Object.keys(state.warnings).length > 0;
@@ -148,7 +155,7 @@ export function surveyPage(lang: UiLanguage, survey: RespondentSurvey, action: s
           </div>`
         : ''
     }
-    ${promise(t, survey.minGroupSize)}
+    ${promise(t, survey.minGroupSize, protection)}
     ${
       errorCount
         ? html`<div class="summary" role="alert" tabindex="-1">
@@ -176,10 +183,11 @@ export function surveyPage(lang: UiLanguage, survey: RespondentSurvey, action: s
     </form>`;
 }
 
-export function thanksPage(lang: UiLanguage): SafeHtml {
+export function thanksPage(lang: UiLanguage, protection?: SafeHtml): SafeHtml {
   const t = STRINGS[lang];
   return html`<h1>${t.thanksTitle}</h1>
-    <p class="lead">${t.thanks}</p>`;
+    <p class="lead">${t.thanks}</p>
+    ${protection}`;
 }
 
 export function problemPage(lang: UiLanguage, code: string): SafeHtml {
