@@ -50,7 +50,7 @@ export interface WaveProtection {
   smallestGroupOf: 'reader' | 'wave';
   smallestGroup: SmallestGroup;
   changes: RosterChange[];
-  caveats: WaveCaveats & { contestedAtLeast?: number | null };
+  caveats: WaveCaveats;
 }
 
 const SURVEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -139,7 +139,7 @@ export async function waveProtection(
     ),
     changes: await rosterChanges(db, orgId, surveyId, survey.first_opened_at),
     // The reports' own caveats, so the page shows exactly what HR's overview shows (no more).
-    caveats: await waveCaveats(db, orgId, wave.id),
+    caveats: await waveCaveats(db, orgId, { id: wave.id, status: wave.status }, k, keys),
   };
 }
 
