@@ -52,13 +52,28 @@ export async function recordAudit(db: Kysely<Database>, entry: Insertable<AuditL
   await db.insertInto('audit_log').values(entry).execute();
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Settles once every audit entry of a response already sent is written (they follow the response). */
+    auditWritten(): Promise<void>;
+  }
+}
+
 export const auditPlugin = fp(
   async (app) => {
+    const pending = new Set<Promise<void>>();
+    app.decorate('auditWritten', async () => {
+      while (pending.size) await Promise.all([...pending]);
+    });
     app.addHook('onResponse', async (request, reply) => {
       const entry = auditEntry(request, reply.statusCode, String(reply.getHeader('content-type') ?? ''));
       // An organization just deleted takes its log with it; nothing to record then.
       if (!entry || (request.routeOptions.url === '/v1/organization' && request.method === 'DELETE')) return;
-      await recordAudit(app.db, entry).catch((err: unknown) => request.log.error({ err }, 'audit entry not recorded'));
+      const written = recordAudit(app.db, entry).catch((err: unknown) =>
+        request.log.error({ err }, 'audit entry not recorded'),
+      );
+      pending.add(written);
+      await written.finally(() => pending.delete(written));
     });
   },
   { name: 'audit', dependencies: ['db'] },

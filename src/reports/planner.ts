@@ -91,8 +91,15 @@ export async function plan(settings: ReportingSettings, waves: PlannedWave[], pr
     );
     for (const q of settings.definition.questions) {
       for (const w of closed) w.hidden.questions.set(q.id, new Set(w.hidden.respondents));
+      // The attacker's maximum of an atom's answerers is what the roster allows, as for its
+      // respondents: not its true respondents, which the respondents family hides. (With those as
+      // maxima, a required question's published total pinned every hidden cell, and the total was
+      // withheld for every question whenever a group was hidden.)
       const answered = (w: PlannedWave) =>
-        w.atoms.map((a) => ({ n: a.counts.questions.get(q.id)?.answered ?? 0, upper: a.counts.respondents }));
+        w.atoms.map((a, i) => ({
+          n: a.counts.questions.get(q.id)?.answered ?? 0,
+          upper: roster.get(w)![i]!.upper,
+        }));
       await stabilise(
         closed,
         answered,

@@ -37,8 +37,6 @@ describe('the protection page, rendered', () => {
     expect(contested(10)).toContain('At least 10 sends');
     expect(contested(null)).toBe('Fewer than 5 sends found their invitation already used.');
     expect(contested(null, 'open')).toBe('Counted when this wave closes.');
-    // Not counted by this build's reports: the section is left out rather than guessed.
-    expect(render(protection())).not.toContain('data-contested');
   });
 
   it('P10 with no reportable dimension, the smallest group is everyone, in every language', () => {
