@@ -26,6 +26,8 @@ let sender: ReturnType<typeof smtpSender>;
 let org: TestOrg;
 let base: string;
 let browser: Browser | undefined;
+let owner: string;
+let surveyId: string;
 
 /** Roster language of each addressee; `d@` has none, so the organization's default (pl) applies. */
 const READERS = [
@@ -37,7 +39,8 @@ const READERS = [
   { email: 'f@acme.example', language: 'de' },
 ];
 
-const mailTo = (email: string): ParsedMail => sink.messages.find((m) => recipient(m) === email)!;
+/** The latest mail to `email` (a reminder re-issues the link, so the older one stops working). */
+const mailTo = (email: string): ParsedMail => sink.messages.findLast((m) => recipient(m) === email)!;
 const fullLinkIn = (mail: ParsedMail) =>
   /https?:\/\/\S+\/s\/qi_[A-Za-z0-9_-]+\?lang=[a-z]{2}/.exec(mail.text ?? '')?.[0] ?? '';
 const responsesStored = async () =>
@@ -57,7 +60,7 @@ beforeAll(async () => {
   (t.app.config as { publicUrl: string }).publicUrl = base;
   sender = smtpSender(sink.url, 'Quorum <quorum@quorum.test>');
   org = await buildOrganization(t.app);
-  const owner = await tokenFor(t.app, org, 'owner');
+  owner = await tokenFor(t.app, org, 'owner');
   const patched = await t.app.inject({
     method: 'PATCH',
     url: '/v1/organization',
@@ -80,9 +83,9 @@ beforeAll(async () => {
     })),
   });
   expect(imported.statusCode).toBe(200);
-  const survey = await createSurvey(t.app, owner, { template: 'pulse', delivery: 'email' });
+  surveyId = (await createSurvey(t.app, owner, { template: 'pulse', delivery: 'email' })).id;
   expect(
-    (await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/waves`, headers: bearer(owner) })).statusCode,
+    (await t.app.inject({ method: 'POST', url: `/v1/surveys/${surveyId}/waves`, headers: bearer(owner) })).statusCode,
   ).toBe(201);
   await runScheduledWork({ db: t.app.db, keys: t.app.keys, publicUrl: base, send: sender.send, log: t.app.log });
   if (browserAvailable) browser = await launchChromium();
@@ -130,6 +133,24 @@ describe('mail in its recipient’s language, from their employer', () => {
     expect(mailTo('b@acme.example').text).toContain('grupy liczące co najmniej 5 osób.');
     expect(mailTo('c@acme.example').text).toContain('groups of at least 5 people.');
     expect(mailTo('a@acme.example').text).toContain('5명 이상인 그룹');
+  });
+
+  it('when reminders go out, then each is in its reader’s language too, with a link that opens the page in it', async () => {
+    const before = sink.messages.length;
+    const reminded = await t.app.inject({
+      method: 'POST',
+      url: `/v1/surveys/${surveyId}/reminders`,
+      headers: bearer(owner),
+    });
+    expect(reminded.statusCode).toBe(202);
+    await runScheduledWork({ db: t.app.db, keys: t.app.keys, publicUrl: base, send: sender.send, log: t.app.log });
+    const reminders = sink.messages.slice(before);
+    expect(reminders).toHaveLength(READERS.length);
+    expect(mailTo('a@acme.example').subject).toBe('다시 알림: 주간 펄스');
+    expect(mailTo('d@acme.example').subject).toBe('Przypomnienie: Cotygodniowy puls');
+    expect(mailTo('c@acme.example').subject).toBe('Reminder: Weekly pulse');
+    expect(fullLinkIn(mailTo('e@acme.example'))).toMatch(/\?lang=ko$/);
+    expect(mailTo('b@acme.example').from?.value[0]?.name).toBe('Acme przez Quorum');
   });
 
   it('when language is declared reportable, then the roster refuses it (it would single out the few who read one)', async () => {
