@@ -13,6 +13,7 @@ export interface Database {
   waves: WaveTable;
   invitations: InvitationTable;
   participation: ParticipationTable;
+  contested_invitations: ContestedInvitationTable;
   sealed_responses: SealedResponseTable;
   sealed_box_epochs: SealedBoxEpochTable;
   responses: ResponseTable;
@@ -140,6 +141,9 @@ export interface ReportingConfig {
 export type SurveyStatus = 'draft' | 'open' | 'closed';
 export type Schedule = 'weekly' | 'biweekly' | 'monthly';
 
+/** How a wave's invitations reach people (SPEC P7: by default HR holds no named token). */
+export type DeliveryMode = 'email' | 'codes' | 'download';
+
 export interface SurveyTable {
   org_id: string;
   id: Generated<string>;
@@ -153,7 +157,7 @@ export interface SurveyTable {
   reporting: ColumnType<ReportingConfig | null, string | null | undefined, string>;
   schedule: Schedule | null;
   reminder_after_days: ColumnType<number | null, number | null | undefined, number | null>;
-  delivery: ColumnType<'download' | 'email', 'download' | 'email' | undefined, 'download' | 'email'>;
+  delivery: ColumnType<DeliveryMode, DeliveryMode, DeliveryMode>;
   template: string | null;
   created_at: CreatedAt;
   /** When the first wave opened: participants joining later are roster additions (issue 13). */
@@ -185,6 +189,13 @@ export interface InvitationTable {
   held_by_hr: Generated<boolean>;
   /** The participant joined the roster after the survey first opened (issue 13). */
   roster_addition: Generated<boolean>;
+}
+
+/** Submits on a token already spent, per wave (SPEC P7): probing shows. */
+export interface ContestedInvitationTable {
+  org_id: string;
+  wave_id: string;
+  n: number;
 }
 
 export interface ParticipationTable {

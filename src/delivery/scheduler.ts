@@ -38,17 +38,22 @@ export async function runScheduledWork(
   const { db, keys, publicUrl, send, log } = deps;
   let opened = 0;
   let reminded = 0;
-  if (send) {
-    for (const s of await surveysWithDueWaves(db)) {
-      try {
-        if (await openWaveIfDue(db, keys, s.org_id, s.id, { publicUrl, emailEnabled: true })) {
-          opened++;
-          deps.released?.(s.org_id, s.id);
-        }
-      } catch (err) {
-        log.warn({ err }, 'scheduled wave not opened');
+  // No invitation may be issued that nobody can receive: the scheduler opens an e-mail survey's
+  // wave only when it can mail (its invitations are the mails), and a codes survey's always (it
+  // issues none: HR asks for kiosk codes). A download survey's links exist only in the answer to
+  // the one who opens the wave, so the scheduler never opens one (surveysWithDueWaves leaves them
+  // out); HR opens it by hand when due.
+  for (const s of await surveysWithDueWaves(db, { email: send !== null })) {
+    try {
+      if (await openWaveIfDue(db, keys, s.org_id, s.id, { publicUrl, emailEnabled: send !== null })) {
+        opened++;
+        deps.released?.(s.org_id, s.id);
       }
+    } catch (err) {
+      log.warn({ err }, 'scheduled wave not opened');
     }
+  }
+  if (send) {
     for (const s of await surveysDueForReminder(db)) {
       try {
         if (await remindNonResponders(db, keys, s.org_id, s.id, publicUrl, { onlyIfDue: true, emailEnabled: true }))

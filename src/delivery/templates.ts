@@ -1,6 +1,5 @@
-import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { escapeHtml } from '../pages/html.ts';
-import { CODE_WORDS } from '../invitations/codes.ts';
+import { newNicknameCode } from '../invitations/codes.ts';
 import type { SurveyDefinition } from '../surveys/questions.ts';
 import { people } from '../pages/plural.ts';
 
@@ -20,10 +19,10 @@ export interface ComposedMail {
 }
 
 // The person-dependent parts of a mail are the address (ASCII, at most 254 by RFC 5321; the roster
-// refuses others) and the code (five words of at most 8 letters, four digits, dashes); the link has
+// refuses others) and the code (twenty digits in groups: every code has one length); the link has
 // one length. Composing with the longest of each gives a size no recipient of the survey exceeds.
 const MAX_ADDRESS = 'a'.repeat(254);
-const MAX_CODE = 'a'.repeat(CODE_WORDS * Math.max(...wordlist.map((w) => w.length)) + CODE_WORDS + 4);
+const MAX_CODE = 'a'.repeat(newNicknameCode().length);
 
 type Kind = 'invitation' | 'reminder';
 

@@ -68,7 +68,9 @@ export async function seedDemo(
     }),
   );
   await importRoster(db, org.id, rows, 'upsert');
-  const survey = await createSurvey(db, org.id, { template: 'pulse', schedule: 'weekly' });
+  // Named links (the weaker, explicit mode), so the demo can print one to try; the scheduler never
+  // reopens a download survey (nobody would receive its links).
+  const survey = await createSurvey(db, org.id, { template: 'pulse', schedule: 'weekly', delivery: 'download' });
   const { distribution } = await openWave(db, keys, org.id, survey.id, { publicUrl, emailEnabled: false });
   const first = distribution[0]!;
   return {

@@ -1,9 +1,10 @@
 import { attributeOf } from '../roster/attributes.ts';
 import { randomUUID } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Attributes, Database } from '../db/schema.ts';
 import { keyedHash, newToken, type Keys } from '../crypto/tokens.ts';
-import { newNicknameCode } from './codes.ts';
+import { MAX_INVITATIONS_PER_WAVE, newNicknameCode } from './codes.ts';
+import { Conflict } from '../errors.ts';
 
 export const INVITATION_TOKEN_PREFIX = 'qi';
 
@@ -72,6 +73,20 @@ export async function issueInvitations(
   waveId: string,
   invitees: Invitee[],
 ): Promise<IssuedInvitation[]> {
+  if (invitees.length === 0) return [];
+  // P5: the guessing arithmetic (docs/codes.md) holds for waves of at most this many codes.
+  const held = await trx
+    .selectFrom('invitations')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('org_id', '=', orgId)
+    .where('wave_id', '=', waveId)
+    .executeTakeFirstOrThrow();
+  if (Number(held.n) + invitees.length > MAX_INVITATIONS_PER_WAVE)
+    throw new Conflict(
+      'wave-too-large',
+      `A wave holds at most ${MAX_INVITATIONS_PER_WAVE} invitations (codes stay unguessable only up to that); ` +
+        `this would make ${Number(held.n) + invitees.length}. Narrow the audience or split it into surveys.`,
+    );
   const issued: IssuedInvitation[] = [];
   let inserting: Promise<unknown> = Promise.resolve();
   for (let start = 0; start < invitees.length; start += BATCH) {
@@ -98,4 +113,22 @@ export function snapshotAttributes(attributes: Attributes, reportable: string[])
       return value === undefined ? [] : [[key, value]];
     }),
   );
+}
+
+/** What a printed sheet of pool codes needs besides the codes: the kiosk's organization and the survey's languages. */
+export async function codeSheetContext(db: Kysely<Database>, orgId: string, surveyId: string) {
+  const row = await db
+    .selectFrom('surveys')
+    .innerJoin('organizations', 'organizations.id', 'surveys.org_id')
+    .select(['organizations.slug as slug', 'surveys.definition as definition', 'surveys.min_group_size as k'])
+    .where('surveys.org_id', '=', orgId)
+    .where('surveys.id', '=', surveyId)
+    .executeTakeFirstOrThrow();
+  const { languages, defaultLanguage, title } = row.definition;
+  return {
+    slug: row.slug,
+    minGroupSize: row.k,
+    title: title[defaultLanguage] ?? 'Quorum survey codes',
+    languages: [defaultLanguage, ...languages.filter((l) => l !== defaultLanguage)],
+  };
 }

@@ -41,7 +41,7 @@ const en = {
   thanks:
     'Your answers were received. Results are shared only in groups, so no one can see what you said. You can close this page.',
   kioskTitle: 'Answer with your code',
-  kioskHelp: 'Type the code from your card: five words and four digits. Capitals and spaces do not matter.',
+  kioskHelp: 'Type the 20 digits from your card. Spaces do not matter.',
   kioskLabel: 'Your code',
   kioskStart: 'Start',
   problemTitle: 'This link cannot be used',
@@ -58,9 +58,14 @@ const en = {
     'unknown-token': 'This link or code is not valid. Check it, or ask HR for a new one.',
     'token-revoked': 'This invitation was withdrawn.',
     'token-expired': 'This survey has closed. Thank you for your interest.',
-    'already-submitted': 'Answers for this invitation were already received. Thank you!',
+    'already-submitted':
+      'Answers for this invitation were already received, so these were not stored. If you did not send them yourself, someone else used your invitation: tell your HR contact or employee representative, and ask for a kiosk code to answer.',
     'survey-session-expired': 'Your session has expired. Open your link or enter your code again.',
     'rate-limited': 'Too many tries. Please wait a minute and try again.',
+    'code-check-failed':
+      'One digit is mistyped, or two neighbouring digits are swapped (the last digit checks the others). Compare with your card and correct it.',
+    'code-wrong-length': 'The code has 20 digits; some are missing or extra. Compare with your card.',
+    'code-not-digits': 'The code has digits only. Remove any letters.',
   } as Record<string, string>,
 };
 
@@ -102,7 +107,7 @@ const ko: Strings = {
   thanks:
     '응답이 접수되었습니다. 결과는 그룹 단위로만 공유되므로 누구도 개인의 응답을 볼 수 없습니다. 이 페이지를 닫아도 됩니다.',
   kioskTitle: '코드로 응답하기',
-  kioskHelp: '카드에 있는 코드(영어 단어 다섯 개와 숫자 네 자리)를 입력하세요. 대소문자와 띄어쓰기는 상관없습니다.',
+  kioskHelp: '카드에 있는 숫자 20자리를 입력하세요. 띄어쓰기는 상관없습니다.',
   kioskLabel: '내 코드',
   kioskStart: '시작',
   problemTitle: '이 링크는 사용할 수 없습니다',
@@ -119,9 +124,14 @@ const ko: Strings = {
     'unknown-token': '유효하지 않은 링크나 코드입니다. 다시 확인하거나 HR에 새 코드를 요청하세요.',
     'token-revoked': '이 초대는 취소되었습니다.',
     'token-expired': '설문이 마감되었습니다. 관심 가져 주셔서 감사합니다.',
-    'already-submitted': '이 초대의 응답은 이미 접수되었습니다. 감사합니다!',
+    'already-submitted':
+      '이 초대로 이미 응답이 접수되어 이번 응답은 저장되지 않았습니다. 직접 보내지 않았다면 다른 사람이 초대를 사용한 것입니다. 인사 담당자나 직원 대표에게 알리고, 키오스크 코드를 받아 응답하세요.',
     'survey-session-expired': '세션이 만료되었습니다. 링크를 다시 열거나 코드를 다시 입력하세요.',
     'rate-limited': '시도 횟수가 너무 많습니다. 잠시 후 다시 시도하세요.',
+    'code-check-failed':
+      '숫자 하나가 잘못 입력되었거나 이웃한 두 숫자가 바뀌었습니다(마지막 숫자가 나머지를 확인합니다). 카드와 비교해 고쳐 주세요.',
+    'code-wrong-length': '코드는 숫자 20자리입니다. 빠지거나 더 들어간 숫자가 있습니다. 카드와 비교해 주세요.',
+    'code-not-digits': '코드는 숫자로만 되어 있습니다. 글자를 지워 주세요.',
   },
 };
 
@@ -168,7 +178,7 @@ const pl: Strings = {
   thanks:
     'Odpowiedzi zostały przyjęte. Wyniki są pokazywane tylko dla grup, więc nikt nie zobaczy, co napisałeś/napisałaś. Możesz zamknąć tę stronę.',
   kioskTitle: 'Odpowiedz za pomocą kodu',
-  kioskHelp: 'Wpisz kod z karty: pięć słów i cztery cyfry. Wielkość liter i spacje nie mają znaczenia.',
+  kioskHelp: 'Wpisz 20 cyfr z karty. Spacje nie mają znaczenia.',
   kioskLabel: 'Twój kod',
   kioskStart: 'Zacznij',
   problemTitle: 'Tego linku nie można użyć',
@@ -185,9 +195,14 @@ const pl: Strings = {
     'unknown-token': 'Ten link lub kod jest nieprawidłowy. Sprawdź go albo poproś HR o nowy.',
     'token-revoked': 'To zaproszenie zostało wycofane.',
     'token-expired': 'Ankieta została zamknięta. Dziękujemy za zainteresowanie.',
-    'already-submitted': 'Odpowiedzi z tego zaproszenia zostały już przyjęte. Dziękujemy!',
+    'already-submitted':
+      'Odpowiedzi z tego zaproszenia zostały już przyjęte, więc tych nie zapisano. Jeśli nie wysłałeś ich sam, ktoś inny użył Twojego zaproszenia: powiedz o tym osobie z HR lub przedstawicielowi pracowników i poproś o kod do kiosku.',
     'survey-session-expired': 'Sesja wygasła. Otwórz link lub wpisz kod ponownie.',
     'rate-limited': 'Zbyt wiele prób. Odczekaj minutę i spróbuj ponownie.',
+    'code-check-failed':
+      'Jedna cyfra jest błędna albo dwie sąsiednie są zamienione (ostatnia cyfra sprawdza pozostałe). Porównaj z kartą i popraw.',
+    'code-wrong-length': 'Kod ma 20 cyfr; jakiejś brakuje albo jest o jedną za dużo. Porównaj z kartą.',
+    'code-not-digits': 'Kod składa się tylko z cyfr. Usuń litery.',
   },
 };
 

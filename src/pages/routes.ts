@@ -1,5 +1,5 @@
 import { storableText } from '../db/text.ts';
-import { spendCodeGuess } from '../plugins/code-guessing.ts';
+import { MistypedCode, spendCodeGuess } from '../plugins/code-guessing.ts';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import formbody from '@fastify/formbody';
@@ -159,11 +159,43 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   // The same budgets as POST /v1/respond/code: a guesser gains nothing by switching routes (P5).
-  const codeGuess = spendCodeGuess(app, (request) => (request.params as { organization?: string }).organization);
+  const codeGuess = spendCodeGuess(
+    app,
+    (request) => (request.params as { organization?: string }).organization,
+    (request) => (request.body as { code?: string } | undefined)?.code,
+  );
+  // A typo or a spent budget answers on the kiosk page itself, with what was typed still in the
+  // field and the reason beside it: nobody retypes twenty digits because of one.
+  const kioskRefusal = (request: FastifyRequest, reply: FastifyReply, error: DomainError) => {
+    const { organization } = request.params as { organization: string };
+    const { lang: asked } = request.query as { lang?: string };
+    const lang = uiLanguage(languages(request, asked));
+    const typed = (request.body as { code?: string } | undefined)?.code ?? '';
+    if (error instanceof TooManyRequests) reply.header('retry-after', String(error.retryAfterSeconds));
+    const path = `/k/${organization}`;
+    const message = STRINGS[lang].problems[error.code] ?? STRINGS[lang].problems['unknown-token']!;
+    return render(
+      reply,
+      lang,
+      STRINGS[lang].kioskTitle,
+      kioskPage(lang, withLang(path, asked), message, typed),
+      path,
+      error.status,
+    );
+  };
   app.post(
     '/k/:organization',
     {
-      preHandler: codeGuess,
+      config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
+      preHandler: async function (request, reply) {
+        try {
+          await codeGuess.call(this, request, reply);
+        } catch (error) {
+          if (error instanceof MistypedCode || error instanceof TooManyRequests)
+            return kioskRefusal(request, reply, error);
+          throw error;
+        }
+      },
       schema: {
         hide: true,
         params: z.object({ organization: orgSlugSchema }),
@@ -193,15 +225,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
           );
         }
         if (!(error instanceof DomainError)) throw error;
-        const message = STRINGS[lang].problems[error.code] ?? STRINGS[lang].problems['unknown-token']!;
-        return render(
-          reply,
-          lang,
-          STRINGS[lang].kioskTitle,
-          kioskPage(lang, withLang(path, request.query.lang), message),
-          path,
-          error.status,
-        );
+        return kioskRefusal(request, reply, error);
       }
     },
   );
@@ -289,7 +313,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
       try {
         // Spent or not is decided by the write itself, which also acknowledges a resend with the
         // same Idempotency-Key whose first answer was stored but never acknowledged.
-        ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE], { checkSpent: false });
+        ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
       } catch (error) {
         if (!isUnavailable(error)) throw error;
         const lang = uiLanguage(languages(request, request.query.lang));

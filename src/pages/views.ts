@@ -274,6 +274,7 @@ export function kioskPage(lang: UiLanguage, action: string, error: string | unde
         id="code"
         name="code"
         type="text"
+        inputmode="numeric"
         autocomplete="off"
         autocapitalize="none"
         spellcheck="false"

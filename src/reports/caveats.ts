@@ -1,14 +1,58 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import type { Keys } from '../crypto/tokens.ts';
+import { participationMarker } from '../anonymity/participation.ts';
 
 /** What HR itself did that a reader should weigh (issue 13, roster stuffing): counts, no person. */
 export interface WaveCaveats {
   poolCodes: number;
   hrHeldLinks: number;
   rosterAdditions: number;
+  /**
+   * Submits that found their invitation already used (SPEC P7), rounded down to a multiple of k;
+   * null while the wave is open or under k. Exact or live, a reader who probed a named link could
+   * watch its owner come back and find it used.
+   */
+  contestedAtLeast: number | null;
+  /**
+   * Answers that came through tokens HR held (pool codes, named links it received), rounded down
+   * to a multiple of k; null while the wave is open, or where it would tell more than k-groups do:
+   * fewer than k such answers, fewer than k such tokens unanswered, or fewer than k non-responders
+   * left among the other invitations.
+   */
+  heldAnswersAtLeast: number | null;
 }
 
-export async function waveCaveats(db: Kysely<Database>, orgId: string, waveId: string): Promise<WaveCaveats> {
+// A closed wave's invitations and contests never change again: counted once (100,000 invitations
+// cost more than the rest of a cached overview).
+const closedWaves = new Map<string, WaveCaveats>();
+
+export async function waveCaveats(
+  db: Kysely<Database>,
+  orgId: string,
+  wave: { id: string; status: 'open' | 'closed' },
+  k: number,
+  keys: Keys,
+): Promise<WaveCaveats> {
+  const key = `${orgId}/${wave.id}/${k}`;
+  const known = wave.status === 'closed' ? closedWaves.get(key) : undefined;
+  if (known) return known;
+  const counted = await countCaveats(db, orgId, wave, k, keys);
+  if (wave.status === 'closed') {
+    if (closedWaves.size >= 1000) closedWaves.delete(closedWaves.keys().next().value!);
+    closedWaves.set(key, counted);
+  }
+  return counted;
+}
+
+async function countCaveats(
+  db: Kysely<Database>,
+  orgId: string,
+  wave: { id: string; status: 'open' | 'closed' },
+  k: number,
+  keys: Keys,
+): Promise<WaveCaveats> {
+  const waveId = wave.id;
   const row = await db
     .selectFrom('invitations')
     .select((eb) => [
@@ -22,5 +66,73 @@ export async function waveCaveats(db: Kysely<Database>, orgId: string, waveId: s
     .where('org_id', '=', orgId)
     .where('wave_id', '=', waveId)
     .executeTakeFirstOrThrow();
-  return { poolCodes: row.poolCodes, hrHeldLinks: row.hrHeldLinks, rosterAdditions: row.rosterAdditions };
+  const contested =
+    wave.status === 'closed'
+      ? ((
+          await db
+            .selectFrom('contested_invitations')
+            .select('n')
+            .where('org_id', '=', orgId)
+            .where('wave_id', '=', waveId)
+            .executeTakeFirst()
+        )?.n ?? 0)
+      : 0;
+  return {
+    heldAnswersAtLeast: wave.status === 'closed' ? await heldAnswers(db, keys, orgId, waveId, k) : null,
+    poolCodes: row.poolCodes,
+    hrHeldLinks: row.hrHeldLinks,
+    rosterAdditions: row.rosterAdditions,
+    contestedAtLeast: contested >= k ? Math.floor(contested / k) * k : null,
+  };
+}
+
+/**
+ * How many answers came through HR-held tokens, as far as k-groups allow (see WaveCaveats). Only
+ * the application's secret tells which invitations were spent (their participation markers); the
+ * count leaves this function coarsened, and only for a closed wave.
+ */
+async function heldAnswers(
+  db: Kysely<Database>,
+  keys: Keys,
+  orgId: string,
+  waveId: string,
+  k: number,
+): Promise<number | null> {
+  const invitations = await db
+    .selectFrom('invitations')
+    .select(['id', 'held_by_hr'])
+    .where('org_id', '=', orgId)
+    .where('wave_id', '=', waveId)
+    .execute();
+  const held = invitations.filter((i) => i.held_by_hr);
+  if (held.length < 2 * k) return null;
+  const markers = held.map((i) => participationMarker(keys, i.id));
+  const spentHeld = Number(
+    (
+      await db
+        .selectFrom('participation')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('org_id', '=', orgId)
+        .where('wave_id', '=', waveId)
+        .where('marker', 'in', markers)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+  const spentAll = Number(
+    (
+      await db
+        .selectFrom('participation')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('org_id', '=', orgId)
+        .where('wave_id', '=', waveId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+  const shown = Math.floor(spentHeld / k) * k;
+  const others = invitations.length - held.length;
+  // Whatever the true count within the band [shown, shown + k - 1], the other invitations keep k
+  // non-responders (or there are none to speak of).
+  const othersNonResponders = others - (spentAll - shown);
+  if (spentHeld < k || held.length - spentHeld < k || (others > 0 && othersNonResponders - (k - 1) < k)) return null;
+  return shown;
 }

@@ -152,6 +152,8 @@ function hideOpenWave(settings: ReportingSettings, w: PlannedWave): void {
  * respondents are withheld while invited − respondents is under k, zero included; the engine then
  * protects them like any small group, so no subtraction gives them back. (Respondents released
  * under `other` make a reader's non-responder count too high, never too low: the rule stays safe.)
+ * Found by an outside attack: an undistributed code pool of 5 beside 20 people who all answered
+ * published "20 of 25".
  */
 function fewNonResponders(settings: Pick<ReportingSettings, 'k' | 'reportable'>, w: PlannedWave): Set<string> {
   const few = new Set<string>();
@@ -163,11 +165,19 @@ function fewNonResponders(settings: Pick<ReportingSettings, 'k' | 'reportable'>,
       const fixed =
         cell.id === TOTAL ? [] : (JSON.parse(table.id) as string[]).map((d) => settings.reportable.indexOf(d));
       if (fixed.some((i) => first[i] === OTHER || first[i] === NOT_REPORTED)) continue;
-      const invited = w.invited
-        .filter((r) => fixed.every((i) => r.values[i] === first[i]))
-        .reduce((s, r) => s + r.n, 0);
+      const combos = w.invited.filter((r) => fixed.every((i) => r.values[i] === first[i]));
+      const invited = combos.reduce((s, r) => s + r.n, 0);
+      // Suspect tokens (pool codes, HR-held links of roster additions) may never have left HR: then
+      // they count as non-responders that are not. Where personal invitations sit beside them, their
+      // holders' non-responders must reach k with every suspect token left out (fail closed: whether
+      // a code was handed out is not known here). A kiosk-only cell has no one else to expose.
+      const genuine = invited - combos.reduce((s, r) => s + r.suspect, 0);
       const respondents = cell.atoms.reduce((s, a) => s + w.atoms[a]!.counts.respondents, 0);
-      if (invited - respondents < settings.k) few.add(cell.id);
+      if (
+        invited - respondents < settings.k ||
+        (genuine > 0 && genuine < invited && genuine - respondents < settings.k)
+      )
+        few.add(cell.id);
     }
   }
   return few;

@@ -6,6 +6,7 @@ import { toCsv } from '../exports/csv.ts';
 import { sendText, wants } from '../exports/negotiation.ts';
 import type { GroupReport } from './service.ts';
 import { breakdown, comments, heatmap, loadContext, overview, trend } from './service.ts';
+import { waveCaveats } from './caveats.ts';
 import {
   breakdownQuery,
   breakdownResponse,
@@ -72,6 +73,8 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const ctx = await loadContext(app.db, principalOf(request), request.params.id);
       const result = await overview(app.db, ctx, request.query.wave);
+      // Counts of what HR itself caused, and of what it could not see coming (issue 13, 14).
+      const caveats = await waveCaveats(app.db, ctx.orgId, result.wave, ctx.k, app.keys);
       const ids = ctx.definition.questions.map((q) => q.id);
       if (wants(request.headers.accept, 'text/csv'))
         return sendText(
@@ -80,7 +83,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
           toCsv(groupHeader(ids), groupRows([result.report], ids)),
           csvHeaders('overview'),
         );
-      return { wave: toWave(result.wave), scope: result.scope, report: result.report, caveats: result.caveats };
+      return { wave: toWave(result.wave), scope: result.scope, report: result.report, caveats };
     },
   );
 

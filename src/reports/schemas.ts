@@ -63,6 +63,20 @@ const caveats = z
       .describe(
         'Participants added to the roster (or rejoining it) after the survey first opened, invited into this wave.',
       ),
+    contestedAtLeast: z
+      .number()
+      .int()
+      .nullable()
+      .describe(
+        'Submits that found their invitation already used (someone else answered with it, or its owner answered twice), rounded down to a multiple of k; null while the wave is open or below k (P7).',
+      ),
+    heldAnswersAtLeast: z
+      .number()
+      .int()
+      .nullable()
+      .describe(
+        'Answers that came through tokens HR held (kiosk codes, named links of a download survey), rounded down to a multiple of k; null while open, or where fewer than k such answers, fewer than k such tokens unanswered, or fewer than k non-responders among the other invitations would follow (P7).',
+      ),
   })
   .describe(
     'Roster stuffing (issue 13): counts of what HR itself caused in this wave, for the whole wave whatever the scope; no per-person data. Cells where such tokens could isolate fewer than k genuine people are withheld.',

@@ -8,7 +8,6 @@ import { surveyTables, tablesCached, type WaveTables } from './patterns.ts';
 import { NOT_REPORTED, oneCell, pairDeclared, TOTAL } from './tables.ts';
 import type { ReportContext } from './context.ts';
 import { surveyReporting } from '../surveys/reporting.ts';
-import { waveCaveats } from './caveats.ts';
 
 const ALL = '(all)';
 
@@ -276,18 +275,16 @@ export async function overview(
 ) {
   const wave = pickWave(ctx, waveNumber);
   const w = await waveTables(db, ctx, wave.id, loaded);
-  const caveats = await waveCaveats(db, ctx.orgId, wave.id);
   if (ctx.scope) {
     const { dimension, value } = ctx.scope;
     const cell = dimensionCells(ctx, w, dimension).find((c) => c.label === value);
-    return { wave, scope: ctx.scope, report: cell ? groupReports(ctx, w, [cell])[0]! : emptyGroup(value), caveats };
+    return { wave, scope: ctx.scope, report: cell ? groupReports(ctx, w, [cell])[0]! : emptyGroup(value) };
   }
   const cells = cellsOf(w, TOTAL).map((c) => ({ id: c.id, label: ALL, atoms: c.atoms, invited: w.totalInvited }));
   return {
     wave,
     scope: null,
     report: cells.length ? groupReports(ctx, w, cells)[0]! : emptyGroup(ALL),
-    caveats,
   };
 }
 

@@ -74,21 +74,24 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
       opened(request, reply, await sessionFromLinkToken(app.db, app.keys, request.body.token), request.query.lang),
   );
 
-  // Codes are guessable in principle (68 bits): each try spends from the budgets the kiosk form shares.
+  // Codes are guessable in principle (docs/codes.md): each try spends from the budgets the kiosk
+  // form shares; a typo the check digit catches spends nothing but this route's rate limit.
   const codeGuess = spendCodeGuess(
     app,
     (request) => (request.body as { organization?: string } | undefined)?.organization,
+    (request) => (request.body as { code?: string } | undefined)?.code,
   );
   app.post(
     '/code',
     {
       preHandler: codeGuess,
+      config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
       schema: {
         tags,
         summary: 'Exchange a nickname code typed at a kiosk for a survey session',
         body: z.object({ organization: orgSlugSchema, code: storableText(200).min(1) }),
         querystring: languageQuery,
-        response: { 200: sessionResponse, ...problemResponses(400, 404, 409, 410, 429) },
+        response: { 200: sessionResponse, ...problemResponses(400, 404, 409, 410, 422, 429) },
       },
     },
     async (request, reply) =>

@@ -3,7 +3,7 @@ import type { Attributes, Database } from '../db/schema.ts';
 import { sql } from 'kysely';
 import { Conflict, DomainError, Unauthenticated, ValidationFailed } from '../errors.ts';
 import { keyedHash, type Keys } from '../crypto/tokens.ts';
-import { normalizeNicknameCode } from '../invitations/codes.ts';
+import { CODE_LIFETIME_DAYS, normalizeNicknameCode } from '../invitations/codes.ts';
 import {
   answersSchema,
   type Answers,
@@ -24,7 +24,10 @@ const revokedToken = () => new DomainError(410, 'token-revoked', 'This invitatio
 const expiredToken = () =>
   new DomainError(410, 'token-expired', 'This survey wave has closed; the link no longer works.');
 const alreadySubmitted = () =>
-  new Conflict('already-submitted', 'Answers for this invitation were already received. Thank you!');
+  new Conflict(
+    'already-submitted',
+    'Answers for this invitation were already received, so these were not stored. If you did not send them yourself, someone else used your invitation: tell your HR contact or employee representative, and ask for a kiosk code to answer.',
+  );
 export const sessionExpired = () =>
   new Unauthenticated(
     'The survey session has expired; open your link or enter your code again.',
@@ -65,32 +68,30 @@ function invitationQuery(db: Kysely<Database>) {
     ]);
 }
 
-async function assertUsable(db: Kysely<Database>, keys: Keys, ctx: InvitationContext): Promise<void> {
+/**
+ * Whether a token may start a session: not revoked, its wave still open. Never whether it was
+ * spent (SPEC P7): whoever holds a token — HR holds the links it hands out — would otherwise sort
+ * invitations into answered and not answered without sending anything. Opening a spent token
+ * therefore looks exactly like opening an unspent one (and reads nothing that a spent token would
+ * mark on disk, P1); only a submit tells, and that spends it.
+ */
+function assertOpen(ctx: InvitationContext): void {
   if (ctx.revoked) throw revokedToken();
   if (ctx.waveStatus === 'closed') throw expiredToken();
-  const spent = await db
-    .selectFrom('participation')
-    .select('marker')
-    .where('org_id', '=', ctx.orgId)
-    .where('wave_id', '=', ctx.waveId)
-    .where('marker', '=', participationMarker(keys, ctx.invitationId))
-    .executeTakeFirst();
-  if (spent) throw alreadySubmitted();
 }
 
-async function startSession(db: Kysely<Database>, keys: Keys, ctx: InvitationContext | undefined) {
+function startSession(ctx: InvitationContext | undefined, keys: Keys) {
   if (!ctx) throw unknownToken();
-  await assertUsable(db, keys, ctx);
+  assertOpen(ctx);
   return { ...issueSurveySession(keys, { orgId: ctx.orgId, invitationId: ctx.invitationId }), context: ctx };
 }
 
 export async function sessionFromLinkToken(db: Kysely<Database>, keys: Keys, token: string) {
   return startSession(
-    db,
-    keys,
     await invitationQuery(db)
       .where('invitations.token_hash', '=', keyedHash(keys['invitation-token'], token))
       .executeTakeFirst(),
+    keys,
   );
 }
 
@@ -102,15 +103,17 @@ export async function sessionFromCode(db: Kysely<Database>, keys: Keys, organiza
     .innerJoin('organizations', 'organizations.id', 'invitations.org_id')
     .where('organizations.slug', '=', organization)
     .where('invitations.code_hash', '=', keyedHash(keys['invitation-code'], code))
+    // P5: a code is accepted for CODE_LIFETIME_DAYS after its wave opens, the span docs/codes.md counts guesses over.
+    .where('waves.opened_on', '>', sql<string>`current_date - ${CODE_LIFETIME_DAYS}::int`)
     .executeTakeFirst();
-  return startSession(db, keys, ctx);
+  return startSession(ctx, keys);
 }
 
+/** The invitation behind a survey session, while it may still be answered (spent or not: see assertOpen). */
 export async function contextForSession(
   db: Kysely<Database>,
   keys: Keys,
   sessionToken: string | undefined,
-  options: { checkSpent: boolean } = { checkSpent: true },
 ): Promise<InvitationContext> {
   const session = sessionToken ? readSurveySession(keys, sessionToken) : null;
   if (!session) throw sessionExpired();
@@ -119,9 +122,7 @@ export async function contextForSession(
     .where('invitations.id', '=', session.invitationId)
     .executeTakeFirst();
   if (!ctx) throw sessionExpired();
-  if (options.checkSpent) await assertUsable(db, keys, ctx);
-  else if (ctx.revoked) throw revokedToken();
-  else if (ctx.waveStatus === 'closed') throw expiredToken();
+  assertOpen(ctx);
   return ctx;
 }
 
@@ -182,8 +183,8 @@ export async function submitAnswers(
   releaseBatchSize: number,
   idempotencyKey?: string,
 ): Promise<{ release: Promise<ReleaseResult>; orgId: string; surveyId: string }> {
-  // The spent check happens in the write itself (the marker's key), saving a round trip.
-  const ctx = await contextForSession(db, keys, sessionToken, { checkSpent: false });
+  // The spent check happens in the write itself (the marker's key): the only place it happens.
+  const ctx = await contextForSession(db, keys, sessionToken);
   const parsed = cachedAnswersSchema(ctx.surveyId, ctx.definition).safeParse(rawAnswers);
   if (!parsed.success) {
     throw new ValidationFailed(
@@ -254,7 +255,13 @@ export async function submitAnswers(
   if (outcome.wave_status !== 'open') throw expiredToken();
   if (outcome.revoked) throw revokedToken();
   if (!outcome.stored && outcome.stale) throw new Error('the sealed box kept changing epochs during this submit');
-  if (!outcome.stored) throw alreadySubmitted();
+  if (!outcome.stored) {
+    // Someone sent answers with this invitation before: its owner, or whoever else held it. Counted
+    // per wave (no per-token row), so probing spent tokens shows; the sender is told it was used.
+    await sql`insert into contested_invitations as c (org_id, wave_id, n) values (${ctx.orgId}, ${ctx.waveId}, 1)
+      on conflict (org_id, wave_id) do update set n = c.n + 1`.execute(db);
+    throw alreadySubmitted();
+  }
   // P1/P7: the first read of a fresh row sets its "committed" hint bit (after a checkpoint, with a
   // full-page image in the WAL). Read here, as part of the submit, that is one more write of this
   // answer; left to later, the first read would be the employee coming back to a spent link or

@@ -8,6 +8,7 @@ import { remindNonResponders } from '../delivery/reminders.ts';
 import { toCsv } from '../exports/csv.ts';
 import { sendText, wants } from '../exports/negotiation.ts';
 import { renderCodeSheet, SHEET_STYLE_HASH } from '../invitations/sheet.ts';
+import { codeSheetContext } from '../invitations/service.ts';
 import {
   codePoolBody,
   codePoolResponse,
@@ -79,7 +80,9 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.code(201).send(toSurveyResponse(await createSurvey(app.db, principalOf(request).orgId, request.body))),
+      reply.code(201).send(toSurveyResponse(
+          await createSurvey(app.db, principalOf(request).orgId, request.body, app.config.smtpUrl ? 'email' : 'codes'),
+        )),
   );
 
   app.get(
@@ -159,7 +162,7 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { orgId } = principalOf(request);
-      const { wave, distribution } = await openWave(app.db, app.keys, orgId, request.params.id, {
+      const { wave, distribution, withoutInvitation } = await openWave(app.db, app.keys, orgId, request.params.id, {
         publicUrl: app.config.publicUrl,
         emailEnabled: app.config.smtpUrl !== null,
       });
@@ -184,6 +187,7 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
           link: linkFor(d.token),
           code: d.code,
         })),
+        withoutInvitation,
       };
     },
   );
@@ -247,7 +251,13 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
       ).map((c) => ({ code: c.code, link: linkFor(c.token) }));
       reply.code(201);
       if (wants(request.headers.accept, 'text/html')) {
-        return sendText(reply, 'text/html; charset=utf-8', await renderCodeSheet('Quorum survey codes', codes), {
+        const sheet = await codeSheetContext(app.db, principalOf(request).orgId, request.params.id);
+        const html = await renderCodeSheet({
+          ...sheet,
+          kioskUrl: `${app.config.publicUrl}/k/${sheet.slug}`,
+          codes: codes.map((c) => c.code),
+        });
+        return sendText(reply, 'text/html; charset=utf-8', html, {
           'content-security-policy': `default-src 'none'; style-src ${SHEET_STYLE_HASH}; frame-ancestors 'none'`,
         });
       }

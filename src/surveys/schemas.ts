@@ -10,9 +10,9 @@ const schedule = z
   .describe('Recurring pulse: each wave issues fresh invitations and closes the previous one.');
 
 const delivery = z
-  .enum(['download', 'email'])
+  .enum(['email', 'codes', 'download'])
   .describe(
-    'email: the service mails every invitee who has an address (HR never sees those links); download: HR receives every link.',
+    'email: the service mails each invitee who has an address (HR never sees those links); people without one get no personal link and answer with kiosk codes from a pool per segment. codes: no one is invited by name; HR asks for kiosk codes per segment. download: HR receives every personal link, named — weaker (whoever holds a link can answer as its owner), so only when chosen. Default: email when the service has SMTP_URL, else codes.',
   );
 const reminderAfterDays = z
   .number()
@@ -59,6 +59,11 @@ export const surveyResponse = z.object({
   minGroupSize: z.number().int(),
   schedule,
   delivery,
+  hrHoldsNamedLinks: z
+    .boolean()
+    .describe(
+      'Weaker protection: HR holds every personal link by name (download), so it could answer as anyone. Reports count these links (caveats.hrHeldLinks).',
+    ),
   reminderAfterDays,
   template: z.string().nullable(),
   createdAt: z.iso.datetime(),
@@ -100,6 +105,7 @@ export function toSurveyResponse(
     minGroupSize: s.min_group_size,
     schedule: s.schedule,
     delivery: s.delivery,
+    hrHoldsNamedLinks: s.delivery === 'download',
     reminderAfterDays: s.reminder_after_days,
     template: s.template,
     createdAt: s.created_at.toISOString(),
@@ -127,7 +133,15 @@ export const distributionResponse = z.object({
         code: z.string(),
       }),
     )
-    .describe('Shown once: only keyed hashes are stored. Send with Accept: text/csv for a mail-merge file.'),
+    .describe(
+      'Personal links HR hands out, named (download surveys only: e-mail surveys mail theirs, codes surveys have none). Shown once: only keyed hashes are stored. Send with Accept: text/csv for a mail-merge file.',
+    ),
+  withoutInvitation: z
+    .number()
+    .int()
+    .describe(
+      'People of the audience who got no personal link (no e-mail address, or a codes survey): give them kiosk codes, POST /v1/surveys/:id/code-pools per segment.',
+    ),
 });
 
 export const codePoolBody = z.object({

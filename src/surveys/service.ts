@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Attributes, Database, Schedule } from '../db/schema.ts';
+import type { DeliveryMode, Attributes, Database, Schedule } from '../db/schema.ts';
 import { Conflict, DomainError, NotFound, ValidationFailed } from '../errors.ts';
 import type { Keys } from '../crypto/tokens.ts';
 import { issueInvitations, snapshotAttributes, type IssuedInvitation } from '../invitations/service.ts';
@@ -20,7 +20,7 @@ export interface SurveyInput {
   audience?: Audience | undefined;
   minGroupSize?: number | undefined;
   schedule?: Schedule | null | undefined;
-  delivery?: 'download' | 'email' | undefined;
+  delivery?: DeliveryMode | undefined;
   reminderAfterDays?: number | null | undefined;
 }
 
@@ -64,7 +64,16 @@ async function organizationK(db: Kysely<Database>, orgId: string): Promise<numbe
   ).min_group_size;
 }
 
-export async function createSurvey(db: Kysely<Database>, orgId: string, input: SurveyInput) {
+/**
+ * `defaultDelivery`: what a survey gets when it names none — never named links (SPEC P7): e-mail
+ * where the service can send it, else kiosk codes. The choice is stored, so it never changes later.
+ */
+export async function createSurvey(
+  db: Kysely<Database>,
+  orgId: string,
+  input: SurveyInput,
+  defaultDelivery: Exclude<DeliveryMode, 'download'> = 'codes',
+) {
   const template = input.template === undefined ? undefined : findTemplate(input.template);
   if (input.template !== undefined && !template)
     throw new ValidationFailed([{ field: 'body.template', message: 'is not a known template' }]);
@@ -87,7 +96,7 @@ export async function createSurvey(db: Kysely<Database>, orgId: string, input: S
       audience: JSON.stringify(input.audience ?? { filter: {} }),
       min_group_size: input.minGroupSize ?? orgK,
       schedule: input.schedule ?? null,
-      delivery: input.delivery ?? 'download',
+      delivery: input.delivery ?? defaultDelivery,
       reminder_after_days: input.reminderAfterDays ?? null,
       template: template?.key ?? null,
     })
@@ -276,13 +285,22 @@ async function openNextWave(
       // P3: the first opening fixes the reporting configuration as the organization has it now;
       // later waves keep it (read under the survey's row lock, so one opening fixes it once).
       const reporting = await surveyReporting(trx, orgId, surveyId);
-      const participants = await inAudience(trx, orgId, survey.audience)
+      const audience = await inAudience(trx, orgId, survey.audience)
         .select(['id', 'external_id', 'email', 'name', 'attributes', 'joined_at'])
         .orderBy('external_id')
         .execute();
+      // SPEC P7: a personal link exists only where it reaches its owner without HR — by mail — or
+      // where HR chose to hand out named links (download). Everyone else answers with a kiosk code
+      // from a pool of their segment, which the pool cap counts them for (they hold no invitation).
+      const participants =
+        survey.delivery === 'download'
+          ? audience
+          : survey.delivery === 'email'
+            ? audience.filter((p) => p.email !== null)
+            : [];
       const firstOpened = survey.first_opened_at ?? (await transactionStart(trx));
-      // Issue 13: which links HR receives (all of a download survey's, only the unmailable ones of
-      // an e-mail survey), and who joined the roster since the survey first opened.
+      // Issue 13: which links HR receives (all of a download survey's; no other), and who joined
+      // the roster since the survey first opened.
       const issued = await issueInvitations(
         trx,
         keys,
@@ -291,7 +309,7 @@ async function openNextWave(
         participants.map((p) => ({
           participantId: p.id,
           attributes: snapshotAttributes(p.attributes, reporting.dimensions),
-          heldByHr: survey.delivery === 'download' || p.email === null,
+          heldByHr: survey.delivery === 'download',
           rosterAddition: p.joined_at !== null && p.joined_at > firstOpened,
         })),
       );
@@ -340,10 +358,9 @@ async function openNextWave(
             ),
           ),
         );
-        // HR receives only those the service cannot reach (no e-mail), to hand out another way.
-        distribution = distribution.filter((d) => d.email === null);
+        distribution = [];
       }
-      return { wave, distribution };
+      return { wave, distribution, withoutInvitation: audience.length - participants.length };
     },
     settle,
   );
@@ -404,8 +421,11 @@ async function waveIsDue(
   return current?.due ?? false;
 }
 
-/** Recurring pulses whose current wave has run its interval: candidates for the scheduler. */
-export async function surveysWithDueWaves(db: Kysely<Database>) {
+/**
+ * Recurring pulses whose current wave has run its interval and whose next wave the scheduler can
+ * deliver: codes surveys, and e-mail surveys when mail can be sent. Never download surveys.
+ */
+export async function surveysWithDueWaves(db: Kysely<Database>, can: { email: boolean }) {
   return db
     .selectFrom('surveys')
     .innerJoin('waves', (j) =>
@@ -415,6 +435,7 @@ export async function surveysWithDueWaves(db: Kysely<Database>) {
     .where('surveys.status', '=', 'open')
     .where('waves.status', '=', 'open')
     .where('surveys.schedule', 'is not', null)
+    .where('surveys.delivery', 'in', can.email ? ['email', 'codes'] : ['codes'])
     .where(
       sql<boolean>`waves.opened_on + case surveys.schedule when 'weekly' then 7 when 'biweekly' then 14 else 30 end <= current_date`,
     )

@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import type { TestOrg } from '../helpers/factories.ts';
-import { rosteredOrganization } from '../helpers/roster.ts';
+import { addRosterPeople, rosteredOrganization } from '../helpers/roster.ts';
 import { createSurvey, openWave } from '../helpers/surveys.ts';
 import { ROOT } from '../helpers/process.ts';
+import { dammDigit } from '../../src/invitations/codes.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.join(ROOT, 'docs/screenshots');
@@ -21,6 +22,8 @@ let org: TestOrg;
 let base: string;
 let browser: Browser;
 let invitations: Array<{ link: string; code: string }>;
+let adminToken: string;
+let surveyId: string;
 
 beforeAll(async () => {
   if (!available) return;
@@ -29,7 +32,9 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
   let admin: string;
   ({ org, admin } = await rosteredOrganization(t.app, 30));
+  adminToken = admin;
   const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+  surveyId = survey.id;
   invitations = (await openWave(t.app, admin, survey.id)).invitations.map((i) => ({
     link: i.link.replace('https://quorum.test', base),
     code: i.code,
@@ -116,8 +121,16 @@ describe.runIf(available)('the survey in a real browser (Chromium)', () => {
     // Nothing left in the browser that could prove what was answered: no cookie at all.
     expect(await context.cookies()).toEqual([]);
 
+    // P7: opening the spent link again looks like the first time; only sending tells, and says what to do.
     await page.goto(invitations[0]!.link);
-    expect(await page.locator('[role=alert]').textContent()).toContain('이미 접수');
+    expect(await page.locator('h1').textContent()).toBe('주간 펄스');
+    for (const id of ['week', 'workload', 'support', 'recognition']) await page.locator(`#q_${id}-2`).check();
+    await page.getByRole('button', { name: '응답 제출' }).click();
+    expect(await page.locator('[role=alert]').textContent()).toContain('이미 응답이 접수');
+    expect(await page.locator('[role=alert]').textContent()).toContain('키오스크 코드');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'invitation-used-ko.png'), fullPage: true });
+    expect(await participation()).toBe(1);
     await context.close();
   });
 
@@ -126,17 +139,69 @@ describe.runIf(available)('the survey in a real browser (Chromium)', () => {
     const page = await context.newPage();
     await page.goto(`${base}/k/${org.slug}`);
     expect(await seriousViolations(page)).toEqual([]);
-    await page.locator('#code').fill('abandon ability able about above 0000');
+    // Check digit holds, but no invitation has it: "not a valid code", still in the field.
+    await page.locator('#code').fill('99999 99999 99999 99999'.replace(/9$/, String(dammDigit('9'.repeat(19)))));
     await page.getByRole('button', { name: 'Zacznij' }).click();
     expect(await page.locator('#code-error').textContent()).toContain('nieprawidłowy');
+    expect(await page.locator('#code').inputValue()).not.toBe('');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'kiosk-error-pl.png'), fullPage: true });
-    await page.locator('#code').fill(invitations[1]!.code.toUpperCase().replaceAll('-', ' '));
+    await page.locator('#code').fill(invitations[1]!.code.replaceAll(' ', '-'));
     await page.getByRole('button', { name: 'Zacznij' }).click();
     expect(page.url()).toBe(`${base}/survey`);
     for (const id of ['week', 'workload', 'support', 'recognition']) await page.locator(`#q_${id}-4`).check();
     await page.getByRole('button', { name: 'Wyślij odpowiedzi' }).click();
     expect(page.url()).toBe(`${base}/thanks`);
     expect(await participation()).toBe(2);
+    await context.close();
+  });
+
+  for (const [lang, locale, start, checkFailed] of [
+    ['ko', 'ko-KR', '시작', '숫자 하나가 잘못'],
+    ['pl', 'pl-PL', 'Zacznij', 'Jedna cyfra jest błędna'],
+    ['en', 'en-US', 'Start', 'One digit is mistyped'],
+  ] as const) {
+    it(`when a ${lang} employee types a code with a typo on a phone, then the message names it, the field keeps it, and the corrected code opens the survey`, async () => {
+      const context = await browser.newContext({ locale, viewport: { width: 390, height: 844 }, isMobile: true });
+      const page = await context.newPage();
+      await page.goto(`${base}/k/${org.slug}`);
+      expect(await page.locator('#code').getAttribute('inputmode')).toBe('numeric');
+      const code = invitations[{ ko: 5, pl: 6, en: 7 }[lang]]!.code;
+      // Two neighbouring digits swapped in the third group: the check digit catches it.
+      const at = [...code].findIndex(
+        (d, i) => i > 12 && /\d/.test(d) && /\d/.test(code[i + 1] ?? '') && d !== code[i + 1],
+      );
+      const typo = code.slice(0, at) + code[at + 1] + code[at] + code.slice(at + 2);
+      await page.locator('#code').pressSequentially(typo);
+      await page.getByRole('button', { name: start }).click();
+      expect(await page.locator('#code-error').textContent()).toContain(checkFailed);
+      expect(await page.locator('#code').inputValue()).toBe(typo);
+      expect(await page.locator('#code').getAttribute('aria-invalid')).toBe('true');
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.screenshot({ path: path.join(SCREENSHOTS, `kiosk-typo-${lang}.png`), fullPage: true });
+      // Correct the two digits in place, as a person would: the rest stays as typed.
+      await page.locator('#code').fill(code);
+      await page.getByRole('button', { name: start }).click();
+      expect(page.url()).toBe(`${base}/survey`);
+      expect(await seriousViolations(page)).toEqual([]);
+      await context.close();
+    });
+  }
+
+  it('when HR prints a code sheet, then the cards show nickname, digits, kiosk address, QR, steps and promise in every survey language', async () => {
+    await addRosterPeople(t.app, adminToken, 4, { department: 'Operations' });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: `/v1/surveys/${surveyId}/code-pools`,
+      headers: { authorization: `Bearer ${adminToken}`, accept: 'text/html' },
+      payload: { count: 4 },
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    const context = await browser.newContext({ viewport: { width: 794, height: 1123 } });
+    const page = await context.newPage();
+    await page.setContent(response.body);
+    expect(await page.locator('.card').count()).toBe(4);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'code-sheet.png'), fullPage: true });
     await context.close();
   });
 

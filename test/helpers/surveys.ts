@@ -23,8 +23,10 @@ export function answersFor(questions: RespondentQuestion[], seed = 0): Record<st
   return answers;
 }
 
+/** A survey; unless `delivery` says otherwise, one whose links HR receives (tests answer through them). */
 export async function createSurvey(app: App, token: string, body: Record<string, unknown>) {
-  const response = await app.inject({ method: 'POST', url: '/v1/surveys', headers: bearer(token), payload: body });
+  const payload = { delivery: 'download', ...body };
+  const response = await app.inject({ method: 'POST', url: '/v1/surveys', headers: bearer(token), payload });
   if (response.statusCode !== 201) throw new Error(response.body);
   return response.json() as { id: string; minGroupSize: number };
 }

@@ -14,6 +14,7 @@ import { bearer, buildOrganization, tokenFor } from '../helpers/factories.ts';
 import { declareDimensions, importCsv } from '../helpers/roster.ts';
 import { answersFor, createSurvey, openWave, startSession, submit } from '../helpers/surveys.ts';
 import { currentXid, storedLengths, walInsertLengths } from './on-disk.ts';
+import { newNicknameCode } from '../../src/invitations/codes.ts';
 
 /**
  * SPEC P1 (T2): a sealed value's length depends on nothing but its kind. Unpadded AES-GCM boxes
@@ -94,24 +95,8 @@ describe('P1 sealed box lengths', () => {
         (a, b, kind, la, lb) => {
           const link = `https://quorum.test/s/qi_${'x'.repeat(43)}`;
           const reader = (l: string) => ({ organizationName: 'Acme Sp. z o.o.', language: l });
-          const one = composeMail(
-            kind,
-            definition,
-            5,
-            a.slice(0, 254),
-            link,
-            'abandon-zoo-act-able-about-0001',
-            reader(la),
-          );
-          const two = composeMail(
-            kind,
-            definition,
-            5,
-            b.slice(0, 254),
-            link,
-            'wrist-unknown-uncover-nephew-sea-9999',
-            reader(lb),
-          );
+          const one = composeMail(kind, definition, 5, a.slice(0, 254), link, newNicknameCode(), reader(la));
+          const two = composeMail(kind, definition, 5, b.slice(0, 254), link, newNicknameCode(), reader(lb));
           return (
             one.sealedBytes === two.sealedBytes &&
             one.sealedBytes >= Buffer.byteLength(JSON.stringify(one.message)) &&

@@ -164,26 +164,21 @@ const invitedCells = (extra: Record<string, number> = {}) => {
 };
 
 describe('roster stuffing (issue 13)', () => {
-  it('P2 when HR adds k-1 people without e-mail beside a lone colleague during an e-mail survey and answers with their links, then the colleague’s cells are withheld and stay unrecoverable', async () => {
-    // An e-mail survey: HR holds no link of a person with an address, so the target's answers
-    // are out of its reach — unless it builds them a group of k from links it does hold.
-    const { org, owner } = await organization();
-    const survey = await createSurvey(t.app, owner, { template: 'pulse', minGroupSize: K, delivery: 'email' });
+  it('P2 when HR adds k-1 people beside a lone colleague during a survey and answers with their links, then the colleague\u2019s cells are withheld and stay unrecoverable', async () => {
+    // In an e-mail survey, people without an address get no link at all (issue 14): roster
+    // additions only help HR where it receives named links, a download survey. The colleague
+    // answers with their own link, which HR holds too but, on the roster before, is no addition.
+    const { owner } = await organization();
+    const survey = await createSurvey(t.app, owner, { template: 'pulse', minGroupSize: K, delivery: 'download' });
     await openWave(t.app, owner, survey.id);
-    expect(await mailedLinks(org)).toHaveLength(INVITED);
-
     // k-1 people who will "answer", and k who never do, so that Annex has k non-responders (P7).
     await addRosterPeople(t.app, owner, 2 * K - 1, { department: 'Support', location: 'Annex' }, 'stuffed-');
     const second = await openWave(t.app, owner, survey.id);
-    // HR's distribution: exactly the links without an address.
-    expect(second.invitations.map((i) => i.externalId).sort()).toEqual(
-      Array.from({ length: 2 * K - 1 }, (_, i) => `stuffed-${i}`).sort(),
-    );
-    const mailed = await mailedLinks(org);
-    expect(mailed).toHaveLength(INVITED);
-    for (const [i, { to, link }] of mailed.entries())
-      if (answers(to)) expect((await answerByLink(t.app, link, i)).statusCode).toBe(201);
-    for (const [i, held] of second.invitations.slice(0, K - 1).entries())
+    expect(second.invitations).toHaveLength(INVITED + 2 * K - 1);
+    for (const [i, invitation] of second.invitations.entries())
+      if (answers(invitation.externalId)) expect((await answerByLink(t.app, invitation.link, i)).statusCode).toBe(201);
+    const stuffed = second.invitations.filter((i) => i.externalId.startsWith('stuffed-'));
+    for (const [i, held] of stuffed.slice(0, K - 1).entries())
       expect((await answerByLink(t.app, held.link, 100 + i)).statusCode).toBe(201);
     await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(owner) });
 
@@ -194,13 +189,28 @@ describe('roster stuffing (issue 13)', () => {
     );
     expect(byLocation.find((g) => g.group === 'Annex')).toMatchObject({ suppressed: true, respondents: null });
     expect(pair.find((g) => g.group === 'Support × Annex')).toMatchObject({ suppressed: true, respondents: null });
-    expect(overview.caveats).toEqual({ poolCodes: 0, hrHeldLinks: 2 * K - 1, rosterAdditions: 2 * K - 1 });
+    expect(overview.caveats).toMatchObject({
+      poolCodes: 0,
+      hrHeldLinks: INVITED + 2 * K - 1,
+      rosterAdditions: 2 * K - 1,
+    });
     const first = (await report(t.app, owner, survey.id, 'overview', { wave: 1 })).json();
-    expect(first.caveats).toEqual({ poolCodes: 0, hrHeldLinks: 0, rosterAdditions: 0 });
+    expect(first.caveats).toMatchObject({ poolCodes: 0, hrHeldLinks: INVITED, rosterAdditions: 0 });
+  });
+
+  it('P7 when an e-mail survey meets people without an address, then HR receives no link for them', async () => {
+    const { org, owner } = await organization();
+    const survey = await createSurvey(t.app, owner, { template: 'pulse', minGroupSize: K, delivery: 'email' });
+    await openWave(t.app, owner, survey.id);
+    expect(await mailedLinks(org)).toHaveLength(INVITED);
+    await addRosterPeople(t.app, owner, 2 * K - 1, { department: 'Support', location: 'Annex' }, 'stuffed-');
+    const second = await openWave(t.app, owner, survey.id);
+    expect(second.invitations).toEqual([]);
+    expect(second).toMatchObject({ withoutInvitation: 2 * K - 1 });
   });
 
   it('P2 when HR asks for k-1 kiosk codes for a lone colleague’s segment, then it is refused; a pool within the cap still gets the colleague’s cells withheld', async () => {
-    // A download survey (the default): HR holds every link, yet a pool is the cheaper way in.
+    // A download survey: HR holds every link, yet a pool is the cheaper way in.
     const { org, owner } = await organization();
     const survey = await createSurvey(t.app, owner, { template: 'pulse', minGroupSize: K });
     const { invitations } = await openWave(t.app, owner, survey.id);
@@ -234,7 +244,35 @@ describe('roster stuffing (issue 13)', () => {
     );
     expect(byLocation.find((g) => g.group === 'Annex')).toMatchObject({ suppressed: true, respondents: null });
     expect(pair.find((g) => g.group === 'Support × Annex')).toMatchObject({ suppressed: true, respondents: null });
-    expect(overview.caveats).toEqual({ poolCodes: 2 * K - 1, hrHeldLinks: INVITED, rosterAdditions: 0 });
+    expect(overview.caveats).toMatchObject({ poolCodes: 2 * K - 1, hrHeldLinks: INVITED, rosterAdditions: 0 });
+  });
+
+  // Found by an outside attack: a pool of 5 beside 20 people who all answered published "20 of 25";
+  // HR, who never handed the codes out, read "everyone answered".
+  it('P7 when a code pool is never handed out, then its codes do not pass for non-responders', async () => {
+    const { owner } = await organization();
+    const survey = await createSurvey(t.app, owner, { template: 'pulse', minGroupSize: K });
+    const { invitations } = await openWave(t.app, owner, survey.id);
+    await addRosterPeople(t.app, owner, K, { department: 'Sales', location: 'Busan' }, 'late-');
+    const pool = await t.app.inject({
+      method: 'POST',
+      url: `/v1/surveys/${survey.id}/code-pools`,
+      headers: bearer(owner),
+      payload: { count: K, segment: { department: 'Sales', location: 'Busan' } },
+    });
+    expect(pool.statusCode, pool.body).toBe(201);
+    // Everyone of Sales × Busan answers by link; the pool stays in HR's drawer.
+    for (const [i, invitation] of invitations.entries())
+      if (invitation.externalId.startsWith('Sales-Busan') || answers(invitation.externalId))
+        expect((await answerByLink(t.app, invitation.link, i)).statusCode).toBe(201);
+    await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(owner) });
+    const pair = (
+      await report(t.app, owner, survey.id, 'breakdown', { dimension: 'department', by: 'location' })
+    ).json();
+    expect((pair.groups as Group[]).find((g) => g.group === 'Sales × Busan')).toMatchObject({
+      suppressed: true,
+      respondents: null,
+    });
   });
 
   it('P2 when a segment is reached only by kiosk codes, then it is still reported', async () => {

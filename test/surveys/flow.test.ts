@@ -1,7 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { CODE_GUESS_LIMITS, inProcessCodeGuessBudget } from '../../src/plugins/code-guessing.ts';
+import { dammDigit } from '../../src/invitations/codes.ts';
+
+/** A code whose check digit holds but that no invitation has (nineteen 9s-padded digits): a real guess. */
+const guessed = (i: number) => {
+  const data = String(i).padStart(19, '9');
+  return `${data}${dammDigit(data)}`;
+};
 import { bearer, buildOrganization, tokenFor, type TestOrg } from '../helpers/factories.ts';
 import { addRosterPeople, declareDimensions, importCsv, rosterCsv, rosteredOrganization } from '../helpers/roster.ts';
 import {
@@ -115,7 +122,7 @@ describe('survey lifecycle', () => {
     expect(wave.number).toBe(1);
     expect(invitations.map((i) => i.externalId).sort()).toEqual(audience.map((a) => a.external_id).sort());
     expect(invitations[0]!.link).toMatch(/^https:\/\/quorum\.test\/s\/qi_[A-Za-z0-9_-]{43}$/);
-    expect(invitations[0]!.code).toMatch(/^([a-z]+-){5}\d{4}$/);
+    expect(invitations[0]!.code).toMatch(/^\d{5} \d{5} \d{5} \d{5}$/);
     const { rows } = await sql<{
       dump: string;
     }>`select string_agg(i::text, '|') as dump from invitations i where org_id = ${org.id}`.execute(t.app.db);
@@ -191,17 +198,17 @@ describe('answering', () => {
     const again = await submit(t.app, sessionToken, answersFor(shown.questions));
     expect(again.statusCode).toBe(409);
     expect(again.json().code).toBe('already-submitted');
-    expect((await startSession(t.app, tokenOfLink(invitations[0]!.link))).json().code).toBe('already-submitted');
+    // P7: opening it again looks like opening an unspent one; only a submit tells.
+    expect((await startSession(t.app, tokenOfLink(invitations[0]!.link))).statusCode).toBe(200);
   });
 
-  it('when a code is typed loosely (case, spaces, typos after four letters), then it opens the survey; in another organization it is unknown', async () => {
+  it('when a code is typed loosely (hyphens, no spaces, full-width digits), then it opens the survey; in another organization it is unknown', async () => {
     const survey = await createSurvey(t.app, admin, { template: 'pulse' });
     const { invitations } = await openWave(t.app, admin, survey.id);
     const code = invitations[1]!.code;
     const typed = code
-      .split('-')
-      .map((w, i) => (i === 0 ? `${w.toUpperCase()}x` : w))
-      .join('  ');
+      .replaceAll(' ', '-')
+      .replace(/^\d{5}/, (group) => group.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d))));
     const viaCode = await t.app.inject({
       method: 'POST',
       url: '/v1/respond/code',
@@ -221,7 +228,7 @@ describe('answering', () => {
     const nowhere = await t.app.inject({
       method: 'POST',
       url: '/v1/respond/code',
-      payload: { organization: org.slug, code: 'abandon-ability-able-about-above-0000' },
+      payload: { organization: org.slug, code: guessed(0) },
     });
     expect(elsewhere.statusCode).toBe(404);
     expect({ ...elsewhere.json(), requestId: '' }).toEqual({ ...nowhere.json(), requestId: '' });
@@ -304,9 +311,17 @@ describe('answering', () => {
     expect((await send('another-attempt')).statusCode).toBe(409);
     expect((await send()).statusCode).toBe(409);
     expect((await count('participation')) - before).toBe(1);
-    // Another session of the same invitation cannot replay the first one's key.
-    const other = (await startSession(t.app, tokenOfLink(invitations[0]!.link))).statusCode;
-    expect(other).toBe(409);
+    // Another session of the same invitation opens (P7: a spent token opens like any other), but
+    // cannot replay the first one's key.
+    const other = (await startSession(t.app, tokenOfLink(invitations[0]!.link))).json();
+    const replay = await t.app.inject({
+      method: 'POST',
+      url: '/v1/respond/submit',
+      headers: { authorization: `Bearer ${other.sessionToken}`, 'idempotency-key': 'first-attempt-1' },
+      payload: { answers },
+    });
+    expect(replay.statusCode).toBe(409);
+    expect((await count('participation')) - before).toBe(1);
   });
 });
 
@@ -396,10 +411,23 @@ describe('code pools for kiosks', () => {
     expect(response.headers['content-type']).toMatch(/^text\/html/);
     expect(response.body.match(/<svg/g)).toHaveLength(3);
     expect(response.headers['content-security-policy']).toMatch(/^default-src 'none'; style-src 'sha256-/);
+    // Every card: the kiosk address (never a token), the digits, the nickname, in the survey's languages.
+    expect(response.body).not.toContain('qi_');
+    expect(response.body).toContain(`https://quorum.test/<wbr>k/<wbr>${org.slug}`);
+    expect(response.body.match(/class="code"/g)).toHaveLength(3);
+    for (const lang of ['en', 'ko', 'pl']) expect(response.body).toContain(`<section lang="${lang}">`);
+    expect(response.body).toContain('word-break:keep-all');
+    const svgs = response.body.match(/<svg[\s\S]*?<\/svg>/g)!;
+    expect(new Set(svgs).size).toBe(1);
   });
 });
 
 describe('guessing and isolation (P5, P6, P8)', () => {
+  // One app per file: without a fresh budget, the global count would carry one test's guesses into the next.
+  beforeEach(() => {
+    const fresh = inProcessCodeGuessBudget();
+    t.app.codeGuesses.spend = fresh.spend.bind(fresh);
+  });
   it('when one client guesses codes, then after 20 a minute it is refused with 429 and a real code from elsewhere still works', async () => {
     const survey = await createSurvey(t.app, admin, { template: 'pulse' });
     const { invitations } = await openWave(t.app, admin, survey.id);
@@ -411,27 +439,20 @@ describe('guessing and isolation (P5, P6, P8)', () => {
         payload: { organization: org.slug, code },
       });
     const codes: number[] = [];
-    for (let i = 0; i < 22; i++)
-      codes.push(
-        (await guess(`abandon-ability-able-about-above-${String(i).padStart(4, '0')}`, '192.0.2.9')).statusCode,
-      );
+    for (let i = 0; i < 22; i++) codes.push((await guess(guessed(i), '192.0.2.9')).statusCode);
     expect(codes.slice(0, 20).every((c) => c === 404)).toBe(true);
     expect(codes.slice(20)).toEqual([429, 429]);
     expect((await guess(invitations[0]!.code, '192.0.2.9')).statusCode).toBe(429);
     expect((await guess(invitations[0]!.code, '192.0.2.10')).statusCode).toBe(200);
   });
 
-  it("when many clients together guess one organization's codes, then after 600 a minute that organization is refused with 429, and other organizations and HR are not", async () => {
+  it("when many clients together guess one organization's codes, then after 300 a minute that organization is refused with 429, and other organizations and HR are not", async () => {
     const target = await buildOrganization(t.app);
     const targetAdmin = await tokenFor(t.app, target, 'admin');
     await declareDimensions(t.app, targetAdmin);
     await importCsv(t.app, targetAdmin, rosterCsv(12, 4));
     await openWave(t.app, targetAdmin, (await createSurvey(t.app, targetAdmin, { template: 'pulse' })).id);
-    const guess = (
-      organization: string,
-      i: number,
-      code = `abandon-ability-able-about-above-${String(i % 10_000).padStart(4, '0')}`,
-    ) =>
+    const guess = (organization: string, i: number, code = guessed(i)) =>
       t.app.inject({
         method: 'POST',
         url: '/v1/respond/code',
@@ -439,17 +460,100 @@ describe('guessing and isolation (P5, P6, P8)', () => {
         payload: { organization, code },
       });
     const statuses = new Map<number, number>();
-    for (let i = 0; i < 610; i++) {
+    for (let i = 0; i < CODE_GUESS_LIMITS.perOrganization + 10; i++) {
       const status = (await guess(target.slug, i)).statusCode;
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
-    expect(Object.fromEntries(statuses)).toEqual({ 404: 600, 429: 10 });
+    expect(Object.fromEntries(statuses)).toEqual({ 404: CODE_GUESS_LIMITS.perOrganization, 429: 10 });
     // Costs nothing else: a real code of another organization, and HR of the attacked one.
     const { invitations } = await openWave(t.app, admin, (await createSurvey(t.app, admin, { template: 'pulse' })).id);
     expect((await guess(org.slug, 9_999, invitations[0]!.code)).statusCode).toBe(200);
     expect((await t.app.inject({ method: 'GET', url: '/v1/surveys', headers: bearer(targetAdmin) })).statusCode).toBe(
       200,
     );
+  });
+
+  it('when a code with a typo is sent, then 422 names the wrong part, and no guess is spent', async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+    const { invitations } = await openWave(t.app, admin, survey.id);
+    const digits = invitations[0]!.code.replaceAll(' ', '');
+    const swapAt = [...digits].findIndex((d, i) => i > 0 && d !== digits[i - 1]);
+    const swapped = digits.slice(0, swapAt - 1) + digits[swapAt] + digits[swapAt - 1] + digits.slice(swapAt + 1);
+    const mistyped = (digits[0] === '1' ? '2' : '1') + digits.slice(1);
+    let spent = 0;
+    const spend = t.app.codeGuesses.spend;
+    t.app.codeGuesses.spend = async (client, organization) => (spent++, spend(client, organization));
+    const send = (code: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/respond/code',
+        remoteAddress: '192.0.2.77',
+        payload: { organization: org.slug, code },
+      });
+    for (const [typed, code, wrong] of [
+      [mistyped, 'code-check-failed', 'check'],
+      [swapped, 'code-check-failed', 'check'],
+      [digits.slice(0, 17), 'code-wrong-length', 'length'],
+      [`${digits}0`, 'code-wrong-length', 'length'],
+      [`O${digits.slice(1)}`, 'code-not-digits', 'characters'],
+    ] as const) {
+      const response = await send(typed);
+      expect(response.statusCode, typed).toBe(422);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.json()).toMatchObject({ code, wrong, expectedDigits: 20 });
+    }
+    // More typos than the client's whole budget: none of them cost a guess.
+    for (let i = 0; i < CODE_GUESS_LIMITS.perClient + 5; i++) expect((await send(mistyped)).statusCode).toBe(422);
+    expect(spent).toBe(0);
+    expect((await send(invitations[0]!.code)).statusCode).toBe(200);
+    expect(spent).toBe(1);
+  });
+
+  it('when a kiosk code has a typo, then the page says which part is wrong and keeps what was typed in the field', async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+    const { invitations } = await openWave(t.app, admin, survey.id);
+    const digits = invitations[0]!.code.replaceAll(' ', '');
+    const typed = `${(digits[0] === '1' ? '2' : '1') + digits.slice(1, 5)} ${digits.slice(5)}`;
+    const kiosk = (code: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/k/${org.slug}?lang=pl`,
+        remoteAddress: '192.0.2.78',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ code }).toString(),
+      });
+    const checked = await kiosk(typed);
+    expect(checked.statusCode).toBe(422);
+    expect(checked.body).toContain('cyfra jest błędna');
+    expect(checked.body).toContain(`value="${typed}"`);
+    const unknown = await kiosk(guessed(7));
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.body).toContain('nieprawidłowy');
+    expect(unknown.body).toContain(`value="${guessed(7)}"`);
+  });
+
+  it('when a wave opened 31 days ago, then its codes no longer open it (the span the guessing arithmetic counts), while its links still do', async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+    const { invitations } = await openWave(t.app, admin, survey.id);
+    await sql`update waves set opened_on = current_date - 31 where org_id = ${org.id} and survey_id = ${survey.id}`.execute(
+      t.app.db,
+    );
+    const viaCode = await t.app.inject({
+      method: 'POST',
+      url: '/v1/respond/code',
+      remoteAddress: '192.0.2.79',
+      payload: { organization: org.slug, code: invitations[0]!.code },
+    });
+    expect(viaCode.statusCode).toBe(404);
+    expect((await startSession(t.app, tokenOfLink(invitations[0]!.link))).statusCode).toBe(200);
+  });
+
+  it('when guesses are spread over many organizations, then the global budget refuses them once it is spent', async () => {
+    const budget = inProcessCodeGuessBudget({ ...CODE_GUESS_LIMITS, perOrganization: 10, global: 25 }, () => 0);
+    const outcomes = [];
+    for (let i = 0; i < 30; i++) outcomes.push((await budget.spend(`client-${i}`, `org-${i % 5}`)).allowed);
+    expect(outcomes.filter(Boolean)).toHaveLength(25);
+    expect(outcomes.slice(25).every((allowed) => !allowed)).toBe(true);
   });
 
   it('P6 when codes are tried, then the guessing budget is keyed by a keyed hash of the address, never the address', async () => {
@@ -467,7 +571,7 @@ describe('guessing and isolation (P5, P6, P8)', () => {
           method: 'POST',
           url: '/v1/respond/code',
           remoteAddress,
-          payload: { organization: target.slug, code: 'abandon-ability-able-about-above-0001' },
+          payload: { organization: target.slug, code: guessed(1) },
         });
       }
       await t.app.inject({
@@ -475,7 +579,7 @@ describe('guessing and isolation (P5, P6, P8)', () => {
         url: `/k/${target.slug}`,
         remoteAddress: '203.0.113.7',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        payload: 'code=abandon-ability-able-about-above-0002',
+        payload: `code=${guessed(2)}`,
       });
     } finally {
       budget.spend = spend;
@@ -490,7 +594,7 @@ describe('guessing and isolation (P5, P6, P8)', () => {
 
   it('when a client spends its 20 wrong codes on the API, then its first code on the kiosk form is refused with 429, and the other way round', async () => {
     const target = await buildOrganization(t.app);
-    const wrong = (i: number) => `abandon-ability-able-about-above-${String(i).padStart(4, '0')}`;
+    const wrong = guessed;
     const api = (code: string, remoteAddress: string) =>
       t.app.inject({
         method: 'POST',
@@ -515,9 +619,9 @@ describe('guessing and isolation (P5, P6, P8)', () => {
     expect((await api(wrong(20), '192.0.2.31')).statusCode).toBe(429);
   });
 
-  it("when many clients split their guesses of one organization's codes between the API and the kiosk form, then together they get 600 a minute, not 600 on each", async () => {
+  it("when many clients split their guesses of one organization's codes between the API and the kiosk form, then together they get 300 a minute, not 300 on each", async () => {
     const target = await buildOrganization(t.app);
-    const wrong = (i: number) => `abandon-ability-able-about-above-${String(i % 10_000).padStart(4, '0')}`;
+    const wrong = guessed;
     const address = (i: number) => `203.0.${Math.floor(i / 250) % 250}.${i % 250}`;
     const guess = (i: number) =>
       i % 2 === 0
@@ -535,11 +639,11 @@ describe('guessing and isolation (P5, P6, P8)', () => {
             payload: new URLSearchParams({ code: wrong(i) }).toString(),
           });
     const statuses = new Map<number, number>();
-    for (let i = 0; i < 610; i++) {
+    for (let i = 0; i < CODE_GUESS_LIMITS.perOrganization + 10; i++) {
       const status = (await guess(i)).statusCode;
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
-    expect(Object.fromEntries(statuses)).toEqual({ 404: 600, 429: 10 });
+    expect(Object.fromEntries(statuses)).toEqual({ 404: CODE_GUESS_LIMITS.perOrganization, 429: 10 });
   });
 
   it('when a minute has passed since a client began, then its budget counts afresh, and a refusal says how long to wait', async () => {
