@@ -80,9 +80,18 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.code(201).send(toSurveyResponse(
-          await createSurvey(app.db, principalOf(request).orgId, request.body, app.config.smtpUrl ? 'email' : 'codes'),
-        )),
+      reply
+        .code(201)
+        .send(
+          toSurveyResponse(
+            await createSurvey(
+              app.db,
+              principalOf(request).orgId,
+              request.body,
+              app.config.smtpUrl ? 'email' : 'codes',
+            ),
+          ),
+        ),
   );
 
   app.get(
