@@ -8,8 +8,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   const checks = await sql<{ conname: string }>`
     select conname from pg_constraint
     where conrelid = 'surveys'::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%delivery%'`.execute(db);
-  for (const { conname } of checks.rows)
-    await sql`alter table surveys drop constraint ${sql.id(conname)}`.execute(db);
+  for (const { conname } of checks.rows) await sql`alter table surveys drop constraint ${sql.id(conname)}`.execute(db);
   await sql`alter table surveys add constraint surveys_delivery_check check (delivery in ('download', 'email', 'codes'))`.execute(
     db,
   );
@@ -19,6 +18,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`update surveys set delivery = 'download' where delivery = 'codes'`.execute(db);
   await sql`alter table surveys drop constraint surveys_delivery_check`.execute(db);
-  await sql`alter table surveys add constraint surveys_delivery_check check (delivery in ('download', 'email'))`.execute(db);
+  await sql`alter table surveys add constraint surveys_delivery_check check (delivery in ('download', 'email'))`.execute(
+    db,
+  );
   await sql`alter table surveys alter column delivery set default 'download'`.execute(db);
 }

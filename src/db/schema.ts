@@ -68,6 +68,7 @@ export interface OrganizationTable {
   reportable_pairs: ColumnType<Array<[string, string]>, string | undefined, string>;
   comment_min_group_size: ColumnType<number | null, number | null | undefined, number | null>;
   response_retention_months: ColumnType<number | null, number | null | undefined, number | null>;
+  default_language: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 

@@ -7,6 +7,8 @@ import { newNicknameCode } from '../invitations/codes.ts';
 import { participationMarker } from '../anonymity/participation.ts';
 import { queueMail } from './outbox.ts';
 import { composeMail } from './templates.ts';
+import { readerLanguage } from './reader-language.ts';
+import { readerFacingOrganization } from '../orgs/service.ts';
 import { writeThenSettle, type SettleOptions } from '../anonymity/settle.ts';
 
 /**
@@ -62,7 +64,7 @@ export async function remindNonResponders(
             .onRef('participants.org_id', '=', 'invitations.org_id')
             .onRef('participants.id', '=', 'invitations.participant_id'),
         )
-        .select(['invitations.id', 'participants.email'])
+        .select(['invitations.id', 'participants.email', 'participants.attributes'])
         .where('invitations.org_id', '=', orgId)
         .where('invitations.wave_id', '=', wave.id)
         .where('invitations.revoked', '=', false)
@@ -90,6 +92,7 @@ export async function remindNonResponders(
         where i.org_id = ${orgId} and i.id = f.id`.execute(trx);
       }
       const pending = fresh.filter((f) => !answered.has(participationMarker(keys, f.id).toString('hex')));
+      const sender = await readerFacingOrganization(trx, orgId);
       await queueMail(
         trx,
         keys,
@@ -102,6 +105,10 @@ export async function remindNonResponders(
             f.email!,
             `${publicUrl}/s/${f.token}`,
             f.code,
+            {
+              organizationName: sender.organizationName,
+              language: readerLanguage(survey.definition, f.attributes, sender.defaultLanguage),
+            },
           ),
         ),
       );

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { storableText } from '../db/text.ts';
 import type { Organization } from '../db/schema.ts';
+import { UI_LANGUAGES, type UiLanguage } from '../pages/i18n.ts';
 
 export const organizationResponse = z.object({
   id: z.uuid(),
@@ -20,6 +21,12 @@ export const organizationResponse = z.object({
     .int()
     .nullable()
     .describe('Months after a wave closes that its answers are kept (results stay); null: kept.'),
+  defaultLanguage: z
+    .enum(UI_LANGUAGES)
+    .nullable()
+    .describe(
+      "Language of mail and pages for participants whose roster row has no `language` attribute; null: each survey's default language.",
+    ),
 });
 
 export const updateOrganizationBody = z
@@ -38,6 +45,15 @@ export const updateOrganizationBody = z
       .max(20)
       .optional(),
     responseRetentionMonths: z.number().int().min(1).max(120).nullable().optional(),
+    defaultLanguage: z
+      .enum(UI_LANGUAGES)
+      .nullable()
+      .optional()
+      .describe(
+        'The language (en, ko or pl) invitations, reminders and employee pages use for participants whose roster ' +
+          "row has no `language` attribute (see PUT /v1/roster). A survey not offered in it uses the survey's default " +
+          "language. null: each survey's default language.",
+      ),
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'nothing to change' });
 
@@ -50,5 +66,8 @@ export function toOrganizationResponse(org: Organization): z.infer<typeof organi
     commentMinGroupSize: org.comment_min_group_size,
     reportablePairs: org.reportable_pairs,
     responseRetentionMonths: org.response_retention_months,
+    defaultLanguage: (UI_LANGUAGES as readonly string[]).includes(org.default_language ?? '')
+      ? (org.default_language as UiLanguage)
+      : null,
   };
 }

@@ -51,6 +51,7 @@ export interface OrganizationChanges {
   commentMinGroupSize?: number | null | undefined;
   reportablePairs?: Array<[string, string]> | undefined;
   responseRetentionMonths?: number | null | undefined;
+  defaultLanguage?: string | null | undefined;
 }
 
 export async function updateOrganization(
@@ -77,6 +78,7 @@ export async function updateOrganization(
       ...(changes.responseRetentionMonths !== undefined
         ? { response_retention_months: changes.responseRetentionMonths }
         : {}),
+      ...(changes.defaultLanguage !== undefined ? { default_language: changes.defaultLanguage } : {}),
     })
     .where('id', '=', orgId)
     .returningAll()
@@ -97,4 +99,18 @@ export async function deleteOrganization(db: Kysely<Database>, orgId: string, co
     .executeTakeFirst();
   if (result.numDeletedRows === 0n)
     throw new ValidationFailed([{ field: 'body.confirm', message: "must be the organization's slug" }]);
+}
+
+/** What mail and the employee pages say about the employer (issue 14): its name and default language. */
+export async function readerFacingOrganization(
+  db: Kysely<Database>,
+  orgId: string,
+): Promise<{ organizationName: string; defaultLanguage: string | null }> {
+  const org = await db
+    .selectFrom('organizations')
+    .select(['name', 'default_language'])
+    .where('id', '=', orgId)
+    .executeTakeFirst();
+  if (!org) throw new NotFound('Organization');
+  return { organizationName: org.name, defaultLanguage: org.default_language };
 }

@@ -1,4 +1,5 @@
 import { acceptedLanguages } from '../exports/negotiation.ts';
+import { people } from './plural.ts';
 
 /** Interface text of the employee pages. Survey texts come from the survey itself. */
 export const UI_LANGUAGES = ['en', 'ko', 'pl'] as const;
@@ -7,11 +8,15 @@ export type UiLanguage = (typeof UI_LANGUAGES)[number];
 const en = {
   languageName: 'English',
   skip: 'Skip to the questions',
+  pulseSurvey: (organization: string) => `${organization} — pulse survey`,
+  languageNav: 'Language',
   promiseTitle: 'Your answers are anonymous',
+  promiseSummary: (k: number) => `HR sees only groups of at least ${people('en', k)}.`,
+  promiseMore: 'How your answers are protected',
   promise: (k: number) => [
     'Your answers are stored without your name, e-mail or link, and without the time you answered.',
-    `HR sees only totals for groups of at least ${k} people. Smaller groups are never shown.`,
-    `Comments are shown only for groups of at least ${k} people, in random order, without dates.`,
+    `HR sees only totals for groups of at least ${people('en', k)}. Smaller groups are never shown.`,
+    `Comments are shown only for groups of at least ${people('en', k)}, in random order, without dates.`,
     'Your link works once. After you send, nothing on this device proves what you answered.',
   ],
   required: 'required',
@@ -69,11 +74,15 @@ export type Strings = typeof en;
 const ko: Strings = {
   languageName: '한국어',
   skip: '질문으로 건너뛰기',
+  pulseSurvey: (organization) => `${organization} — 펄스 설문`,
+  languageNav: '언어',
   promiseTitle: '응답은 익명으로 처리됩니다',
+  promiseSummary: (k) => `HR은 ${people('ko', k)} 이상인 그룹만 볼 수 있습니다.`,
+  promiseMore: '응답을 보호하는 방법',
   promise: (k) => [
     '응답은 이름, 이메일, 링크, 응답 시각 없이 저장됩니다.',
-    `HR은 ${k}명 이상인 그룹의 합계만 볼 수 있습니다. 더 작은 그룹은 표시되지 않습니다.`,
-    `의견은 ${k}명 이상인 그룹에서만, 무작위 순서로, 날짜 없이 표시됩니다.`,
+    `HR은 ${people('ko', k)} 이상인 그룹의 합계만 볼 수 있습니다. 더 작은 그룹은 표시되지 않습니다.`,
+    `의견은 ${people('ko', k)} 이상인 그룹에서만, 무작위 순서로, 날짜 없이 표시됩니다.`,
     '링크는 한 번만 사용할 수 있습니다. 제출 후 이 기기에는 응답 내용을 증명할 수 있는 것이 남지 않습니다.',
   ],
   required: '필수',
@@ -129,11 +138,16 @@ const ko: Strings = {
 const pl: Strings = {
   languageName: 'Polski',
   skip: 'Przejdź do pytań',
+  pulseSurvey: (organization) => `${organization} — ankieta pulsowa`,
+  languageNav: 'Język',
   promiseTitle: 'Twoje odpowiedzi są anonimowe',
+  // "liczące/liczących co najmniej …" takes the accusative: 3 osoby, 5 osób, 22 osoby.
+  promiseSummary: (k) => `HR widzi tylko grupy liczące co najmniej ${people('pl', k, 'accusative')}.`,
+  promiseMore: 'Jak chronimy Twoje odpowiedzi',
   promise: (k) => [
     'Odpowiedzi zapisujemy bez imienia, e-maila, linku i bez godziny wysłania.',
-    `Dział HR widzi tylko sumy dla grup liczących co najmniej ${k} osób. Mniejsze grupy nigdy nie są pokazywane.`,
-    `Komentarze są pokazywane tylko dla grup co najmniej ${k} osób, w losowej kolejności, bez dat.`,
+    `Dział HR widzi tylko sumy dla grup liczących co najmniej ${people('pl', k, 'accusative')}. Mniejsze grupy nigdy nie są pokazywane.`,
+    `Komentarze są pokazywane tylko dla grup liczących co najmniej ${people('pl', k, 'accusative')}, w losowej kolejności, bez dat.`,
     'Link działa jeden raz. Po wysłaniu na tym urządzeniu nie zostaje nic, co dowodziłoby Twoich odpowiedzi.',
   ],
   required: 'wymagane',

@@ -15,7 +15,18 @@ import { contextForSession, localizeSurvey, sessionFromCode, sessionFromLinkToke
 import { SURVEY_COOKIE, submitAndRelease } from '../responses/routes.ts';
 import { preferredLanguages, STRINGS, uiLanguage, type UiLanguage } from './i18n.ts';
 import { identifyingSignals, type Signal } from './identifying.ts';
-import { kioskPage, page, problemPage, replayPage, surveyPage, thanksPage, type FormState } from './views.ts';
+import {
+  kioskPage,
+  page,
+  problemPage,
+  replayPage,
+  SURVEY_FORM,
+  surveyPage,
+  thanksPage,
+  type FormState,
+  type PageOptions,
+} from './views.ts';
+import { readerFacingOrganization } from '../orgs/service.ts';
 import { answeredSurveyProtection, answeredSurveyQuery, protectionRoutes, thanksPath } from './protection-routes.ts';
 import { protectionLink } from './protection.ts';
 import { protectionPath } from '../protection/service.ts';
@@ -95,11 +106,12 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     body: Parameters<typeof page>[2],
     path: string,
     status = 200,
+    options: PageOptions = {},
   ) =>
     reply
       .code(status)
       .type('text/html; charset=utf-8')
-      .send(page(lang, title, body, (l) => withLang(path, l)) as never);
+      .send(page(lang, title, body, (l) => withLang(path, l), options) as never);
 
   // Errors become a page in the reader's language, with the status the API would use. Only what
   // truly says "this token is not valid" reads so: an outage must not send people away for good.
@@ -241,6 +253,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     const ui = uiLanguage([survey.language, ...preferred]);
     const path = await protectionOf(ctx);
     const protection = path ? protectionLink(ui, withLang(path, lang)) : undefined;
+    const { organizationName } = await readerFacingOrganization(app.db, ctx.orgId);
     return render(
       reply,
       ui,
@@ -248,8 +261,44 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
       surveyPage(ui, survey, withLang('/survey', lang), state, protection),
       '/survey',
       status,
+      {
+        organization: organizationName,
+        switchForm: { id: SURVEY_FORM, action: (l) => withLang('/survey/language', l) },
+      },
     );
   };
+
+  // The language buttons post the form here (issue 14): the page comes back in the chosen language
+  // with every answer as it was. Nothing is validated, sent or stored: the answers exist only in
+  // this request and the page it returns, never on the server (P1).
+  app.post(
+    '/survey/language',
+    {
+      config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
+      schema: {
+        hide: true,
+        querystring: langQuery,
+        body: z.record(storableText(40), z.union([storableText(5000), z.array(storableText(40)).max(30)])),
+      },
+    },
+    async (request, reply) => {
+      const ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
+      const { values } = answersFromForm(ctx.definition, request.body);
+      const submission =
+        typeof request.body.submission === 'string' && /^[\w-]{8,200}$/.test(request.body.submission)
+          ? request.body.submission
+          : randomBytes(16).toString('base64url');
+      return showSurvey(
+        request,
+        reply,
+        request.query.lang,
+        // A choice to send identifying comments as they are is not carried: sending checks them again.
+        { values, errors: {}, warnings: {}, submission },
+        200,
+        ctx,
+      );
+    },
+  );
 
   app.get('/survey', { schema: { hide: true, querystring: langQuery } }, async (request, reply) =>
     showSurvey(request, reply, request.query.lang, {

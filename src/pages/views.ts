@@ -6,25 +6,74 @@ import type { localizeSurvey } from '../responses/service.ts';
 type RespondentSurvey = ReturnType<typeof localizeSurvey>;
 type Values = Record<string, string | string[]>;
 
+/**
+ * How the language switcher works on a page. Links, normally; on the survey page, submit buttons of
+ * its form (issue 14), so switching posts the answers chosen so far and the page comes back in the
+ * other language with them still chosen: no script, nothing stored.
+ */
+export interface PageOptions {
+  /** The employer's display name, so staff see whose survey this is. */
+  organization?: string | undefined;
+  switchForm?: { id: string; action: (l: UiLanguage) => string } | undefined;
+}
+
+function languageSwitch(lang: UiLanguage, switchHref: (l: UiLanguage) => string, options: PageOptions): SafeHtml[] {
+  const form = options.switchForm;
+  return UI_LANGUAGES.map((l) => {
+    const name = STRINGS[l].languageName;
+    if (!form)
+      return html`<li>
+        <a href="${switchHref(l)}" lang="${l}" ${l === lang ? html`aria-current="true"` : ''}>${name}</a>
+      </li>`;
+    if (l === lang) return html`<li><span class="current" lang="${l}" aria-current="true">${name}</span></li>`;
+    return html`<li>
+      <button
+        type="submit"
+        class="language"
+        form="${form.id}"
+        formaction="${form.action(l)}"
+        formnovalidate
+        lang="${l}"
+      >
+        ${name}
+      </button>
+    </li>`;
+  });
+}
+
 /** The shell of every page: no script, one same-origin stylesheet, a language switcher. */
-export function page(lang: UiLanguage, title: string, body: SafeHtml, switchHref: (l: UiLanguage) => string): string {
+export function page(
+  lang: UiLanguage,
+  title: string,
+  body: SafeHtml,
+  switchHref: (l: UiLanguage) => string,
+  options: PageOptions = {},
+): string {
   const t = STRINGS[lang];
+  const brand = options.organization ? t.pulseSurvey(options.organization) : 'Quorum';
   return `<!doctype html>${
     html`<html lang="${lang}">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
-        <title>${title} · Quorum</title>
+        <title>${title} · ${options.organization ?? 'Quorum'}</title>
         <link rel="stylesheet" href="/assets/quorum.css" />
       </head>
       <body>
         <a class="skip" href="#main">${t.skip}</a>
+        ${
+          // Enter in a form clicks its first submit button in document order: without this one,
+          // that would be a language button in the header instead of "Send".
+          options.switchForm
+            ? html`<button type="submit" form="${options.switchForm.id}" hidden>${t.send}</button>`
+            : ''
+        }
         <header>
-          <span class="brand">Quorum</span>
-          <nav aria-label="Language">
+          <span class="brand">${brand}</span>
+          <nav aria-label="${t.languageNav}">
             <ul>
-              ${UI_LANGUAGES.map((l) => html`<li><a href="${switchHref(l)}" lang="${l}" ${l === lang ? html`aria-current="true"` : ''}>${STRINGS[l].languageName}</a></li>`)}
+              ${languageSwitch(lang, switchHref, options)}
             </ul>
           </nav>
         </header>
@@ -34,12 +83,18 @@ export function page(lang: UiLanguage, title: string, body: SafeHtml, switchHref
   }`;
 }
 
+/** Collapsed to one line, so on a phone the first question shows on the first screen (issue 14). */
 function promise(t: Strings, k: number, protection?: SafeHtml): SafeHtml {
   return html`<section class="promise" aria-labelledby="promise-title">
-    <h2 id="promise-title">${t.promiseTitle}</h2>
-    <ul>
-      ${t.promise(k).map((line) => html`<li>${line}</li>`)}
-    </ul>
+    <details>
+      <summary>
+        <strong id="promise-title">${t.promiseTitle}.</strong> ${t.promiseSummary(k)}
+        <span class="more">${t.promiseMore}</span>
+      </summary>
+      <ul>
+        ${t.promise(k).map((line) => html`<li>${line}</li>`)}
+      </ul>
+    </details>
     ${protection}
   </section>`;
 }
@@ -136,6 +191,9 @@ export interface FormState {
   confirmed?: boolean;
 }
 
+/** The survey form's id: the language buttons in the header submit it (see PageOptions). */
+export const SURVEY_FORM = 'answers';
+
 export function surveyPage(
   lang: UiLanguage,
   survey: RespondentSurvey,
@@ -166,7 +224,7 @@ export function surveyPage(
           </div>`
         : ''
     }
-    <form method="post" action="${action}" novalidate>
+    <form method="post" action="${action}" id="${SURVEY_FORM}" novalidate>
       <input type="hidden" name="submission" value="${state.submission}" />
       ${state.confirmed && !warned ? html`<input type="hidden" name="confirm_identifying" value="yes" />` : ''}
       ${survey.questions.map((q) => field(t, q, state.values[q.id], state.errors[q.id], state.warnings[q.id]))}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { storableText } from '../db/text.ts';
+import { READER_LANGUAGE_ATTRIBUTE } from '../delivery/reader-language.ts';
 
 export const dimensionKey = storableText(40).regex(
   /^[a-z][a-z0-9_]{0,39}$/,
@@ -18,7 +19,16 @@ export const dimensionsBody = z
   )
   .max(20)
   .refine((d) => new Set(d.map((x) => x.key)).size === d.length, 'dimension keys must be unique')
-  .describe('The full, ordered list: earlier dimensions are kept longest when responses must be generalised.');
+  // Issue 14: `language` picks the language of a participant's mail and pages. Few people may share
+  // one (the only Korean speaker at a Polish site), so it is never a breakdown of results (P1, P3).
+  .refine((d) => !d.some((x) => x.key === READER_LANGUAGE_ATTRIBUTE && x.reportable), {
+    message: `${READER_LANGUAGE_ATTRIBUTE} (the language of a participant's mail and pages) cannot be reportable`,
+  })
+  .describe(
+    'The full, ordered list: earlier dimensions are kept longest when responses must be generalised. ' +
+      `A dimension \`${READER_LANGUAGE_ATTRIBUTE}\` (values en, ko, pl) chooses the language of a participant's mail ` +
+      'and pages; it must be declared with reportable: false.',
+  );
 
 export const dimensionsResponse = z.array(z.object({ key: z.string(), label: z.string(), reportable: z.boolean() }));
 

@@ -9,6 +9,8 @@ import { findTemplate } from './templates.ts';
 import { writeThenSettle, type SettledTable, type SettleOptions } from '../anonymity/settle.ts';
 import { queueMail } from '../delivery/outbox.ts';
 import { composeMail } from '../delivery/templates.ts';
+import { readerLanguage } from '../delivery/reader-language.ts';
+import { readerFacingOrganization } from '../orgs/service.ts';
 import type { Audience, SurveyDefinition } from './questions.ts';
 import { surveyReporting } from './reporting.ts';
 
@@ -328,7 +330,18 @@ async function openNextWave(
         ...issued[i]!,
       }));
       if (survey.delivery === 'email') {
-        const mailed = distribution.filter((d) => d.email !== null);
+        // Issue 14: each mail in its recipient's language, from their employer by name.
+        const sender = await readerFacingOrganization(trx, orgId);
+        const mailed = distribution.flatMap((d, i) =>
+          d.email === null
+            ? []
+            : [
+                {
+                  ...d,
+                  language: readerLanguage(survey.definition, participants[i]!.attributes, sender.defaultLanguage),
+                },
+              ],
+        );
         await queueMail(
           trx,
           keys,
@@ -341,6 +354,7 @@ async function openNextWave(
               d.email!,
               `${delivery.publicUrl}/s/${d.token}`,
               d.code,
+              { organizationName: sender.organizationName, language: d.language },
             ),
           ),
         );

@@ -210,7 +210,8 @@ describe.runIf(available)('the survey in a real browser (Chromium)', () => {
     const page = await context.newPage();
     await page.goto(invitations[2]!.link);
     expect(await page.locator('h1').textContent()).toBe('Weekly pulse');
-    await page.getByRole('link', { name: 'Polski' }).click();
+    // On the survey page the switcher submits the form (issue 14; test/e2e/reader-language.test.ts).
+    await page.getByRole('button', { name: 'Polski' }).click();
     expect(await page.locator('h1').textContent()).toBe('Cotygodniowy puls');
     expect((await context.cookies()).map((c) => c.name)).toEqual(['quorum_survey']);
     const csp = (await page.request.get(`${base}/survey?lang=pl`)).headers()['content-security-policy'];

@@ -82,15 +82,28 @@ describe('P1 sealed box lengths', () => {
     });
   }
 
-  it('when mails of one survey go to addresses and codes of every length, then they are sealed at one size', () => {
+  it('when mails of one survey go to addresses, codes and readers of every length and language, then they are sealed at one size', () => {
     const definition = TEMPLATES[0]!.definition;
+    const language = fc.constantFrom('en', 'ko', 'pl', 'de');
     fc.assert(
-      fc.property(fc.emailAddress(), fc.emailAddress(), fc.constantFrom('invitation', 'reminder'), (a, b, kind) => {
-        const link = `https://quorum.test/s/qi_${'x'.repeat(43)}`;
-        const one = composeMail(kind, definition, 5, a.slice(0, 254), link, newNicknameCode());
-        const two = composeMail(kind, definition, 5, b.slice(0, 254), link, newNicknameCode());
-        return one.sealedBytes === two.sealedBytes && one.sealedBytes >= JSON.stringify(one.message).length;
-      }),
+      fc.property(
+        fc.emailAddress(),
+        fc.emailAddress(),
+        fc.constantFrom('invitation', 'reminder'),
+        language,
+        language,
+        (a, b, kind, la, lb) => {
+          const link = `https://quorum.test/s/qi_${'x'.repeat(43)}`;
+          const reader = (l: string) => ({ organizationName: 'Acme Sp. z o.o.', language: l });
+          const one = composeMail(kind, definition, 5, a.slice(0, 254), link, newNicknameCode(), reader(la));
+          const two = composeMail(kind, definition, 5, b.slice(0, 254), link, newNicknameCode(), reader(lb));
+          return (
+            one.sealedBytes === two.sealedBytes &&
+            one.sealedBytes >= Buffer.byteLength(JSON.stringify(one.message)) &&
+            two.sealedBytes >= Buffer.byteLength(JSON.stringify(two.message))
+          );
+        },
+      ),
     );
   });
 });
