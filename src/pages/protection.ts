@@ -76,7 +76,7 @@ const en = (lang: UiLanguage): ProtectionStrings => ({
   theTotal: 'everyone',
   belowK: (k) => `That is fewer than ${k}: this group is never shown, so answers in it count only in larger groups.`,
   heldInSmallest: (held) =>
-    `${held} of them HR holds itself (kiosk codes, or links of people added since the survey opened). Where such tokens could single anyone out, the group is withheld.`,
+    `${held} of them HR holds itself (kiosk codes, or links of people added since the survey opened). Whoever holds a code can answer with it: if HR answered with some of them, your group's results would mix its answers with fewer real ones. Cells where such tokens sit beside fewer than k other invitations are withheld; a group reached only by kiosk codes is not, so hand codes out to the people they are for.`,
   countsAreRoster: 'These numbers count invitations, which HR already knows from its roster, never answers.',
   changesTitle: 'Changes since the survey opened',
   changesIntro: (openedOn) => `Every roster import and every set of kiosk codes since ${openedOn}, by day. No names.`,
@@ -128,7 +128,7 @@ const ko = (lang: UiLanguage): ProtectionStrings => ({
   theTotal: '전체',
   belowK: (k) => `${k}명보다 적으므로 이 그룹은 표시되지 않으며, 그 응답은 더 큰 그룹에만 포함됩니다.`,
   heldInSmallest: (held) =>
-    `그중 ${held}명분은 HR이 직접 가지고 있는 코드나 링크입니다(키오스크 코드, 설문 시작 후 추가된 사람의 링크). 이런 코드로 누군가가 드러날 수 있으면 그 그룹은 표시되지 않습니다.`,
+    `그중 ${held}명분은 HR이 직접 가지고 있는 코드나 링크입니다(키오스크 코드, 설문 시작 후 추가된 사람의 링크). 코드를 가진 사람은 누구든 그 코드로 응답할 수 있습니다. HR이 일부 코드로 직접 응답했다면 결과에 실제 응답이 더 적게 섞입니다. 이런 코드가 k명 미만의 다른 초대와 함께 있는 그룹은 표시되지 않지만, 키오스크 코드로만 이루어진 그룹은 표시됩니다.`,
   countsAreRoster: '이 숫자는 HR이 명단으로 이미 알고 있는 초대 수이며, 응답 수가 아닙니다.',
   changesTitle: '설문 시작 후 변경 사항',
   changesIntro: (openedOn) =>
@@ -177,7 +177,7 @@ const pl = (lang: UiLanguage): ProtectionStrings => ({
   belowK: (k) =>
     `To mniej niż ${k}: ta grupa nigdy nie jest pokazywana, więc odpowiedzi z niej liczą się tylko w większych grupach.`,
   heldInSmallest: (held) =>
-    `Z tego ${held} ma sam dział HR (kody do kiosku albo linki osób dodanych po otwarciu ankiety). Gdy takie kody mogłyby kogoś wskazać, grupa jest wstrzymywana.`,
+    `Z tego ${held} ma sam dział HR (kody do kiosku albo linki osób dodanych po otwarciu ankiety). Kto ma kod, może nim odpowiedzieć: gdyby HR odpowiedział częścią kodów, wyniki grupy mieszałyby jego odpowiedzi z mniejszą liczbą prawdziwych. Grupy, w których takie kody są obok mniej niż k innych zaproszeń, są wstrzymywane; grupa objęta tylko kodami do kiosku — nie.`,
   countsAreRoster: 'Te liczby to zaproszenia, które HR zna ze swojej listy pracowników, nigdy odpowiedzi.',
   changesTitle: 'Zmiany od otwarcia ankiety',
   changesIntro: (openedOn) =>

@@ -481,8 +481,8 @@ export class CodePoolTooLarge extends DomainError {
 /**
  * Issue 13 (roster stuffing): codes a pool may still hold for a segment — the active participants
  * in the survey's audience who match it and hold no invitation in the open wave, less the codes
- * already pooled in the wave for the same segment, or a narrower or wider one (they may stand for
- * the same people). Serialised per wave, so two requests cannot both spend the same people.
+ * already pooled in the wave for any segment that may hold the same people (the same, a narrower,
+ * a wider, or an overlapping one). Serialised per wave, so two requests cannot both spend the same people.
  */
 async function poolableParticipants(
   trx: Transaction<Database>,
@@ -520,7 +520,11 @@ async function poolableParticipants(
     .where('org_id', '=', orgId)
     .where('wave_id', '=', waveId)
     .where('participant_id', 'is', null)
-    .where(sql<boolean>`(attributes @> ${json}::jsonb or ${json}::jsonb @> attributes)`)
+    // Any pool whose segment could hold the same people: no attribute both name with two values
+    // (an outside attack pooled {department: Ops}, then {location: Main}: 44 codes for 30 people).
+    .where(
+      sql<boolean>`not exists (select 1 from jsonb_each_text(attributes) a join jsonb_each_text(${json}::jsonb) b on a.key = b.key where a.value <> b.value)`,
+    )
     .executeTakeFirstOrThrow();
   return Math.max(0, people.n - pooled.n);
 }

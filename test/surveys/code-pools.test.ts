@@ -94,6 +94,25 @@ describe('POST /v1/surveys/:id/code-pools', () => {
     expect(Number(await poolInvitations(org.id))).toBe(before + 3);
   });
 
+  // Found by an outside attack: {department: Ops} then {location: Main} (neither inside the other)
+  // gave 44 codes for 30 people.
+  it('P2 when pools are asked for overlapping segments, then codes already pooled for either count against the other', async () => {
+    const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+    await openWave(t.app, admin, survey.id);
+    await addRosterPeople(t.app, admin, 3, { department: 'Logistics', location: 'Depot' });
+    const ask = (count: number, segment: Record<string, string>) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/v1/surveys/${survey.id}/code-pools`,
+        headers: bearer(admin),
+        payload: { count, segment },
+      });
+    expect((await ask(3, { department: 'Logistics' })).statusCode).toBe(201);
+    const overlapping = await ask(3, { location: 'Depot' });
+    expect(overlapping.statusCode, overlapping.body).toBe(409);
+    expect(overlapping.json()).toMatchObject({ available: 0 });
+  });
+
   it('P2 when a survey audience leaves a segment out, then no pool may be made for it', async () => {
     const survey = await createSurvey(t.app, admin, {
       template: 'pulse',
