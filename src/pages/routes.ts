@@ -268,37 +268,33 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     );
   };
 
+  // The survey form's posts (send, switch language): rate-limited, answers as strings or lists.
+  const formRoute = {
+    config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
+    schema: {
+      hide: true,
+      querystring: langQuery,
+      body: z.record(storableText(40), z.union([storableText(5000), z.array(storableText(40)).max(30)])),
+    },
+  };
+
   // The language buttons post the form here (issue 14): the page comes back in the chosen language
   // with every answer as it was. Nothing is validated, sent or stored: the answers exist only in
   // this request and the page it returns, never on the server (P1).
-  app.post(
-    '/survey/language',
-    {
-      config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
-      schema: {
-        hide: true,
-        querystring: langQuery,
-        body: z.record(storableText(40), z.union([storableText(5000), z.array(storableText(40)).max(30)])),
-      },
-    },
-    async (request, reply) => {
-      const ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
-      const { values } = answersFromForm(ctx.definition, request.body);
-      const submission =
-        typeof request.body.submission === 'string' && /^[\w-]{8,200}$/.test(request.body.submission)
-          ? request.body.submission
-          : randomBytes(16).toString('base64url');
-      return showSurvey(
-        request,
-        reply,
-        request.query.lang,
-        // A choice to send identifying comments as they are is not carried: sending checks them again.
-        { values, errors: {}, warnings: {}, submission },
-        200,
-        ctx,
-      );
-    },
-  );
+  app.post('/survey/language', formRoute, async (request, reply) => {
+    const ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
+    const { values } = answersFromForm(ctx.definition, request.body);
+    const submission = submissionOf(request.body) ?? randomBytes(16).toString('base64url');
+    return showSurvey(
+      request,
+      reply,
+      request.query.lang,
+      // A choice to send identifying comments as they are is not carried: sending checks them again.
+      { values, errors: {}, warnings: {}, submission },
+      200,
+      ctx,
+    );
+  });
 
   app.get('/survey', { schema: { hide: true, querystring: langQuery } }, async (request, reply) =>
     showSurvey(request, reply, request.query.lang, {
@@ -309,96 +305,82 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     }),
   );
 
-  app.post(
-    '/survey',
-    {
-      config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
-      schema: {
-        hide: true,
-        querystring: langQuery,
-        body: z.record(storableText(40), z.union([storableText(5000), z.array(storableText(40)).max(30)])),
-      },
-    },
-    async (request, reply) => {
-      let ctx: InvitationContext;
-      try {
-        // Spent or not is decided by the write itself, which also acknowledges a resend with the
-        // same Idempotency-Key whose first answer was stored but never acknowledged.
-        ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
-      } catch (error) {
-        if (!isUnavailable(error)) throw error;
-        const lang = uiLanguage(languages(request, request.query.lang));
-        reply.header('retry-after', RETRY_AFTER_SECONDS);
-        return render(
-          reply,
-          lang,
-          STRINGS[lang].unavailableTitle,
-          replayPage(lang, withLang('/survey', request.query.lang), request.body as Record<string, string | string[]>),
-          '/survey',
-          503,
-        );
+  app.post('/survey', formRoute, async (request, reply) => {
+    let ctx: InvitationContext;
+    try {
+      // Spent or not is decided by the write itself, which also acknowledges a resend with the
+      // same Idempotency-Key whose first answer was stored but never acknowledged.
+      ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
+    } catch (error) {
+      if (!isUnavailable(error)) throw error;
+      const lang = uiLanguage(languages(request, request.query.lang));
+      reply.header('retry-after', RETRY_AFTER_SECONDS);
+      return render(
+        reply,
+        lang,
+        STRINGS[lang].unavailableTitle,
+        replayPage(lang, withLang('/survey', request.query.lang), request.body as Record<string, string | string[]>),
+        '/survey',
+        503,
+      );
+    }
+    const lang = uiLanguage([...languages(request, request.query.lang), ctx.definition.defaultLanguage]);
+    const { answers, values } = answersFromForm(ctx.definition, request.body);
+    const submission = submissionOf(request.body);
+    const parsed = answersSchema(ctx.definition).safeParse(answers);
+    const errors: Record<string, string> = {};
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const id = String(issue.path[0] ?? '');
+        if (id) errors[id] = !Object.hasOwn(answers, id) ? STRINGS[lang].answerRequired : STRINGS[lang].answerInvalid;
       }
-      const lang = uiLanguage([...languages(request, request.query.lang), ctx.definition.defaultLanguage]);
-      const { answers, values } = answersFromForm(ctx.definition, request.body);
-      const submission =
-        typeof request.body.submission === 'string' && /^[\w-]{8,200}$/.test(request.body.submission)
-          ? request.body.submission
-          : undefined;
-      const parsed = answersSchema(ctx.definition).safeParse(answers);
-      const errors: Record<string, string> = {};
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
-          const id = String(issue.path[0] ?? '');
-          if (id) errors[id] = !Object.hasOwn(answers, id) ? STRINGS[lang].answerRequired : STRINGS[lang].answerInvalid;
-        }
+    }
+    const warnings: Record<string, Signal[]> = {};
+    if (request.body.confirm_identifying !== 'yes') {
+      for (const q of ctx.definition.questions) {
+        const text = answers[q.id];
+        if (q.type === 'text' && typeof text === 'string' && identifyingSignals(text).length)
+          warnings[q.id] = identifyingSignals(text);
       }
-      const warnings: Record<string, Signal[]> = {};
-      if (request.body.confirm_identifying !== 'yes') {
-        for (const q of ctx.definition.questions) {
-          const text = answers[q.id];
-          if (q.type === 'text' && typeof text === 'string' && identifyingSignals(text).length)
-            warnings[q.id] = identifyingSignals(text);
-        }
-      }
-      const kept = { values, submission: submission ?? randomBytes(16).toString('base64url') };
-      if (Object.keys(errors).length || Object.keys(warnings).length) {
-        return showSurvey(
-          request,
-          reply,
-          request.query.lang,
-          { ...kept, errors, warnings },
-          Object.keys(errors).length ? 400 : 200,
-          ctx,
-        );
-      }
-      try {
-        await submitAndRelease(app, request, request.cookies[SURVEY_COOKIE], answers, submission);
-      } catch (error) {
-        if (!isUnavailable(error)) throw error;
-        // Nothing was stored: the form comes back as sent, with the same Idempotency-Key, so one
-        // more press of "Send" sends the very same answers (and is counted once).
-        reply.header('retry-after', RETRY_AFTER_SECONDS);
-        return showSurvey(
-          request,
-          reply,
-          request.query.lang,
-          // The comments are unchanged, so a choice to send them as they are still stands.
-          {
-            ...kept,
-            errors: {},
-            warnings: {},
-            unavailable: true,
-            confirmed: request.body.confirm_identifying === 'yes',
-          },
-          503,
-          ctx,
-        );
-      }
-      reply.clearCookie(SURVEY_COOKIE, cookie);
-      // The thank-you page names the survey (not the invitation) so it can link to its protection (P10).
-      return reply.redirect(thanksPath(await protectionOf(ctx), request.query.lang), 303);
-    },
-  );
+    }
+    const kept = { values, submission: submission ?? randomBytes(16).toString('base64url') };
+    if (Object.keys(errors).length || Object.keys(warnings).length) {
+      return showSurvey(
+        request,
+        reply,
+        request.query.lang,
+        { ...kept, errors, warnings },
+        Object.keys(errors).length ? 400 : 200,
+        ctx,
+      );
+    }
+    try {
+      await submitAndRelease(app, request, request.cookies[SURVEY_COOKIE], answers, submission);
+    } catch (error) {
+      if (!isUnavailable(error)) throw error;
+      // Nothing was stored: the form comes back as sent, with the same Idempotency-Key, so one
+      // more press of "Send" sends the very same answers (and is counted once).
+      reply.header('retry-after', RETRY_AFTER_SECONDS);
+      return showSurvey(
+        request,
+        reply,
+        request.query.lang,
+        // The comments are unchanged, so a choice to send them as they are still stands.
+        {
+          ...kept,
+          errors: {},
+          warnings: {},
+          unavailable: true,
+          confirmed: request.body.confirm_identifying === 'yes',
+        },
+        503,
+        ctx,
+      );
+    }
+    reply.clearCookie(SURVEY_COOKIE, cookie);
+    // The thank-you page names the survey (not the invitation) so it can link to its protection (P10).
+    return reply.redirect(thanksPath(await protectionOf(ctx), request.query.lang), 303);
+  });
 
   const thanksQuery = langQuery.extend(answeredSurveyQuery.shape);
   app.get('/thanks', { schema: { hide: true, querystring: thanksQuery } }, async (request, reply) => {
@@ -408,3 +390,8 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     return render(reply, lang, STRINGS[lang].thanksTitle, body, '/thanks');
   });
 };
+
+/** The form's own Idempotency-Key, if it sent a well-formed one. */
+function submissionOf(body: Record<string, string | string[]>): string | undefined {
+  return typeof body.submission === 'string' && /^[\w-]{8,200}$/.test(body.submission) ? body.submission : undefined;
+}

@@ -107,27 +107,16 @@ async function heldAnswers(
   const held = invitations.filter((i) => i.held_by_hr);
   if (held.length < 2 * k) return null;
   const markers = held.map((i) => participationMarker(keys, i.id));
-  const spentHeld = Number(
-    (
-      await db
-        .selectFrom('participation')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('org_id', '=', orgId)
-        .where('wave_id', '=', waveId)
-        .where('marker', 'in', markers)
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
-  const spentAll = Number(
-    (
-      await db
-        .selectFrom('participation')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('org_id', '=', orgId)
-        .where('wave_id', '=', waveId)
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+  const spent = await db
+    .selectFrom('participation')
+    .select((eb) => [
+      eb.fn.countAll<number>().as('all'),
+      eb.fn.countAll<number>().filterWhere('marker', 'in', markers).as('held'),
+    ])
+    .where('org_id', '=', orgId)
+    .where('wave_id', '=', waveId)
+    .executeTakeFirstOrThrow();
+  const [spentAll, spentHeld] = [Number(spent.all), Number(spent.held)];
   const shown = Math.floor(spentHeld / k) * k;
   const others = invitations.length - held.length;
   // Whatever the true count within the band [shown, shown + k - 1], the other invitations keep k

@@ -34,6 +34,14 @@ const poolInvitations = async (orgId: string) =>
       .executeTakeFirstOrThrow()
   ).n;
 
+const askPool = (surveyId: string, count: number, segment: Record<string, string>) =>
+  t.app.inject({
+    method: 'POST',
+    url: `/v1/surveys/${surveyId}/code-pools`,
+    headers: bearer(admin),
+    payload: { count, segment },
+  });
+
 describe('POST /v1/surveys/:id/code-pools', () => {
   it('when the survey does not exist, then 404 not-found, as on every other survey route', async () => {
     const response = await askForCodes(randomUUID());
@@ -63,13 +71,7 @@ describe('POST /v1/surveys/:id/code-pools', () => {
     await openWave(t.app, admin, survey.id);
     // Joined after the wave opened: three people hold no invitation, so three codes may stand for them.
     await addRosterPeople(t.app, admin, 3, { department: 'Operations', location: 'Seoul' });
-    const ask = (count: number, segment: Record<string, string>) =>
-      t.app.inject({
-        method: 'POST',
-        url: `/v1/surveys/${survey.id}/code-pools`,
-        headers: bearer(admin),
-        payload: { count, segment },
-      });
+    const ask = (count: number, segment: Record<string, string>) => askPool(survey.id, count, segment);
     const before = Number(await poolInvitations(org.id));
     const refused = await ask(4, { department: 'Operations' });
     expect(refused.statusCode, refused.body).toBe(409);
@@ -100,13 +102,7 @@ describe('POST /v1/surveys/:id/code-pools', () => {
     const survey = await createSurvey(t.app, admin, { template: 'pulse' });
     await openWave(t.app, admin, survey.id);
     await addRosterPeople(t.app, admin, 3, { department: 'Logistics', location: 'Depot' });
-    const ask = (count: number, segment: Record<string, string>) =>
-      t.app.inject({
-        method: 'POST',
-        url: `/v1/surveys/${survey.id}/code-pools`,
-        headers: bearer(admin),
-        payload: { count, segment },
-      });
+    const ask = (count: number, segment: Record<string, string>) => askPool(survey.id, count, segment);
     expect((await ask(3, { department: 'Logistics' })).statusCode).toBe(201);
     const overlapping = await ask(3, { location: 'Depot' });
     expect(overlapping.statusCode, overlapping.body).toBe(409);
