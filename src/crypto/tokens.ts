@@ -13,6 +13,7 @@ export const KEY_PURPOSES = [
   'survey-session',
   'mail-outbox',
   'client-address',
+  'contests',
 ] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 

@@ -191,11 +191,11 @@ export interface InvitationTable {
   roster_addition: Generated<boolean>;
 }
 
-/** Submits on a token already spent, per wave (SPEC P7): probing shows. */
+/** Submits on a token already spent, per wave (SPEC P7): probing shows. Sealed count (contests.ts). */
 export interface ContestedInvitationTable {
   org_id: string;
   wave_id: string;
-  n: number;
+  sealed: Buffer;
 }
 
 export interface ParticipationTable {

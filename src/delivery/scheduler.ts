@@ -6,6 +6,7 @@ import type { Keys } from '../crypto/tokens.ts';
 import { openWaveIfDue, surveysWithDueWaves } from '../surveys/service.ts';
 import { remindNonResponders, surveysDueForReminder } from './reminders.ts';
 import { applyRetention } from '../retention/service.ts';
+import { flushContests } from '../responses/contests.ts';
 import { drainOutbox, type Send } from './outbox.ts';
 import { smtpSender } from './transport.ts';
 import { sendWhenSettled, settleTables } from '../anonymity/settle.ts';
@@ -88,6 +89,8 @@ export async function runScheduledWork(
         }),
       );
   }
+  // On the scheduler's clock, every open wave's contest counter is rewritten, changed or not.
+  await flushContests(db, keys).catch((err: unknown) => log.warn({ err }, 'contest counts not written this pass'));
   const retention = await applyRetention(db).catch(
     (err: unknown) => (log.warn({ err }, 'retention not applied'), { responses: 0, markers: 0 }),
   );

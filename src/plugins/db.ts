@@ -1,3 +1,4 @@
+import { flushContests } from '../responses/contests.ts';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
 import type { AppConfig } from '../config.ts';
@@ -36,6 +37,8 @@ export const dbPlugin = fp<{ config: AppConfig }>(
     });
     app.addHook('onClose', async () => batchKeys.close());
     app.decorate('config', config);
+    // Contested submits counted since the scheduler last wrote them (src/responses/contests.ts).
+    app.addHook('onClose', async () => flushContests(db, keys).catch(() => undefined));
     app.addHook('onClose', async () => db.destroy());
   },
   { name: 'db' },

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Keys } from '../crypto/tokens.ts';
 import { participationMarker } from '../anonymity/participation.ts';
+import { contestsOf } from '../responses/contests.ts';
 
 /** What HR itself did that a reader should weigh (issue 13, roster stuffing): counts, no person. */
 export interface WaveCaveats {
@@ -66,17 +67,7 @@ async function countCaveats(
     .where('org_id', '=', orgId)
     .where('wave_id', '=', waveId)
     .executeTakeFirstOrThrow();
-  const contested =
-    wave.status === 'closed'
-      ? ((
-          await db
-            .selectFrom('contested_invitations')
-            .select('n')
-            .where('org_id', '=', orgId)
-            .where('wave_id', '=', waveId)
-            .executeTakeFirst()
-        )?.n ?? 0)
-      : 0;
+  const contested = wave.status === 'closed' ? await contestsOf(db, keys, orgId, waveId) : 0;
   return {
     heldAnswersAtLeast: wave.status === 'closed' ? await heldAnswers(db, keys, orgId, waveId, k) : null,
     poolCodes: row.poolCodes,

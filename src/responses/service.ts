@@ -15,6 +15,7 @@ import { releaseResponses, type ReleaseResult } from '../anonymity/mixer.ts';
 import { sealResponse } from '../anonymity/sealed-box.ts';
 import { batchKeysOf } from '../anonymity/batch-keys.ts';
 import { issueSurveySession, readSurveySession } from './survey-session.ts';
+import { countContest } from './contests.ts';
 import { participationMarker, submissionOf } from '../anonymity/participation.ts';
 
 /** Distinct, clear answers for each way a token can fail (issue: never one vague error). */
@@ -257,9 +258,9 @@ export async function submitAnswers(
   if (!outcome.stored && outcome.stale) throw new Error('the sealed box kept changing epochs during this submit');
   if (!outcome.stored) {
     // Someone sent answers with this invitation before: its owner, or whoever else held it. Counted
-    // per wave (no per-token row), so probing spent tokens shows; the sender is told it was used.
-    await sql`insert into contested_invitations as c (org_id, wave_id, n) values (${ctx.orgId}, ${ctx.waveId}, 1)
-      on conflict (org_id, wave_id) do update set n = c.n + 1`.execute(db);
+    // per wave, in memory until the scheduled write (contests.ts), so probing shows without the
+    // database changing at the moment it happens; the sender is told it was used.
+    countContest(ctx.orgId, ctx.waveId);
     throw alreadySubmitted();
   }
   // P1/P7: the first read of a fresh row sets its "committed" hint bit (after a checkpoint, with a

@@ -4,6 +4,7 @@ import { Conflict, DomainError, NotFound, ValidationFailed } from '../errors.ts'
 import type { Keys } from '../crypto/tokens.ts';
 import { issueInvitations, snapshotAttributes, type IssuedInvitation } from '../invitations/service.ts';
 import { releaseResponses } from '../anonymity/mixer.ts';
+import { flushContests } from '../responses/contests.ts';
 import { shuffle } from '../anonymity/generalise.ts';
 import { findTemplate } from './templates.ts';
 import { writeThenSettle, type SettledTable, type SettleOptions } from '../anonymity/settle.ts';
@@ -234,8 +235,11 @@ async function closeOpenWave(trx: Transaction<Database>, keys: Keys, orgId: stri
     .returning('id')
     .executeTakeFirst();
   // Closing expires every token of the wave (they are checked against its status) and releases
-  // whatever still waits in the sealed box.
-  if (open) await releaseResponses(trx, keys, orgId, open.id, { flush: true });
+  // whatever still waits in the sealed box; this process's count of contested submits is written.
+  if (open) {
+    await releaseResponses(trx, keys, orgId, open.id, { flush: true });
+    await flushContests(trx, keys, { orgId, waveId: open.id });
+  }
 }
 
 /**

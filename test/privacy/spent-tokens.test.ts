@@ -4,6 +4,7 @@ import { bearer, randomAddress } from '../helpers/factories.ts';
 import { departmentLocationOrganization } from '../helpers/roster.ts';
 import { answersFor, createSurvey, openWave, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
 import { report } from '../helpers/reports.ts';
+import { contestsOf, flushContests } from '../../src/responses/contests.ts';
 
 /**
  * SPEC P7, issue 14: whoever holds a token learns nothing without spending it. HR holds the links
@@ -136,5 +137,36 @@ describe('P7 a token tells nothing until it is spent', () => {
     expect(await count(7)).toBe(6);
     expect(await count(2)).toBeNull(); // fewer than k answers
     expect(await count(10)).toBeNull(); // fewer than k held links unanswered
+  });
+
+  // Found by the issue 14 audit (T1 with T2): the counter was updated in place at each contest, so
+  // whoever had spent Bob's link could read in the database the moment Bob came back.
+  it('P1 P7 when a used invitation is contested, then the database does not change then; the scheduled write changes every open wave alike', async () => {
+    const probed = await wave();
+    const quiet = await wave();
+    const rows = async () =>
+      new Map(
+        (await t.app.db.selectFrom('contested_invitations').select(['wave_id', 'sealed']).execute()).map((r) => [
+          r.wave_id,
+          r.sealed.toString('hex'),
+        ]),
+      );
+    const waveOf = async (surveyId: string) =>
+      (await t.app.db.selectFrom('waves').select('id').where('survey_id', '=', surveyId).executeTakeFirstOrThrow()).id;
+    await flushContests(t.app.db, t.app.keys);
+    const before = await rows();
+    expect((await answer(tokenOfLink(probed.invitations[0]!.link))).statusCode).toBe(201);
+    expect((await answer(tokenOfLink(probed.invitations[0]!.link))).statusCode).toBe(409);
+    expect(await rows()).toEqual(before);
+    await flushContests(t.app.db, t.app.keys);
+    const after = await rows();
+    const [a, b] = [await waveOf(probed.surveyId), await waveOf(quiet.surveyId)];
+    // Both rewritten, one length: a reader cannot tell which wave had the contest.
+    for (const id of [a, b]) {
+      expect(after.get(id)).not.toEqual(before.get(id));
+      expect(after.get(id)!.length).toBe(after.get(b)!.length);
+    }
+    expect(await contestsOf(t.app.db, t.app.keys, probed.org.id, a)).toBe(1);
+    expect(await contestsOf(t.app.db, t.app.keys, quiet.org.id, b)).toBe(0);
   });
 });
