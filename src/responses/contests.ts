@@ -28,7 +28,7 @@ const sealCount = (keys: Keys, orgId: string, waveId: string, n: number) => {
   return seal(keys.contests, plain, context(orgId, waveId));
 };
 
-export function openCount(keys: Keys, orgId: string, waveId: string, sealed: Buffer | undefined): number {
+function openCount(keys: Keys, orgId: string, waveId: string, sealed: Buffer | undefined): number {
   if (!sealed) return 0;
   const plain = open(keys.contests, sealed, context(orgId, waveId));
   return plain ? Number(plain.readBigUInt64BE()) : 0;
@@ -48,13 +48,7 @@ export async function flushContests(
   for (const [key, { orgId, waveId }] of waves) {
     const add = pending.get(key)?.n ?? 0;
     pending.delete(key);
-    const row = await db
-      .selectFrom('contested_invitations')
-      .select('sealed')
-      .where('org_id', '=', orgId)
-      .where('wave_id', '=', waveId)
-      .executeTakeFirst();
-    const n = openCount(keys, orgId, waveId, row?.sealed) + add;
+    const n = (await contestsOf(db, keys, orgId, waveId)) + add;
     const sealed = sealCount(keys, orgId, waveId, n);
     await sql`insert into contested_invitations as c (org_id, wave_id, sealed) values (${orgId}, ${waveId}, ${sealed})
       on conflict (org_id, wave_id) do update set sealed = excluded.sealed`.execute(db);
@@ -62,7 +56,12 @@ export async function flushContests(
 }
 
 /** The wave's count as last written. */
-export async function contestsOf(db: Kysely<Database>, keys: Keys, orgId: string, waveId: string): Promise<number> {
+export async function contestsOf(
+  db: Kysely<Database> | Transaction<Database>,
+  keys: Keys,
+  orgId: string,
+  waveId: string,
+): Promise<number> {
   const row = await db
     .selectFrom('contested_invitations')
     .select('sealed')
