@@ -13,7 +13,7 @@ import { migrateToLatest } from '../src/db/migrator.ts';
 import { ensureDatabase } from '../src/runtime.ts';
 import { createOrganizationWithOwner } from '../src/orgs/service.ts';
 import { rosterCsv } from '../test/fixtures/roster.ts';
-import { createSurvey, openWave } from '../src/surveys/service.ts';
+import { createSurvey, openWave, WAVE_TABLES } from '../src/surveys/service.ts';
 import { remindNonResponders } from '../src/delivery/reminders.ts';
 import { settleTables, type SettledTable } from '../src/anonymity/settle.ts';
 
@@ -133,14 +133,7 @@ try {
   // The settle step alone, right after an unsettled job: exactly what the job adds.
   const settleAlone = (tables: SettledTable[]) =>
     timed(() => app.db.connection().execute((conn) => settleTables(conn, tables)));
-  const waveTables: SettledTable[] = [
-    'invitations',
-    'waves',
-    'surveys',
-    'responses',
-    'sealed_responses',
-    'answer_counts',
-  ];
+  const waveTables = [...WAVE_TABLES];
   const costs = {
     open: { plain: [] as number[], settled: [] as number[], alone: [] as number[] },
     remind: { plain: [] as number[], settled: [] as number[], alone: [] as number[] },

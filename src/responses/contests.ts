@@ -45,14 +45,25 @@ export async function flushContests(
     : await db.selectFrom('waves').select(['org_id', 'id']).where('status', '=', 'open').execute();
   const waves = new Map(openWaves.map((w) => [`${w.org_id}/${w.id}`, { orgId: w.org_id, waveId: w.id }]));
   for (const [key, entry] of pending) if (!only && !waves.has(key)) waves.set(key, entry);
-  for (const [key, { orgId, waveId }] of waves) {
-    const add = pending.get(key)?.n ?? 0;
+  if (waves.size === 0) return;
+  // One read and one write per pass, however many waves are open.
+  const list = [...waves.values()];
+  const rows = await db
+    .selectFrom('contested_invitations')
+    .select(['org_id', 'wave_id', 'sealed'])
+    .where(
+      sql<boolean>`(org_id, wave_id) in (select * from unnest(${list.map((w) => w.orgId)}::uuid[], ${list.map((w) => w.waveId)}::uuid[]))`,
+    )
+    .execute();
+  const stored = new Map(rows.map((r) => [`${r.org_id}/${r.wave_id}`, r.sealed]));
+  const sealed = [...waves].map(([key, { orgId, waveId }]) => {
+    const n = openCount(keys, orgId, waveId, stored.get(key)) + (pending.get(key)?.n ?? 0);
     pending.delete(key);
-    const n = (await contestsOf(db, keys, orgId, waveId)) + add;
-    const sealed = sealCount(keys, orgId, waveId, n);
-    await sql`insert into contested_invitations as c (org_id, wave_id, sealed) values (${orgId}, ${waveId}, ${sealed})
-      on conflict (org_id, wave_id) do update set sealed = excluded.sealed`.execute(db);
-  }
+    return sealCount(keys, orgId, waveId, n);
+  });
+  await sql`insert into contested_invitations as c (org_id, wave_id, sealed)
+    select * from unnest(${list.map((w) => w.orgId)}::uuid[], ${list.map((w) => w.waveId)}::uuid[], ${sealed}::bytea[])
+    on conflict (org_id, wave_id) do update set sealed = excluded.sealed`.execute(db);
 }
 
 /** The wave's count as last written. */

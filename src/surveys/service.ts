@@ -216,7 +216,7 @@ export interface DistributionEntry {
  * the wave and survey rows (every token exchange joins them), and what closing the previous wave
  * releases (responses, counters) or deletes (the sealed box).
  */
-const WAVE_TABLES: readonly SettledTable[] = [
+export const WAVE_TABLES: readonly SettledTable[] = [
   'invitations',
   'waves',
   'surveys',
