@@ -27,6 +27,7 @@ import { respondRoutes } from './responses/routes.ts';
 import { reportRoutes } from './reports/routes.ts';
 import { pageRoutes } from './pages/routes.ts';
 import { schedulerPlugin } from './delivery/scheduler.ts';
+import { dashboardRoutes, type DashboardPage } from './dashboard/plugin.ts';
 
 export interface BuildOptions {
   /** Tests pass a logger writing to a stream they read. */
@@ -34,6 +35,13 @@ export interface BuildOptions {
 }
 
 export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The dashboard's pages and the rules guarding them (the authorization matrix test walks them). */
+    dashboardPages: DashboardPage[];
+  }
+}
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
 
@@ -77,6 +85,9 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(reportRoutes, { prefix: '/v1/reports/surveys' });
   await app.register(auditRoutes, { prefix: '/v1/audit' });
   await app.register(pageRoutes);
+  const dashboardPages: DashboardPage[] = [];
+  app.decorate('dashboardPages', dashboardPages);
+  await app.register(dashboardRoutes, { prefix: '/hr', pages: dashboardPages });
   await app.register(schedulerPlugin);
 
   await app.ready();

@@ -5,8 +5,8 @@ import { problemResponses } from '../plugins/problems.ts';
 import { loginBody, loginResponse, whoAmIResponse } from './schemas.ts';
 import { login, logout } from './service.ts';
 
-const DEVICE_COOKIE = 'quorum_device';
-const DEVICE_COOKIE_DAYS = 180;
+export const DEVICE_COOKIE = 'quorum_device';
+export const DEVICE_COOKIE_DAYS = 180;
 
 export const authRoutes: FastifyPluginAsyncZod = async (app) => {
   const cookieBase = { httpOnly: true, sameSite: 'strict', secure: app.config.cookieSecure } as const;

@@ -15,6 +15,13 @@ declare module 'fastify' {
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** Whether the request's Origin names this host (compared as URLs parse them: "h:80" is "h"). */
+export function fromThisOrigin(request: FastifyRequest): boolean {
+  const origin = request.headers.origin;
+  const ours = URL.parse(`${request.protocol}://${request.host}`)?.host;
+  return origin !== undefined && origin !== 'null' && ours !== undefined && URL.parse(origin)?.host === ours;
+}
+
 /** Bearer first (integrations, CLI), then the httpOnly session cookie (browsers). */
 async function resolvePrincipal(request: FastifyRequest): Promise<Principal> {
   const header = request.headers.authorization;
@@ -27,8 +34,7 @@ async function resolvePrincipal(request: FastifyRequest): Promise<Principal> {
   const cookie = request.cookies[SESSION_COOKIE];
   if (cookie) {
     // SameSite=Strict already stops cross-site sends; a mismatched Origin is refused as well.
-    const origin = request.headers.origin;
-    if (UNSAFE.has(request.method) && origin !== undefined && URL.parse(origin)?.host !== request.host) {
+    if (UNSAFE.has(request.method) && request.headers.origin !== undefined && !fromThisOrigin(request)) {
       throw new Forbidden('Cross-origin requests may not use the session cookie.');
     }
     const principal = await authenticate(request.server.db, request.server.keys, cookie);

@@ -1,0 +1,69 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { SafeHtml } from '../../pages/html.ts';
+import type { UiLanguage } from '../../pages/i18n.ts';
+import { principalOf } from '../../plugins/auth.ts';
+import { layout, type Reader, type Section } from './layout.ts';
+import { readerLanguage } from './language.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    dashboardReader?: Reader;
+  }
+}
+
+/** The signed-in reader as the frame shows them: one small query per page. */
+export async function readerOf(request: FastifyRequest): Promise<Reader> {
+  if (request.dashboardReader) return request.dashboardReader;
+  const principal = principalOf(request);
+  const org = await request.server.db
+    .selectFrom('organizations')
+    .select('name')
+    .where('id', '=', principal.orgId)
+    .executeTakeFirstOrThrow();
+  const email =
+    principal.kind === 'session'
+      ? (
+          await request.server.db
+            .selectFrom('hr_accounts')
+            .select('email')
+            .where('org_id', '=', principal.orgId)
+            .where('id', '=', principal.accountId)
+            .executeTakeFirstOrThrow()
+        ).email
+      : 'API key';
+  request.dashboardReader = { email, role: principal.role, organization: org.name };
+  return request.dashboardReader;
+}
+
+export interface PageInput {
+  title: string;
+  body: SafeHtml;
+  section?: Section;
+  status?: number;
+}
+
+/** Sends a dashboard page in the reader's language, with the frame of a signed-in reader. */
+export async function sendPage(request: FastifyRequest, reply: FastifyReply, input: PageInput) {
+  const reader = request.principal ? await readerOf(request) : null;
+  return sendHtml(
+    reply,
+    input.status ?? 200,
+    layout({ ...input, lang: readerLanguage(request), reader, path: pathOf(request) }),
+  );
+}
+
+export function sendHtml(reply: FastifyReply, status: number, body: string) {
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .send(body as never);
+}
+
+export const pathOf = (request: FastifyRequest) => request.url;
+
+export const langOf = (request: FastifyRequest): UiLanguage => readerLanguage(request);
+
+/** After a change, the reader sees the result page, never a form that re-posts on reload (PRG). */
+export function seeOther(reply: FastifyReply, location: string) {
+  return reply.redirect(location, 303);
+}
