@@ -10,6 +10,7 @@ import { isUiLanguage, rememberLanguage, safeNext } from './shell/language.ts';
 import { seeOther } from './shell/render.ts';
 import { signInRoutes } from './sign-in/routes.ts';
 import { surveyListRoutes } from './surveys/list.ts';
+import { surveyManagementRoutes } from './surveys/routes.ts';
 
 /** Every page of the dashboard with the rule that guards it, for the authorization matrix test. */
 export interface DashboardPage {
@@ -18,7 +19,9 @@ export interface DashboardPage {
   rule: AccessRule | undefined;
 }
 
-const STYLES = [new URL('./shell/dashboard.css', import.meta.url)].map((u) => readFileSync(u, 'utf8')).join('\n');
+const STYLES = [new URL('./shell/dashboard.css', import.meta.url), new URL('./surveys/surveys.css', import.meta.url)]
+  .map((u) => readFileSync(u, 'utf8'))
+  .join('\n');
 
 // The dashboard loads nothing but its own stylesheet: no script, no third-party asset, no inline style.
 const DASHBOARD_CSP =
@@ -37,7 +40,11 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ pages: DashboardPage[] }> 
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   app.addHook('onRequest', sameOriginOnly);
   app.addHook('onSend', async (_request, reply) => {
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html'))
+    // A page with its own, stricter policy (the printable code sheet's style hash) keeps it.
+    if (
+      String(reply.getHeader('content-type') ?? '').startsWith('text/html') &&
+      !reply.hasHeader('content-security-policy')
+    )
       reply.header('content-security-policy', DASHBOARD_CSP);
   });
   app.setErrorHandler(dashboardErrorHandler);
@@ -65,4 +72,5 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ pages: DashboardPage[] }> 
 
   await app.register(signInRoutes);
   await app.register(surveyListRoutes);
+  await app.register(surveyManagementRoutes);
 };

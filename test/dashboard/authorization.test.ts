@@ -21,9 +21,19 @@ const ACCESS: Record<string, Access> = {
   'GET /hr/account': 'analyst',
   'POST /hr/account/password': 'analyst',
   'GET /hr/surveys': 'analyst',
+  'GET /hr/surveys/new': 'admin',
+  'POST /hr/surveys/new': 'admin',
+  'GET /hr/templates/preview': 'analyst',
+  'GET /hr/surveys/:id': 'analyst',
+  'GET /hr/surveys/:id/edit': 'admin',
+  'POST /hr/surveys/:id/edit': 'admin',
+  'POST /hr/surveys/:id/waves': 'admin',
+  'POST /hr/surveys/:id/code-sheet': 'admin',
+  'POST /hr/surveys/:id/reminders': 'admin',
+  'POST /hr/surveys/:id/close': 'admin',
 };
 // Pages that change shared fixtures: only their refusals are walked here (their own tests cover the rest).
-const DESTRUCTIVE = new Set(['POST /hr/logout', 'POST /hr/account/password']);
+const DESTRUCTIVE = new Set(['POST /hr/logout', 'POST /hr/account/password', 'POST /hr/surveys/:id/waves']);
 const RANK = { analyst: 1, admin: 2, owner: 3 } as const;
 
 let t: TestApp;
