@@ -3,7 +3,7 @@ import { escapeHtml } from '../../src/pages/html.ts';
 import { getSurvey, listWaves } from '../../src/surveys/service.ts';
 import { findTemplate } from '../../src/surveys/templates.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
-import { bearer, buildAccount, tokenFor, type TestOrg } from '../helpers/factories.ts';
+import { bearer, buildAccount, type TestOrg } from '../helpers/factories.ts';
 import { getPage, postForm, signIn } from '../helpers/dashboard.ts';
 import { rosteredOrganization } from '../helpers/roster.ts';
 import { startMailSink } from '../helpers/smtp.ts';
