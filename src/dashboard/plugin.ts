@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { accessRuleOf, type AccessRule } from '../plugins/auth.ts';
 import { NotFound } from '../errors.ts';
+import { CODE_SHEET_CSP } from '../surveys/distribution.ts';
 import { dashboardErrorHandler } from './shell/errors.ts';
 import { sameOriginOnly } from './shell/guard.ts';
 import { isUiLanguage, rememberLanguage, safeNext } from './shell/language.ts';
@@ -40,10 +41,10 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ pages: DashboardPage[] }> 
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   app.addHook('onRequest', sameOriginOnly);
   app.addHook('onSend', async (_request, reply) => {
-    // A page with its own, stricter policy (the printable code sheet's style hash) keeps it.
+    // The printable code sheet keeps its own policy (its one inline style's hash, as the API's).
     if (
       String(reply.getHeader('content-type') ?? '').startsWith('text/html') &&
-      !reply.hasHeader('content-security-policy')
+      reply.getHeader('content-security-policy') !== CODE_SHEET_CSP
     )
       reply.header('content-security-policy', DASHBOARD_CSP);
   });
