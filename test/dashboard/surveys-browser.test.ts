@@ -65,7 +65,12 @@ async function seriousViolations(page: Page): Promise<string[]> {
 
 /** Nothing wider than the window: Korean and Polish labels wrap instead of overflowing. */
 const overflows = (page: Page) =>
-  page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+  page.evaluate(() => {
+    const root = (
+      globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
+    ).document.documentElement;
+    return root.scrollWidth > root.clientWidth;
+  });
 
 describe.runIf(browserAvailable)('survey management in Chromium (1280×800), ko, pl, en', () => {
   it('walks the list, the new-survey form and a draft editor in each language with no serious axe violation', async () => {
