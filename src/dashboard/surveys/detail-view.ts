@@ -173,7 +173,7 @@ function actions(input: DetailInput): SafeHtml {
             <h3>${t.close}</h3>
             <p>${t.closeNote}</p>
             <form method="post" action="${base}/close" novalidate>
-              <div class="field ${errors.confirm ? 'invalid' : ''}">
+              <div class="field checkbox ${errors.confirm ? 'invalid' : ''}">
                 ${errors.confirm ? html`<p class="error" id="${fieldId('confirm')}-error">${errors.confirm}</p>` : ''}
                 <input
                   type="checkbox"
