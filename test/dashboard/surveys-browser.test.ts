@@ -93,10 +93,14 @@ describe.runIf(browserAvailable)('survey management in Chromium (1280×800), ko,
         expect(await seriousViolations(page), `${lang} ${url}`).toEqual([]);
         expect(await overflows(page), `${lang} ${url}`).toBe(false);
       }
-      // The preview and the survey page pass too (no screenshot).
-      for (const url of [`/hr/templates/preview?template=engagement&lang=${lang}`, `/hr/surveys/${draftId}`]) {
+      // The template preview and the survey's own page.
+      for (const [url, file] of [
+        [`/hr/templates/preview?template=engagement&lang=${lang}`, `hr-template-preview-${lang}.png`],
+        [`/hr/surveys/${draftId}`, `hr-survey-${lang}.png`],
+      ]) {
         await page.goto(`${base}${url}`);
         expect(await seriousViolations(page), `${lang} ${url}`).toEqual([]);
+        await page.screenshot({ path: path.join(SCREENSHOTS, file!), fullPage: true });
       }
       await context.close();
     }

@@ -92,6 +92,7 @@ describe('dashboard: creating a survey', () => {
     const form = await getPage(t.app, admin, '/hr/surveys/new');
     expect(form.statusCode).toBe(200);
     expect(form.body).toContain('value="pulse"');
+    expect(form.headers['content-security-policy']).toContain("style-src 'self'");
     expect(form.body).toContain('Weaker: HR receives every personal link');
     const id = await createThroughForm({
       delivery: 'email',
