@@ -3,7 +3,7 @@ import { escapeHtml } from '../../src/pages/html.ts';
 import { getSurvey, listWaves } from '../../src/surveys/service.ts';
 import { findTemplate } from '../../src/surveys/templates.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
-import { bearer, buildAccount, type TestOrg } from '../helpers/factories.ts';
+import { bearer, buildAccount, login, type TestOrg } from '../helpers/factories.ts';
 import { getPage, postForm, signIn } from '../helpers/dashboard.ts';
 import { rosteredOrganization } from '../helpers/roster.ts';
 import { startMailSink } from '../helpers/smtp.ts';
@@ -57,8 +57,8 @@ async function createThroughForm(fields: Record<string, string>): Promise<string
 }
 
 /** The participation cells (respondents, invited, rate) of a survey's row on the list. */
-async function listCells(id: string): Promise<string[]> {
-  const list = await getPage(t.app, analyst, '/hr/surveys');
+async function listCells(id: string, reader = analyst): Promise<string[]> {
+  const list = await getPage(t.app, reader, '/hr/surveys');
   const row = list.body.slice(list.body.indexOf(`href="/hr/surveys/${id}"`));
   const tr = row.slice(0, row.indexOf('</tr>'));
   return [...tr.matchAll(/<td class="num">\s*([\s\S]*?)\s*<\/td>/g)]
@@ -66,11 +66,11 @@ async function listCells(id: string): Promise<string[]> {
     .slice(1);
 }
 
-async function apiOverview(id: string) {
+async function apiOverview(id: string, token = adminToken) {
   const response = await t.app.inject({
     method: 'GET',
     url: `/v1/reports/surveys/${id}/overview`,
-    headers: bearer(adminToken),
+    headers: bearer(token),
   });
   expect(response.statusCode, response.body).toBe(200);
   return response.json().report as {
@@ -406,5 +406,38 @@ describe('dashboard: participation on the list (P2, P3)', () => {
     expect(closed.respondents).toBe(8);
     const detail = await getPage(t.app, analyst, `/hr/surveys/${id}`);
     expect(detail.body).toContain(`<td class="num">${closed.respondents}</td>`);
+  });
+
+  it('P2/P3: a scoped analyst sees on the list what the API overview gives them: their segment only', async () => {
+    const id = await createThroughForm({ delivery: 'download' });
+    const csv = (await postForm(t.app, admin, `/hr/surveys/${id}/waves`, {})).body;
+    for (const [i, m] of [...csv.matchAll(/https:\/\/quorum\.test\/s\/[^,\s]+/g)].entries())
+      await answerByLink(t.app, m[0], i);
+    await postForm(t.app, admin, `/hr/surveys/${id}/close`, { confirm: 'yes' });
+    const scope = { dimension: 'department', value: 'Customer Support' };
+    const account = await t.app.db
+      .insertInto('hr_accounts')
+      .values({
+        org_id: org.id,
+        email: `scoped@${org.slug}.example`,
+        role: 'analyst',
+        password_hash: (
+          await t.app.db
+            .selectFrom('hr_accounts')
+            .select('password_hash')
+            .where('org_id', '=', org.id)
+            .executeTakeFirstOrThrow()
+        ).password_hash,
+        scope: JSON.stringify(scope),
+      })
+      .returning('email')
+      .executeTakeFirstOrThrow();
+    const scoped = await signIn(t.app, org.slug, account.email);
+    const token = (await login(t.app, org, account.email)).json().token as string;
+    const own = await apiOverview(id, token);
+    const whole = await apiOverview(id);
+    expect(await listCells(id, scoped)).toEqual(expectedCells(own, 5));
+    expect(await listCells(id)).toEqual(expectedCells(whole, 5));
+    expect(own).not.toEqual(whole);
   });
 });
