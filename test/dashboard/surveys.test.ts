@@ -262,6 +262,15 @@ describe('dashboard: running a survey', () => {
     expect(page.body).toContain('Invitations are mailed by the service');
     if (Number(without.n) > 0) expect(page.body).toContain(`${without.n} people of the audience got no personal link`);
 
+    // Counts follow each language's plural rules (Polish: 22 osoby, 25 osób).
+    const pl = (n: number) =>
+      getPage(t.app, admin, `/hr/surveys/${id}?done=opened&wave=1&mode=codes&without=${n}`, {
+        'accept-language': 'pl',
+      });
+    expect((await pl(22)).body).toContain('22 osoby z grupy docelowej nie dostały');
+    expect((await pl(25)).body).toContain('25 osób z grupy docelowej nie dostało');
+    expect((await pl(1)).body).toContain('1 osoba z grupy docelowej nie dostała');
+
     const reminded = await postForm(t.app, admin, `/hr/surveys/${id}/reminders`, {});
     expect(reminded.statusCode).toBe(303);
     expect(reminded.headers.location).toBe(`/hr/surveys/${id}?done=reminded`);

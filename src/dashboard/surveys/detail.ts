@@ -55,6 +55,8 @@ export const surveyDetailRoutes: FastifyPluginAsyncZod = async (app) => {
       title: localText(survey.definition.title, lang, survey.definition.defaultLanguage),
       section: 'surveys',
       status,
+      // After a refused action the language switcher returns to the survey, not to the POST's URL.
+      path: `/hr/surveys/${id}`,
       body: detailPage({
         t,
         lang,
