@@ -21,12 +21,13 @@ type Values = Record<string, string>;
 export const SCHEDULES = ['none', 'weekly', 'biweekly', 'monthly'] as const;
 
 /** Delivery choices, download last and labelled weaker (SPEC P7: HR then holds named links). */
-export function deliveryChoices(t: SurveyStrings, emailEnabled: boolean) {
+export function deliveryChoices(t: SurveyStrings, emailEnabled: boolean, current?: string) {
   return (['email', 'codes', 'download'] as const).map((d) => ({
     value: d,
     label: t.deliveries[d]!,
     hint: d === 'email' && !emailEnabled ? `${t.deliveryHints[d]} ${t.emailUnavailable}` : t.deliveryHints[d]!,
-    disabled: d === 'email' && !emailEnabled,
+    // A draft already set to e-mail keeps its choice selectable (a disabled radio would not be sent).
+    disabled: d === 'email' && !emailEnabled && current !== 'email',
   }));
 }
 

@@ -175,7 +175,7 @@ export function editPage(input: EditInput): SafeHtml {
               ${radioGroup({
                 name: 'delivery',
                 legend: t.delivery,
-                choices: deliveryChoices(t, input.emailEnabled),
+                choices: deliveryChoices(t, input.emailEnabled, survey.delivery),
                 value: state.delivery,
                 error: errors.delivery,
               })}
