@@ -8,6 +8,8 @@ import { dashboardErrorHandler } from './shell/errors.ts';
 import { sameOriginOnly } from './shell/guard.ts';
 import { isUiLanguage, rememberLanguage, safeNext } from './shell/language.ts';
 import { seeOther } from './shell/render.ts';
+import { rosterRoutes } from './roster/routes.ts';
+import { settingsRoutes } from './settings/routes.ts';
 import { signInRoutes } from './sign-in/routes.ts';
 import { surveyListRoutes } from './surveys/list.ts';
 
@@ -18,7 +20,13 @@ export interface DashboardPage {
   rule: AccessRule | undefined;
 }
 
-const STYLES = [new URL('./shell/dashboard.css', import.meta.url)].map((u) => readFileSync(u, 'utf8')).join('\n');
+const STYLES = [
+  new URL('./shell/dashboard.css', import.meta.url),
+  new URL('./roster/roster.css', import.meta.url),
+  new URL('./settings/settings.css', import.meta.url),
+]
+  .map((u) => readFileSync(u, 'utf8'))
+  .join('\n');
 
 // The dashboard loads nothing but its own stylesheet: no script, no third-party asset, no inline style.
 const DASHBOARD_CSP =
@@ -65,4 +73,6 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ pages: DashboardPage[] }> 
 
   await app.register(signInRoutes);
   await app.register(surveyListRoutes);
+  await app.register(rosterRoutes);
+  await app.register(settingsRoutes);
 };

@@ -21,9 +21,30 @@ const ACCESS: Record<string, Access> = {
   'GET /hr/account': 'analyst',
   'POST /hr/account/password': 'analyst',
   'GET /hr/surveys': 'analyst',
+  'GET /hr/roster': 'admin',
+  'POST /hr/roster/import': 'admin',
+  'GET /hr/roster/dimensions': 'admin',
+  'POST /hr/roster/dimensions': 'admin',
+  'POST /hr/roster/pairs': 'owner',
+  'GET /hr/settings': 'analyst',
+  'POST /hr/settings': 'owner',
+  'GET /hr/settings/accounts': 'admin',
+  'POST /hr/settings/accounts': 'admin',
+  'GET /hr/settings/accounts/:id/delete': 'admin',
+  'POST /hr/settings/accounts/:id/delete': 'admin',
+  'GET /hr/settings/api-keys': 'admin',
+  'POST /hr/settings/api-keys': 'admin',
+  'POST /hr/settings/api-keys/:id/revoke': 'admin',
+  'GET /hr/settings/audit': 'admin',
 };
 // Pages that change shared fixtures: only their refusals are walked here (their own tests cover the rest).
-const DESTRUCTIVE = new Set(['POST /hr/logout', 'POST /hr/account/password']);
+const DESTRUCTIVE = new Set([
+  'POST /hr/logout',
+  'POST /hr/account/password',
+  'POST /hr/roster/dimensions',
+  'POST /hr/roster/pairs',
+  'POST /hr/settings',
+]);
 const RANK = { analyst: 1, admin: 2, owner: 3 } as const;
 
 let t: TestApp;
