@@ -245,7 +245,10 @@ describe('/hr/settings/audit', () => {
     expect(page.statusCode).toBe(200);
     const actions = [...page.body.matchAll(/<td><code>([^<]+)<\/code><\/td>/g)].map((m) => m[1]);
     // Newest first: the probe key made through the API, then the revocation on the dashboard.
-    expect(actions.slice(0, 2)).toEqual(['POST /v1/api-keys', 'POST /hr/settings/api-keys/:id/revoke']);
+    // (Entries are written just after each answer, so two made back to back may swap places.)
+    expect(actions.slice(0, 2).sort()).toEqual(['POST /hr/settings/api-keys/:id/revoke', 'POST /v1/api-keys']);
+    const times = [...page.body.matchAll(/<time datetime="([^"]+)"/g)].map((m) => m[1]!);
+    expect(times).toEqual([...times].sort().reverse());
     expect(actions).toContain('POST /hr/settings/api-keys');
     expect(actions).toContain('POST /hr/settings/accounts/:id/delete');
     expect(actions).toContain('POST /hr/settings/accounts');

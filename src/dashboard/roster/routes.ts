@@ -19,7 +19,7 @@ import { dashboardErrorHandler } from '../shell/errors.ts';
 import { langOf, sendPage, seeOther } from '../shell/render.ts';
 import { dimensionRoutes } from './dimensions.ts';
 import { ROSTER } from './strings.ts';
-import { csvText, isUploadedFile, keepFile, MULTIPART_LIMITS } from './upload.ts';
+import { csvText, isUploadedFile, keepFile, MULTIPART_LIMITS, pastedTooLong } from './upload.ts';
 import {
   dimensionsTable,
   importResult,
@@ -116,6 +116,7 @@ export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
       const mode = body.mode === 'sync' ? 'sync' : 'upsert';
       const pasted = typeof body.csv === 'string' ? body.csv : '';
       const state = { mode, csv: pasted.length <= 64 * 1024 ? pasted : '' };
+      if (pastedTooLong(pasted)) return showRoster(request, reply, { upload: { mode, error: t.tooBig }, status: 413 });
       let text: string | null = null;
       if (isUploadedFile(body.file) && body.file.bytes.length > 0) {
         text = csvText(body.file);

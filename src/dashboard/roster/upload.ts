@@ -7,7 +7,9 @@ export const MULTIPART_LIMITS = {
   files: 1,
   fileSize: UPLOAD_LIMIT_BYTES,
   fields: 4,
-  fieldSize: UPLOAD_LIMIT_BYTES,
+  // busboy cuts a longer text field silently: a little room above the limit lets the handler see
+  // that it was cut (pastedTooLong) and refuse it, rather than import half a roster.
+  fieldSize: UPLOAD_LIMIT_BYTES + 16,
   parts: 5,
   fieldNameSize: 20,
 };
@@ -53,3 +55,6 @@ export function csvText(file: UploadedFile): string | null {
 export function isUploadedFile(value: unknown): value is UploadedFile {
   return typeof value === 'object' && value !== null && Buffer.isBuffer((value as UploadedFile).bytes);
 }
+
+/** A pasted CSV over the limit (or cut by the multipart parser) is refused whole, never imported in part. */
+export const pastedTooLong = (text: string) => Buffer.byteLength(text) > UPLOAD_LIMIT_BYTES;
