@@ -3,6 +3,7 @@ import type { UiLanguage } from '../../pages/i18n.ts';
 import { plural } from '../../pages/plural.ts';
 import type { ImportResult } from '../../roster/service.ts';
 import type { RowProblem } from '../../roster/rows.ts';
+import { reasonText } from './reasons.ts';
 import { ROSTER } from './strings.ts';
 
 export interface Dimension {
@@ -114,7 +115,7 @@ export function rejectionReport(lang: UiLanguage, problems: RowProblem[]): SafeH
             html`<tr>
               <td class="num">${p.row}</td>
               <td><code>${p.field}</code></td>
-              <td>${p.reason}</td>
+              <td>${reasonText(lang, p.reason)}</td>
             </tr>`,
         )}
       </tbody>
