@@ -5,7 +5,7 @@ import { countParticipants, listDimensions, listParticipants } from '../../src/r
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { buildAccount, buildOrganization, tokenFor, type TestOrg } from '../helpers/factories.ts';
 import { getPage, postForm, SAME_ORIGIN, signIn } from '../helpers/dashboard.ts';
-import { declareDimensions } from '../helpers/roster.ts';
+import { declareDimensions, importCsv } from '../helpers/roster.ts';
 
 let t: TestApp;
 let org: TestOrg;
@@ -285,5 +285,42 @@ describe('/hr/roster/dimensions', () => {
     const cleared = await postForm(t.app, owner, '/hr/roster/pairs', {});
     expect(cleared.statusCode).toBe(303);
     expect((await getOrganization(t.app.db, org.id)).reportable_pairs).toEqual([]);
+  });
+});
+
+describe('GET /hr/roster paging', () => {
+  it('when the roster has more than a page, then the table pages on by external id', async () => {
+    const token = await tokenFor(t.app, org, 'admin');
+    const rows = Array.from({ length: 60 }, (_, i) => `Q${String(i).padStart(2, '0')},,,Sales,Seoul,L1`);
+    const imported = await importCsv(
+      t.app,
+      token,
+      `external_id,email,name,department,location,level\n${rows.join('\n')}\n`,
+    );
+    expect(imported.statusCode, imported.body).toBe(200);
+    const first = await getPage(t.app, admin, '/hr/roster');
+    const shown = (body: string) => [...body.matchAll(/<th scope="row">([EQ]\d+)<\/th>/g)].map((m) => m[1]);
+    expect(shown(first.body)).toHaveLength(50);
+    const next = /href="(\/hr\/roster\?after=[^"#]+)#participants"/.exec(first.body)?.[1];
+    expect(next).toBe('/hr/roster?after=Q45');
+    const second = await getPage(t.app, admin, next!);
+    expect(shown(second.body)).toEqual([
+      'Q46',
+      'Q47',
+      'Q48',
+      'Q49',
+      'Q50',
+      'Q51',
+      'Q52',
+      'Q53',
+      'Q54',
+      'Q55',
+      'Q56',
+      'Q57',
+      'Q58',
+      'Q59',
+    ]);
+    expect(second.body).not.toContain('>Next page<');
+    expect(second.body).toContain('href="/hr/roster#participants"');
   });
 });
