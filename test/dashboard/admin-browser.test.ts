@@ -137,6 +137,9 @@ describe.runIf(browserAvailable)('the roster and settings pages in Chromium (128
       for (const url of ['/hr/roster/dimensions', '/hr/settings/api-keys', '/hr/settings/audit']) {
         await page.goto(`${base}${url}`);
         expect(await seriousViolations(page), url).toEqual([]);
+        if (lang !== 'en') continue;
+        const name = url.split('/').pop()!;
+        await page.screenshot({ path: path.join(SCREENSHOTS, `hr-${name}-en.png`), fullPage: true });
       }
       await page.context().close();
     });
