@@ -9,6 +9,8 @@ import { dashboardErrorHandler } from './shell/errors.ts';
 import { sameOriginOnly } from './shell/guard.ts';
 import { isUiLanguage, rememberLanguage, safeNext } from './shell/language.ts';
 import { seeOther } from './shell/render.ts';
+import { rosterRoutes } from './roster/routes.ts';
+import { settingsRoutes } from './settings/routes.ts';
 import { signInRoutes } from './sign-in/routes.ts';
 import { surveyListRoutes } from './surveys/list.ts';
 import { surveyManagementRoutes } from './surveys/routes.ts';
@@ -20,7 +22,12 @@ export interface DashboardPage {
   rule: AccessRule | undefined;
 }
 
-const STYLES = [new URL('./shell/dashboard.css', import.meta.url), new URL('./surveys/surveys.css', import.meta.url)]
+const STYLES = [
+  new URL('./shell/dashboard.css', import.meta.url),
+  new URL('./surveys/surveys.css', import.meta.url),
+  new URL('./roster/roster.css', import.meta.url),
+  new URL('./settings/settings.css', import.meta.url),
+]
   .map((u) => readFileSync(u, 'utf8'))
   .join('\n');
 
@@ -74,4 +81,6 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ pages: DashboardPage[] }> 
   await app.register(signInRoutes);
   await app.register(surveyListRoutes);
   await app.register(surveyManagementRoutes);
+  await app.register(rosterRoutes);
+  await app.register(settingsRoutes);
 };

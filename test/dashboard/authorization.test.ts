@@ -31,9 +31,31 @@ const ACCESS: Record<string, Access> = {
   'POST /hr/surveys/:id/code-sheet': 'admin',
   'POST /hr/surveys/:id/reminders': 'admin',
   'POST /hr/surveys/:id/close': 'admin',
+  'GET /hr/roster': 'admin',
+  'POST /hr/roster/import': 'admin',
+  'GET /hr/roster/dimensions': 'admin',
+  'POST /hr/roster/dimensions': 'admin',
+  'POST /hr/roster/pairs': 'owner',
+  'GET /hr/settings': 'analyst',
+  'POST /hr/settings': 'owner',
+  'GET /hr/settings/accounts': 'admin',
+  'POST /hr/settings/accounts': 'admin',
+  'GET /hr/settings/accounts/:id/delete': 'admin',
+  'POST /hr/settings/accounts/:id/delete': 'admin',
+  'GET /hr/settings/api-keys': 'admin',
+  'POST /hr/settings/api-keys': 'admin',
+  'POST /hr/settings/api-keys/:id/revoke': 'admin',
+  'GET /hr/settings/audit': 'admin',
 };
 // Pages that change shared fixtures: only their refusals are walked here (their own tests cover the rest).
-const DESTRUCTIVE = new Set(['POST /hr/logout', 'POST /hr/account/password', 'POST /hr/surveys/:id/waves']);
+const DESTRUCTIVE = new Set([
+  'POST /hr/logout',
+  'POST /hr/account/password',
+  'POST /hr/surveys/:id/waves',
+  'POST /hr/roster/dimensions',
+  'POST /hr/roster/pairs',
+  'POST /hr/settings',
+]);
 const RANK = { analyst: 1, admin: 2, owner: 3 } as const;
 
 let t: TestApp;
