@@ -57,9 +57,9 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
 
   await app.register(problemsPlugin);
   await app.register(securityPlugin);
-  await app.register(codeGuessingPlugin, {});
   await app.register(drainPlugin);
   await app.register(dbPlugin, { config });
+  await app.register(codeGuessingPlugin, {});
   await app.register(reportsPlugin);
   await app.register(authPlugin);
   await app.register(openapiPlugin);

@@ -8,7 +8,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isDatabaseUnavailable } from '../db/connection.ts';
 import { z } from 'zod';
-import { DomainError, TooManyRequests } from '../errors.ts';
+import { DomainError, ServiceUnavailable, TooManyRequests } from '../errors.ts';
 import { orgSlugSchema } from '../auth/schemas.ts';
 import { answersSchema, type SurveyDefinition } from '../surveys/questions.ts';
 import { contextForSession, localizeSurvey, sessionFromCode, sessionFromLinkToken } from '../responses/service.ts';
@@ -119,7 +119,8 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     const lang = uiLanguage(languages(request, (request.query as { lang?: string } | undefined)?.lang));
     const { status, code } = pageProblem(error, request);
     if (status >= 500) request.log[status === 503 ? 'warn' : 'error']({ err: error }, 'page error');
-    if (error instanceof TooManyRequests) reply.header('retry-after', String(error.retryAfterSeconds));
+    if (error instanceof TooManyRequests || error instanceof ServiceUnavailable)
+      reply.header('retry-after', String(error.retryAfterSeconds));
     if (status === 503) reply.header('retry-after', RETRY_AFTER_SECONDS);
     const title = status === 503 ? STRINGS[lang].unavailableTitle : STRINGS[lang].problemTitle;
     return render(reply, lang, title, problemPage(lang, code), request.url.split('?')[0]!, status);
@@ -176,7 +177,8 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     const { lang: asked } = request.query as { lang?: string };
     const lang = uiLanguage(languages(request, asked));
     const typed = (request.body as { code?: string } | undefined)?.code ?? '';
-    if (error instanceof TooManyRequests) reply.header('retry-after', String(error.retryAfterSeconds));
+    if (error instanceof TooManyRequests || error instanceof ServiceUnavailable)
+      reply.header('retry-after', String(error.retryAfterSeconds));
     const path = `/k/${organization}`;
     const message = STRINGS[lang].problems[error.code] ?? STRINGS[lang].problems['unknown-token']!;
     return render(
@@ -196,7 +198,8 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
         try {
           await codeGuess.call(this, request, reply);
         } catch (error) {
-          if (error instanceof MistypedCode || error instanceof TooManyRequests)
+          // A budget PostgreSQL could not count refuses the try (503), on the page too.
+          if (error instanceof MistypedCode || error instanceof TooManyRequests || error instanceof ServiceUnavailable)
             return kioskRefusal(request, reply, error);
           throw error;
         }
