@@ -133,8 +133,13 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: surveyResponse, ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (request) =>
-      toSurveyResponse(await updateSurvey(app.db, principalOf(request).orgId, request.params.id, request.body)),
+    async (request) => {
+      const { orgId } = principalOf(request);
+      const survey = toSurveyResponse(await updateSurvey(app.db, orgId, request.params.id, request.body));
+      // A raised k changes what every instance's reports hide: each warms them again.
+      if (survey.status !== 'draft') app.reportChanges.surveyChanged(orgId, request.params.id);
+      return survey;
+    },
   );
 
   app.get(
@@ -176,7 +181,7 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
         emailEnabled: app.config.smtpUrl !== null,
       });
       // The previous wave closed with it: its last answers are released.
-      app.reportWarmer.refresh(orgId, request.params.id);
+      app.reportChanges.surveyChanged(orgId, request.params.id);
       reply.code(201);
       if (wants(request.headers.accept, 'text/csv')) {
         const csv = toCsv(
@@ -237,7 +242,7 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { orgId } = principalOf(request);
       const closed = toSurveyResponse(await closeSurvey(app.db, app.keys, orgId, request.params.id));
-      app.reportWarmer.refresh(orgId, request.params.id);
+      app.reportChanges.surveyChanged(orgId, request.params.id);
       return closed;
     },
   );
