@@ -11,7 +11,7 @@ declare module 'fastify' {
 }
 
 export interface ReportChanges {
-  /** After a commit that changed a survey's released data, waves or settings: warm here, tell the others. */
+  /** After a commit that changed a survey's released data or waves: warm here, tell the others. */
   surveyChanged(orgId: string, surveyId: string): void;
   /** After contests of closed waves were written: forget them here, tell the others. */
   waveCountsChanged(orgId: string, waveId: string): void;

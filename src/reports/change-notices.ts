@@ -8,7 +8,7 @@ import type { Database } from '../db/schema.ts';
  * instance that sent it — nothing about a person. Notices go out after the commit of what they
  * announce, in a statement of their own (never in the transaction of an answer: no shared
  * transaction id), and only where the moment is already not an employee's own: a release of a
- * batch, a wave opened or closed by HR or the scheduler, settings changed by HR, contest counts
+ * batch, a wave opened or closed by HR or the scheduler, contest counts
  * written on the scheduler's clock.
  */
 export const REPORTS_CHANNEL = 'quorum_reports';
@@ -18,7 +18,7 @@ export const REPORTS_CHANNEL = 'quorum_reports';
  * receiver needs no lookup.
  */
 export type ChangeNotice =
-  /** A survey's released data, waves or settings changed: warm its reports again. */
+  /** A survey's released data or waves changed: warm its reports again. */
   | { kind: 'survey'; orgId: string; id: string }
   /** A closed wave's counts (contests) were written: forget its cached caveats. */
   | { kind: 'wave'; orgId: string; id: string };

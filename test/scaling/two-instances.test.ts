@@ -15,6 +15,7 @@ import { recipient, startMailSink } from '../helpers/smtp.ts';
 import { runScheduledWork } from '../../src/delivery/scheduler.ts';
 import { smtpSender } from '../../src/delivery/transport.ts';
 import { countContest } from '../../src/responses/contests.ts';
+import { sweepStaleWindows } from '../../src/guessing/shared-budget.ts';
 
 /**
  * Issue 16, "more than one instance": two apps on one database, as two instances behind a load
@@ -151,6 +152,16 @@ describe('the code-guessing budget across instances (P5)', () => {
       expect(row.tries).toBe(6);
     }
     expect(rows[0]!.persistence).toBe('u'); // UNLOGGED: never in the WAL
+  });
+
+  it('P1 when a minute is over, then the sweep removes its rows and keeps the current ones', async () => {
+    await guess(0, target.slug);
+    // Another organization's window, two minutes ago.
+    await sql`insert into code_guess_windows (budget, window_no, tries)
+      select decode(md5('a') || md5('b'), 'hex'), floor(extract(epoch from now()) / 60)::bigint - 2, 7`.execute(a.db);
+    expect(await sweepStaleWindows(b.db, CODE_GUESS_LIMITS.windowSeconds)).toBe(1);
+    const { rows } = await sql<{ tries: number }>`select tries from code_guess_windows`.execute(a.db);
+    expect(rows.map((r) => r.tries)).toEqual([1, 1]);
   });
 });
 
