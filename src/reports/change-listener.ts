@@ -64,7 +64,8 @@ export class ChangeListener {
     if (this.closed) return;
     const client = new pg.Client({
       connectionString: this.connectionString,
-      application_name: 'quorum',
+      // Named apart from the pool's, so an operator (and a test) can tell it from the pool's.
+      application_name: 'quorum-notices',
       connectionTimeoutMillis: 5_000,
     });
     // An 'error' event without a listener is thrown: a lost server must not end the process.
