@@ -119,8 +119,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     const lang = uiLanguage(languages(request, (request.query as { lang?: string } | undefined)?.lang));
     const { status, code } = pageProblem(error, request);
     if (status >= 500) request.log[status === 503 ? 'warn' : 'error']({ err: error }, 'page error');
-    if (error instanceof TooManyRequests || error instanceof ServiceUnavailable)
-      reply.header('retry-after', String(error.retryAfterSeconds));
+    if (error instanceof TooManyRequests) reply.header('retry-after', String(error.retryAfterSeconds));
     if (status === 503) reply.header('retry-after', RETRY_AFTER_SECONDS);
     const title = status === 503 ? STRINGS[lang].unavailableTitle : STRINGS[lang].problemTitle;
     return render(reply, lang, title, problemPage(lang, code), request.url.split('?')[0]!, status);
