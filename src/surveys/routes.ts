@@ -174,7 +174,7 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
         emailEnabled: app.config.smtpUrl !== null,
       });
       // The previous wave closed with it: its last answers are released.
-      app.reportWarmer.refresh(orgId, request.params.id);
+      app.reportChanges.surveyChanged(orgId, request.params.id);
       reply.code(201);
       if (wants(request.headers.accept, 'text/csv')) {
         const csv = invitationsCsv(app.config.publicUrl, distribution);
@@ -232,7 +232,7 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { orgId } = principalOf(request);
       const closed = toSurveyResponse(await closeSurvey(app.db, app.keys, orgId, request.params.id));
-      app.reportWarmer.refresh(orgId, request.params.id);
+      app.reportChanges.surveyChanged(orgId, request.params.id);
       return closed;
     },
   );
