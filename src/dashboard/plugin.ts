@@ -10,6 +10,7 @@ import { isUiLanguage, rememberLanguage, safeNext } from './shell/language.ts';
 import { seeOther } from './shell/render.ts';
 import { signInRoutes } from './sign-in/routes.ts';
 import { surveyListRoutes } from './surveys/list.ts';
+import { resultsRoutes } from './results/routes.ts';
 
 /** Every page of the dashboard with the rule that guards it, for the authorization matrix test. */
 export interface DashboardPage {
@@ -18,7 +19,9 @@ export interface DashboardPage {
   rule: AccessRule | undefined;
 }
 
-const STYLES = [new URL('./shell/dashboard.css', import.meta.url)].map((u) => readFileSync(u, 'utf8')).join('\n');
+const STYLES = [new URL('./shell/dashboard.css', import.meta.url), new URL('./results/results.css', import.meta.url)]
+  .map((u) => readFileSync(u, 'utf8'))
+  .join('\n');
 
 // The dashboard loads nothing but its own stylesheet: no script, no third-party asset, no inline style.
 const DASHBOARD_CSP =
@@ -65,4 +68,5 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ pages: DashboardPage[] }> 
 
   await app.register(signInRoutes);
   await app.register(surveyListRoutes);
+  await app.register(resultsRoutes);
 };
