@@ -210,6 +210,26 @@ function driversTable(ctx: ReportContext, report: GroupReport, lang: UiLanguage)
     </table>`;
 }
 
+/** Open-text questions: how many wrote, and the way to the comment inbox. */
+function textQuestions(ctx: ReportContext, report: GroupReport, texts: Question[], lang: UiLanguage, wave: number) {
+  const t = RESULTS[lang];
+  return html`<h2 id="open-text">${t.comments}</h2>
+    <ul class="text-questions">
+      ${texts.map((q) => {
+        const stats = report.questions[q.id];
+        const href = `/hr/surveys/${ctx.surveyId}/results/comments?question=${encodeURIComponent(q.id)}&wave=${wave}`;
+        return html`<li>
+          <a href="${href}">${localText(q.text, lang, ctx.definition.defaultLanguage)}</a>
+          ${
+            stats && 'n' in stats
+              ? html`(${t.answered('')}${num(lang, 'count', stats.n, `report.questions.${q.id}.n`)})`
+              : html`(<span class="hidden-value">${t.hidden}</span>)`
+          }
+        </li>`;
+      })}
+    </ul>`;
+}
+
 function caveatsBlock(caveats: WaveCaveats, lang: UiLanguage): SafeHtml {
   const t = RESULTS[lang];
   const sentences: SafeHtml[] = [];
@@ -243,6 +263,7 @@ export function overviewBody(input: {
   const t = RESULTS[lang];
   const open = input.wave.status === 'open';
   const questions = ctx.definition.questions.filter((q) => q.type !== 'text');
+  const texts = ctx.definition.questions.filter((q) => q.type === 'text');
   return html`<h2 id="headline">${t.headline}</h2>
     ${headline(report, lang, open)} ${open ? html`<p class="notice">${t.openWave(input.wave.number)}</p>` : ''}
     ${report.suppressed || report.invited === null ? html`<p class="hint">${report.suppressed ? t.hiddenExplained(ctx.k) : t.withheldExplained(ctx.k)}</p>` : ''}
@@ -253,7 +274,8 @@ export function overviewBody(input: {
             <h2 id="questions">${t.questions}: ${t.distribution}</h2>
             <ol class="questions">
               ${questions.map((q) => questionBlock(ctx, report, q, lang))}
-            </ol>`
+            </ol>
+            ${texts.length ? textQuestions(ctx, report, texts, lang, input.wave.number) : ''}`
     }
     ${caveatsBlock(caveats, lang)}`;
 }
