@@ -52,19 +52,6 @@ beforeAll(async () => {
   }
   await openWave(t.app, owner, surveyId); // wave 3 open: a hollow point on the trend
   cookie = await signIn(t.app, org.slug, org.ownerEmail);
-  if (process.env.DEBUG_RESULTS)
-    for (const p of [
-      'comments?question=improve&wave=1',
-      'breakdown?dimension=department&by=location&wave=1',
-      'overview?wave=1',
-    ])
-      console.log(
-        p,
-        (await t.app.inject({ url: `/v1/reports/surveys/${surveyId}/${p}`, headers: bearer(owner) })).body.slice(
-          0,
-          3000,
-        ),
-      );
   browser = await launchChromium();
 }, 120_000);
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import type { UiLanguage } from '../../pages/i18n.ts';
-import type { PluralForms } from '../../pages/plural.ts';
+import { people, type PluralForms } from '../../pages/plural.ts';
 
 const en = {
   results: 'Results',
@@ -232,7 +232,7 @@ const pl: ResultStrings = {
   withheld: 'wstrzymane',
   notApplicable: 'nie dotyczy',
   hiddenExplained: (k) =>
-    `„ukryte”: odpowiedziało mniej niż ${k} osób albo komórka jest ukryta, by chronić małą grupę gdzie indziej. Nie podajemy dla niej żadnej liczby.`,
+    `„ukryte”: odpowiedziało mniej niż ${people('pl', k)} albo komórka jest ukryta, by chronić małą grupę gdzie indziej. Nie podajemy dla niej żadnej liczby.`,
   withheldExplained: (k) =>
     `„wstrzymane”: liczbę zaproszonych i odsetek odpowiedzi pokazujemy tylko tam, gdzie co najmniej ${k} zaproszonych nie odpowiedziało, aby nikt nie dowiedział się, kto odpowiedział.`,
   caveats: 'Co w tej edycji zrobił sam dział HR',
