@@ -136,7 +136,15 @@ export function lineChart(input: {
     .defined((v) => v !== null)
     .x((_, i) => x(i)!)
     .y((v) => y(v!));
-  const lines = input.series.map((s) => {
+  // Each line's name at its last point, nudged apart where names would overlap (same last wave).
+  const ends = input.series.map((s, si) => {
+    const last = s.values.findLastIndex((v) => v !== null);
+    return last < 0 ? null : { si, x: x(last)! + 10, y: y(s.values[last]!) + 4 };
+  });
+  const placed = ends.filter((e): e is NonNullable<typeof e> => e !== null).sort((a, b) => a.x - b.x || a.y - b.y);
+  for (let i = 1; i < placed.length; i++)
+    if (placed[i]!.x === placed[i - 1]!.x && placed[i]!.y - placed[i - 1]!.y < 14) placed[i]!.y = placed[i - 1]!.y + 14;
+  const lines = input.series.map((s, si) => {
     const d = path(s.values) ?? '';
     const points = s.values.map((v, i) =>
       v === null
@@ -150,17 +158,10 @@ export function lineChart(input: {
             stroke-width="2"
           ></circle>`,
     );
-    const lastIndex = s.values.findLastIndex((v) => v !== null);
-    const label =
-      lastIndex >= 0
-        ? html`<text
-            x="${(x(lastIndex)! + 10).toFixed(1)}"
-            y="${(y(s.values[lastIndex]!) + 4).toFixed(1)}"
-            font-size="12"
-            fill="${s.colour}"
-            >${s.label}</text
-          >`
-        : '';
+    const end = ends[si];
+    const label = end
+      ? html`<text x="${end.x.toFixed(1)}" y="${end.y.toFixed(1)}" font-size="12" fill="${s.colour}">${s.label}</text>`
+      : '';
     return html`<g
       ><path d="${d}" fill="none" stroke="${s.colour}" stroke-width="2.5" stroke-dasharray="${s.dash || 'none'}"></path
       >${points}${label}</g

@@ -264,9 +264,15 @@ export function overviewBody(input: {
   const open = input.wave.status === 'open';
   const questions = ctx.definition.questions.filter((q) => q.type !== 'text');
   const texts = ctx.definition.questions.filter((q) => q.type === 'text');
+  const anyHidden =
+    report.suppressed ||
+    (!open &&
+      (Object.values(report.questions).some((q) => !('n' in q)) ||
+        Object.values(report.themes).some((x) => !('favourable' in x))));
   return html`<h2 id="headline">${t.headline}</h2>
     ${headline(report, lang, open)} ${open ? html`<p class="notice">${t.openWave(input.wave.number)}</p>` : ''}
-    ${report.suppressed || report.invited === null ? html`<p class="hint">${report.suppressed ? t.hiddenExplained(ctx.k) : t.withheldExplained(ctx.k)}</p>` : ''}
+    ${anyHidden ? html`<p class="hint">${t.hiddenExplained(ctx.k)}</p>` : ''}
+    ${report.invited === null && !report.suppressed ? html`<p class="hint">${t.withheldExplained(ctx.k)}</p>` : ''}
     ${
       open
         ? ''
