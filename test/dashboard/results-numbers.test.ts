@@ -354,6 +354,11 @@ describe('open waves and bad input give a clear page, never a 500', () => {
       `/hr/surveys/${surveyId}/results/breakdown?dimension=department&wave=1&by=tenure_band`,
     );
     expect(scoped.statusCode).toBe(400);
+    // …and their pages offer only what the service serves them: no link to an undeclared pair with their dimension.
+    const theirs = await getPage(t.app, readers.scoped!.cookie, `/hr/surveys/${surveyId}/results/breakdown?wave=1`);
+    expect(theirs.statusCode).toBe(200);
+    expect(theirs.body).toContain('dimension=location');
+    expect(theirs.body).not.toContain('dimension=tenure_band');
     const unknownSurvey = await getPage(
       t.app,
       readers.owner!.cookie,

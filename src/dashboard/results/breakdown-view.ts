@@ -3,6 +3,7 @@ import type { UiLanguage } from '../../pages/i18n.ts';
 import type { ReportContext } from '../../reports/context.ts';
 import { heatmapOf, type GroupReport } from '../../reports/service.ts';
 import { localText } from '../shell/text.ts';
+import { readableDimensions, readablePairs } from './common.ts';
 import { num } from './format.ts';
 import { RESULTS } from './strings.ts';
 
@@ -135,13 +136,13 @@ export function dimensionPicker(input: {
   return html`<nav class="picker" aria-label="${t.dimensions}">
     <span class="picker-label">${t.dimension}:</span>
     <ul>
-      ${ctx.reportable.map((d) => html`<li><a href="${input.href(d)}" ${mark(d)}>${input.label(d)}</a></li>`)}
+      ${readableDimensions(ctx).map((d) => html`<li><a href="${input.href(d)}" ${mark(d)}>${input.label(d)}</a></li>`)}
     </ul>
     ${
-      ctx.pairs.length
+      readablePairs(ctx).length
         ? html`<span class="picker-label">${t.pair}:</span>
             <ul>
-              ${ctx.pairs.map(
+              ${readablePairs(ctx).map(
                 ([a, b]) =>
                   html`<li><a href="${input.href(a, b)}" ${mark(a, b)}>${input.label(a)} × ${input.label(b)}</a></li>`,
               )}

@@ -1,6 +1,7 @@
 import { html, type SafeHtml } from '../../pages/html.ts';
 import type { UiLanguage } from '../../pages/i18n.ts';
 import type { ReportContext } from '../../reports/context.ts';
+import { pairDeclared } from '../../reports/tables.ts';
 import { formatDate, localText } from '../shell/text.ts';
 import { RESULTS } from './strings.ts';
 
@@ -80,4 +81,25 @@ export const downloadLink = (label: string, href: string) =>
 export function questionText(ctx: ReportContext, id: string, lang: UiLanguage): string {
   const q = ctx.definition.questions.find((x) => x.id === id);
   return q ? localText(q.text, lang, ctx.definition.defaultLanguage) : id;
+}
+
+/**
+ * The dimensions a reader can break down by: all reportable ones, or for a scoped reader their own
+ * and those declared in a pair with it (the service refuses the others: service.ts breakdown).
+ */
+export function readableDimensions(ctx: ReportContext): string[] {
+  const scope = ctx.scope;
+  if (!scope) return ctx.reportable;
+  return ctx.reportable.filter((d) => d === scope.dimension || pairDeclared(ctx, scope.dimension, d) !== undefined);
+}
+
+/** The declared pairs a reader can read: all, or for a scoped reader those with their own dimension. */
+export function readablePairs(ctx: ReportContext): Array<[string, string]> {
+  const scope = ctx.scope;
+  return ctx.pairs.filter(
+    ([a, b]) =>
+      ctx.reportable.includes(a) &&
+      ctx.reportable.includes(b) &&
+      (!scope || a === scope.dimension || b === scope.dimension),
+  );
 }

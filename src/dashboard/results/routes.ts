@@ -15,7 +15,16 @@ import { listDimensions } from '../../roster/service.ts';
 import { langOf, sendPage } from '../shell/render.ts';
 import { dimensionPicker, heatmapLegend, heatmapTable } from './breakdown-view.ts';
 import { commentsBody } from './comments-view.ts';
-import { base, downloadLink, query, resultsHeader, surveyTitle, wavePicker, type ResultPage } from './common.ts';
+import {
+  base,
+  downloadLink,
+  query,
+  readableDimensions,
+  resultsHeader,
+  surveyTitle,
+  wavePicker,
+  type ResultPage,
+} from './common.ts';
 import { overviewBody } from './overview-view.ts';
 import { RESULTS } from './strings.ts';
 import { METRICS, trendBody } from './trend-view.ts';
@@ -138,7 +147,7 @@ export const resultsRoutes: FastifyPluginAsyncZod = async (app) => {
       const lang = langOf(request);
       const t = RESULTS[lang];
       const wave = closedDefault(ctx, request.query.wave);
-      const dimension = request.query.dimension ?? ctx.reportable[0];
+      const dimension = request.query.dimension ?? readableDimensions(ctx)[0];
       const { by } = request.query;
       const href = (d: string, b?: string, w = wave) =>
         `${base(ctx.surveyId)}/breakdown${query({ dimension: d, by: b, wave: w })}`;
@@ -206,7 +215,7 @@ export const resultsRoutes: FastifyPluginAsyncZod = async (app) => {
           <span class="picker-label">${t.dimension}:</span>
           <ul>
             <li><a href="${href(undefined, metric)}" ${mark(!dimension)}>${t.overall}</a></li>
-            ${ctx.reportable.map((d) => html`<li><a href="${href(d, metric)}" ${mark(d === dimension)}>${label(d)}</a></li>`)}
+            ${readableDimensions(ctx).map((d) => html`<li><a href="${href(d, metric)}" ${mark(d === dimension)}>${label(d)}</a></li>`)}
           </ul>
           <span class="picker-label">${t.metric}:</span>
           <ul>
