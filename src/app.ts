@@ -13,6 +13,7 @@ import { securityPlugin } from './plugins/security.ts';
 import { codeGuessingPlugin } from './plugins/code-guessing.ts';
 import { dbPlugin } from './plugins/db.ts';
 import { reportsPlugin } from './reports/warmer.ts';
+import { reportChangesPlugin } from './reports/change-listener.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import { drainPlugin } from './plugins/drain.ts';
@@ -65,10 +66,11 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
 
   await app.register(problemsPlugin);
   await app.register(securityPlugin);
-  await app.register(codeGuessingPlugin, {});
   await app.register(drainPlugin);
   await app.register(dbPlugin, { config });
+  await app.register(codeGuessingPlugin, {});
   await app.register(reportsPlugin);
+  await app.register(reportChangesPlugin);
   await app.register(authPlugin);
   await app.register(openapiPlugin);
   await app.register(auditPlugin);

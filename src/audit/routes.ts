@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { principalOf, requireRole } from '../plugins/auth.ts';
 import { problemResponses } from '../plugins/problems.ts';
+import { listAuditEntries } from './service.ts';
 
 const entry = z.object({
   at: z.iso.datetime(),
@@ -32,33 +32,13 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { orgId } = principalOf(request);
-      let query = app.db
-        .selectFrom('audit_log as a')
-        .leftJoin('hr_accounts as h', (j) => j.onRef('h.org_id', '=', 'a.org_id').onRef('h.id', '=', 'a.actor_id'))
-        .leftJoin('api_keys as k', (j) => j.onRef('k.org_id', '=', 'a.org_id').onRef('k.id', '=', 'a.actor_id'))
-        .select([
-          'a.id',
-          'a.at',
-          'a.actor_kind',
-          'a.actor_id',
-          'a.action',
-          'a.target',
-          'a.details',
-          sql<string | null>`coalesce(h.email, k.name)`.as('name'),
-        ])
-        .where('a.org_id', '=', orgId)
-        .orderBy('a.id', 'desc')
-        .limit(request.query.limit);
-      if (request.query.before !== undefined) query = query.where('a.id', '<', request.query.before);
-      return (await query.execute()).map((r) => ({
-        id: r.id,
-        at: r.at.toISOString(),
-        actor: { kind: r.actor_kind, id: r.actor_id, name: r.name },
-        action: r.action,
-        target: r.target,
-        details: r.details,
-      }));
+      const entries = await listAuditEntries(
+        app.db,
+        principalOf(request).orgId,
+        request.query.limit,
+        request.query.before,
+      );
+      return entries.map((e) => ({ ...e, at: e.at.toISOString() }));
     },
   );
 };

@@ -14,6 +14,7 @@ export const KEY_PURPOSES = [
   'mail-outbox',
   'client-address',
   'contests',
+  'code-guess-budget',
 ] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 

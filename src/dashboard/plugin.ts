@@ -4,12 +4,16 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { accessRuleOf, type AccessRule } from '../plugins/auth.ts';
 import { NotFound } from '../errors.ts';
+import { CODE_SHEET_CSP } from '../surveys/distribution.ts';
 import { dashboardErrorHandler } from './shell/errors.ts';
 import { sameOriginOnly } from './shell/guard.ts';
 import { isUiLanguage, rememberLanguage, safeNext } from './shell/language.ts';
 import { seeOther } from './shell/render.ts';
+import { rosterRoutes } from './roster/routes.ts';
+import { settingsRoutes } from './settings/routes.ts';
 import { signInRoutes } from './sign-in/routes.ts';
 import { surveyListRoutes } from './surveys/list.ts';
+import { surveyManagementRoutes } from './surveys/routes.ts';
 import { resultsRoutes } from './results/routes.ts';
 
 /** Every page of the dashboard with the rule that guards it, for the authorization matrix test. */
@@ -19,7 +23,13 @@ export interface DashboardPage {
   rule: AccessRule | undefined;
 }
 
-const STYLES = [new URL('./shell/dashboard.css', import.meta.url), new URL('./results/results.css', import.meta.url)]
+const STYLES = [
+  new URL('./shell/dashboard.css', import.meta.url),
+  new URL('./surveys/surveys.css', import.meta.url),
+  new URL('./roster/roster.css', import.meta.url),
+  new URL('./settings/settings.css', import.meta.url),
+  new URL('./results/results.css', import.meta.url),
+]
   .map((u) => readFileSync(u, 'utf8'))
   .join('\n');
 
@@ -40,7 +50,11 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ pages: DashboardPage[] }> 
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   app.addHook('onRequest', sameOriginOnly);
   app.addHook('onSend', async (_request, reply) => {
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html'))
+    // The printable code sheet keeps its own policy (its one inline style's hash, as the API's).
+    if (
+      String(reply.getHeader('content-type') ?? '').startsWith('text/html') &&
+      reply.getHeader('content-security-policy') !== CODE_SHEET_CSP
+    )
       reply.header('content-security-policy', DASHBOARD_CSP);
   });
   app.setErrorHandler(dashboardErrorHandler);
@@ -68,5 +82,8 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ pages: DashboardPage[] }> 
 
   await app.register(signInRoutes);
   await app.register(surveyListRoutes);
+  await app.register(surveyManagementRoutes);
+  await app.register(rosterRoutes);
+  await app.register(settingsRoutes);
   await app.register(resultsRoutes);
 };

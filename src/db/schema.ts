@@ -20,6 +20,7 @@ export interface Database {
   answer_counts: AnswerCountTable;
   mail_outbox: MailOutboxTable;
   audit_log: AuditLogTable;
+  code_guess_windows: CodeGuessWindowTable;
 }
 
 export interface AuditLogTable {
@@ -99,6 +100,13 @@ export interface ApiKeyTable {
   key_hash: Buffer;
   created_at: CreatedAt;
   revoked_at: Date | null;
+}
+
+/** SPEC P5: one row per shared guessing budget (an organization's, the global one); UNLOGGED. */
+export interface CodeGuessWindowTable {
+  budget: Buffer;
+  window_no: number;
+  tries: number;
 }
 
 export interface LoginThrottleTable {

@@ -22,6 +22,8 @@ export interface ScheduledWorkDeps {
   log: FastifyBaseLogger;
   /** A wave opened, so the one before it closed and released its last answers. */
   released?: (orgId: string, surveyId: string) => void;
+  /** Contests this instance had counted for a closed wave were written: its caveats changed. */
+  contestsWritten?: (orgId: string, waveId: string) => void;
 }
 
 /**
@@ -90,7 +92,10 @@ export async function runScheduledWork(
       );
   }
   // On the scheduler's clock, every open wave's contest counter is rewritten, changed or not.
-  await flushContests(db, keys).catch((err: unknown) => log.warn({ err }, 'contest counts not written this pass'));
+  const closed = await flushContests(db, keys).catch(
+    (err: unknown) => (log.warn({ err }, 'contest counts not written this pass'), []),
+  );
+  for (const { orgId, waveId } of closed) deps.contestsWritten?.(orgId, waveId);
   const retention = await applyRetention(db).catch(
     (err: unknown) => (log.warn({ err }, 'retention not applied'), { responses: 0, markers: 0 }),
   );
@@ -112,7 +117,8 @@ export const schedulerPlugin = fp(
           publicUrl: app.config.publicUrl,
           send: sender?.send ?? null,
           log: app.log,
-          released: (orgId, surveyId) => app.reportWarmer.refresh(orgId, surveyId),
+          released: (orgId, surveyId) => app.reportChanges.surveyChanged(orgId, surveyId),
+          contestsWritten: (orgId, waveId) => app.reportChanges.waveCountsChanged(orgId, waveId),
         }).catch((err: unknown) => app.log.warn({ err }, 'scheduler pass failed')),
       );
     }, seconds * 1000);
@@ -123,5 +129,5 @@ export const schedulerPlugin = fp(
       sender?.close();
     });
   },
-  { name: 'scheduler', dependencies: ['db', 'reports'] },
+  { name: 'scheduler', dependencies: ['db', 'reports', 'report-changes'] },
 );

@@ -8,7 +8,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isDatabaseUnavailable } from '../db/connection.ts';
 import { z } from 'zod';
-import { DomainError, TooManyRequests } from '../errors.ts';
+import { DomainError, ServiceUnavailable, TooManyRequests } from '../errors.ts';
 import { orgSlugSchema } from '../auth/schemas.ts';
 import { answersSchema, type SurveyDefinition } from '../surveys/questions.ts';
 import { contextForSession, localizeSurvey, sessionFromCode, sessionFromLinkToken } from '../responses/service.ts';
@@ -176,7 +176,8 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     const { lang: asked } = request.query as { lang?: string };
     const lang = uiLanguage(languages(request, asked));
     const typed = (request.body as { code?: string } | undefined)?.code ?? '';
-    if (error instanceof TooManyRequests) reply.header('retry-after', String(error.retryAfterSeconds));
+    if (error instanceof TooManyRequests || error instanceof ServiceUnavailable)
+      reply.header('retry-after', String(error.retryAfterSeconds));
     const path = `/k/${organization}`;
     const message = STRINGS[lang].problems[error.code] ?? STRINGS[lang].problems['unknown-token']!;
     return render(
@@ -196,7 +197,8 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
         try {
           await codeGuess.call(this, request, reply);
         } catch (error) {
-          if (error instanceof MistypedCode || error instanceof TooManyRequests)
+          // A budget PostgreSQL could not count refuses the try (503), on the page too.
+          if (error instanceof MistypedCode || error instanceof TooManyRequests || error instanceof ServiceUnavailable)
             return kioskRefusal(request, reply, error);
           throw error;
         }

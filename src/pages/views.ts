@@ -99,7 +99,8 @@ function promise(t: Strings, k: number, protection?: SafeHtml): SafeHtml {
   </section>`;
 }
 
-function field(
+/** One question as the employee sees it (also the dashboard's read-only template preview). */
+export function field(
   t: Strings,
   q: RespondentSurvey['questions'][number],
   value: string | string[] | undefined,

@@ -5,6 +5,8 @@ import type { AppConfig } from '../config.ts';
 import { createDb } from '../db/connection.ts';
 import type { Database } from '../db/schema.ts';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { sendNotice } from '../reports/change-notices.ts';
 import { deriveKeys, type Keys } from '../crypto/tokens.ts';
 import { registerBatchKeys } from '../anonymity/batch-keys.ts';
 import { settleEpochs } from '../anonymity/mixer.ts';
@@ -14,6 +16,8 @@ declare module 'fastify' {
     db: Kysely<Database>;
     keys: Keys;
     config: AppConfig;
+    /** Random per app instance: names it in the notices it sends the others (src/reports/change-notices.ts). */
+    instanceId: string;
   }
 }
 
@@ -37,8 +41,14 @@ export const dbPlugin = fp<{ config: AppConfig }>(
     });
     app.addHook('onClose', async () => batchKeys.close());
     app.decorate('config', config);
-    // Contested submits counted since the scheduler last wrote them (src/responses/contests.ts).
-    app.addHook('onClose', async () => flushContests(db, keys).catch(() => undefined));
+    app.decorate('instanceId', randomBytes(8).toString('hex'));
+    // Contested submits counted since the scheduler last wrote them (src/responses/contests.ts);
+    // other instances forget what they cached of the closed waves among them.
+    app.addHook('onClose', async () => {
+      const closed = await flushContests(db, keys).catch(() => []);
+      for (const { orgId, waveId } of closed)
+        await sendNotice(db, app.instanceId, { kind: 'wave', orgId, id: waveId }).catch(() => undefined);
+    });
     app.addHook('onClose', async () => db.destroy());
   },
   { name: 'db' },

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import { TooManyRequests } from '../errors.ts';
+import { clientKey } from './code-guessing.ts';
 
 const HELMET_OPTIONS = {
   contentSecurityPolicy: {
@@ -42,7 +43,11 @@ export const securityPlugin = fp(
     await app.register(cookie);
     await app.register(rateLimit, {
       global: false,
-      // The default key is the client address; it is kept in memory only, never logged or stored.
+      // P6: counted per keyed hash of the client address, never the address itself, in this
+      // instance's memory only. These per-route limits are flood control and may stay per
+      // instance (docs/scaling.md); the security arithmetic rests on the shared code-guessing
+      // budget and the login lockout, both in PostgreSQL.
+      keyGenerator: (request) => clientKey(app, request),
       errorResponseBuilder: (_request, context) =>
         new TooManyRequests(
           'rate-limited',

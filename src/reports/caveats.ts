@@ -24,9 +24,26 @@ export interface WaveCaveats {
   heldAnswersAtLeast: number | null;
 }
 
-// A closed wave's invitations and contests never change again: counted once (100,000 invitations
-// cost more than the rest of a cached overview).
-const closedWaves = new Map<string, WaveCaveats>();
+// A closed wave's invitations never change again: counted once (100,000 invitations cost more
+// than the rest of a cached overview). Its contest count can still grow once, when an instance
+// writes the contests it counted before the close (contests.ts): that instance tells the others
+// (change-notices.ts) and each forgets the wave. Kept per connection pool, so per app instance,
+// even when two share a process (as in the tests).
+const cachesOf = new WeakMap<object, { waves: Map<string, WaveCaveats>; forgotten: number }>();
+const closedWavesOf = (db: Kysely<Database>) => {
+  let cache = cachesOf.get(db);
+  if (!cache) cachesOf.set(db, (cache = { waves: new Map(), forgotten: 0 }));
+  return cache;
+};
+
+/** Forgets what was counted of a closed wave (all waves when none is named). */
+export function forgetClosedWave(db: Kysely<Database>, waveId?: string): void {
+  const cache = closedWavesOf(db);
+  // A count in flight when this arrives may predate the change: it is not kept.
+  cache.forgotten++;
+  if (waveId === undefined) cache.waves.clear();
+  else for (const key of cache.waves.keys()) if (key.split('/')[1] === waveId) cache.waves.delete(key);
+}
 
 export async function waveCaveats(
   db: Kysely<Database>,
@@ -36,12 +53,14 @@ export async function waveCaveats(
   keys: Keys,
 ): Promise<WaveCaveats> {
   const key = `${orgId}/${wave.id}/${k}`;
-  const known = wave.status === 'closed' ? closedWaves.get(key) : undefined;
+  const cache = closedWavesOf(db);
+  const known = wave.status === 'closed' ? cache.waves.get(key) : undefined;
   if (known) return known;
+  const forgotten = cache.forgotten;
   const counted = await countCaveats(db, orgId, wave, k, keys);
-  if (wave.status === 'closed') {
-    if (closedWaves.size >= 1000) closedWaves.delete(closedWaves.keys().next().value!);
-    closedWaves.set(key, counted);
+  if (wave.status === 'closed' && cache.forgotten === forgotten) {
+    if (cache.waves.size >= 1000) cache.waves.delete(cache.waves.keys().next().value!);
+    cache.waves.set(key, counted);
   }
   return counted;
 }

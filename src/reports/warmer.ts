@@ -30,8 +30,8 @@ interface Survey {
  * releases keep coming at most one per `gapMs`: a busy open survey costs the solver's thread a
  * bounded share, however fast answers arrive. Nothing is lost by skipping: a run reads the newest
  * data, and a report computes what the cache lacks. Told by the callers of the mixer (a submit
- * that released, closing or opening a wave by hand or by the scheduler) after their commit; with
- * several instances, a NOTIFY from the release transaction would tell them all.
+ * that released, closing or opening a wave by hand or by the scheduler) after their commit,
+ * through app.reportChanges, which tells the other instances too (change-listener.ts).
  */
 export class ReportWarmer {
   private readonly surveys = new Map<string, Survey>();

@@ -34,18 +34,27 @@ function openCount(keys: Keys, orgId: string, waveId: string, sealed: Buffer | u
   return plain ? Number(plain.readBigUInt64BE()) : 0;
 }
 
-/** Adds this process's counts of the given waves (all when none named) and re-seals every open wave's counter. */
+/**
+ * Adds this process's counts of the given waves (all when none named) and re-seals every open wave's
+ * counter. Returns the waves written that are no longer open: their caveats, cached as final by
+ * every instance (caveats.ts), just changed.
+ */
 export async function flushContests(
   db: Kysely<Database> | Transaction<Database>,
   keys: Keys,
   only?: { orgId: string; waveId: string },
-): Promise<void> {
+): Promise<Array<{ orgId: string; waveId: string }>> {
   const openWaves = only
     ? [{ org_id: only.orgId, id: only.waveId }]
     : await db.selectFrom('waves').select(['org_id', 'id']).where('status', '=', 'open').execute();
   const waves = new Map(openWaves.map((w) => [`${w.org_id}/${w.id}`, { orgId: w.org_id, waveId: w.id }]));
-  for (const [key, entry] of pending) if (!only && !waves.has(key)) waves.set(key, entry);
-  if (waves.size === 0) return;
+  const closed: Array<{ orgId: string; waveId: string }> = [];
+  for (const [key, entry] of pending)
+    if (!only && !waves.has(key)) {
+      waves.set(key, entry);
+      closed.push({ orgId: entry.orgId, waveId: entry.waveId });
+    }
+  if (waves.size === 0) return closed;
   // One read and one write per pass, however many waves are open.
   const list = [...waves.values()];
   const rows = await db
@@ -64,6 +73,7 @@ export async function flushContests(
   await sql`insert into contested_invitations as c (org_id, wave_id, sealed)
     select * from unnest(${list.map((w) => w.orgId)}::uuid[], ${list.map((w) => w.waveId)}::uuid[], ${sealed}::bytea[])
     on conflict (org_id, wave_id) do update set sealed = excluded.sealed`.execute(db);
+  return closed;
 }
 
 /** The wave's count as last written. */

@@ -170,5 +170,5 @@ export async function submitAndRelease(
   );
   // The answers are committed; a failed release is retried by the next submit or the close.
   const released = await release.catch((err: unknown) => void request.log.warn({ err }, 'release postponed'));
-  if (released?.released) app.reportWarmer.refresh(orgId, surveyId);
+  if (released?.released) app.reportChanges.surveyChanged(orgId, surveyId);
 }

@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, requireRole } from '../plugins/auth.ts';
 import { problemResponses } from '../plugins/problems.ts';
-import { parseRosterCsv } from './csv.ts';
-import { validateRows, type RawRow, type RowProblem } from './rows.ts';
+import { checkRosterImport } from './import.ts';
+import type { RawRow } from './rows.ts';
 import {
   dimensionsBody,
   dimensionsResponse,
@@ -13,7 +13,7 @@ import {
   participantResponse,
   participantsQuery,
 } from './schemas.ts';
-import { ImportRejected, importRoster, listDimensions, listParticipants, replaceDimensions } from './service.ts';
+import { importRoster, listDimensions, listParticipants, replaceDimensions } from './service.ts';
 
 // 100,000 rows of a wide roster are ~15 MB; leave room.
 const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
@@ -75,20 +75,8 @@ export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const orgId = principalOf(request).orgId;
-      const dimensions = new Set((await listDimensions(app.db, orgId)).map((d) => d.key));
-      let raw: RawRow[];
-      let rowNumber: (index: number) => number;
-      let problems: RowProblem[] = [];
-      if (typeof request.body === 'string') {
-        ({ rows: raw, problems } = parseRosterCsv(request.body, dimensions));
-        rowNumber = (i) => i + 2; // the header is line 1
-      } else {
-        raw = request.body as RawRow[];
-        rowNumber = (i) => i + 1;
-      }
-      const checked = problems.length > 0 ? { rows: [], problems } : validateRows(raw, dimensions, rowNumber);
-      if (checked.problems.length > 0) throw new ImportRejected(checked.problems);
-      return importRoster(app.db, orgId, checked.rows, request.query.mode);
+      const rows = await checkRosterImport(app.db, orgId, request.body as string | RawRow[]);
+      return importRoster(app.db, orgId, rows, request.query.mode);
     },
   );
 

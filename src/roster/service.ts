@@ -148,3 +148,16 @@ export async function listParticipants(db: Kysely<Database>, orgId: string, limi
   if (after !== undefined) query = query.where('external_id', '>', after);
   return query.execute();
 }
+
+/** How many people the roster holds, and how many of them are active (leavers stay, inactive). */
+export async function countParticipants(db: Kysely<Database>, orgId: string) {
+  const row = await db
+    .selectFrom('participants')
+    .select((eb) => [
+      eb.fn.countAll<string>().as('total'),
+      eb.fn.countAll<string>().filterWhere('active', '=', true).as('active'),
+    ])
+    .where('org_id', '=', orgId)
+    .executeTakeFirstOrThrow();
+  return { total: Number(row.total), active: Number(row.active) };
+}

@@ -5,10 +5,8 @@ import { principalOf, requireRole } from '../plugins/auth.ts';
 import { problemResponses } from '../plugins/problems.ts';
 import { NotFound } from '../errors.ts';
 import { remindNonResponders } from '../delivery/reminders.ts';
-import { toCsv } from '../exports/csv.ts';
 import { sendText, wants } from '../exports/negotiation.ts';
-import { renderCodeSheet, SHEET_STYLE_HASH } from '../invitations/sheet.ts';
-import { codeSheetContext } from '../invitations/service.ts';
+import { CODE_SHEET_CSP, invitationLink, invitationsCsv, printableCodeSheet } from './distribution.ts';
 import {
   codePoolBody,
   codePoolResponse,
@@ -66,7 +64,7 @@ export const templateRoutes: FastifyPluginAsyncZod = async (app) => {
 };
 
 export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
-  const linkFor = (token: string) => `${app.config.publicUrl}/s/${token}`;
+  const linkFor = (token: string) => invitationLink(app.config.publicUrl, token);
 
   app.post(
     '',
@@ -176,13 +174,10 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
         emailEnabled: app.config.smtpUrl !== null,
       });
       // The previous wave closed with it: its last answers are released.
-      app.reportWarmer.refresh(orgId, request.params.id);
+      app.reportChanges.surveyChanged(orgId, request.params.id);
       reply.code(201);
       if (wants(request.headers.accept, 'text/csv')) {
-        const csv = toCsv(
-          ['external_id', 'email', 'name', 'link', 'code'],
-          distribution.map((d) => [d.externalId, d.email, d.name, linkFor(d.token), d.code]),
-        );
+        const csv = invitationsCsv(app.config.publicUrl, distribution);
         return sendText(reply, 'text/csv; charset=utf-8', csv, {
           'content-disposition': `attachment; filename="wave-${wave.number}-invitations.csv"`,
         });
@@ -237,7 +232,7 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { orgId } = principalOf(request);
       const closed = toSurveyResponse(await closeSurvey(app.db, app.keys, orgId, request.params.id));
-      app.reportWarmer.refresh(orgId, request.params.id);
+      app.reportChanges.surveyChanged(orgId, request.params.id);
       return closed;
     },
   );
@@ -260,15 +255,14 @@ export const surveyRoutes: FastifyPluginAsyncZod = async (app) => {
       ).map((c) => ({ code: c.code, link: linkFor(c.token) }));
       reply.code(201);
       if (wants(request.headers.accept, 'text/html')) {
-        const sheet = await codeSheetContext(app.db, principalOf(request).orgId, request.params.id);
-        const html = await renderCodeSheet({
-          ...sheet,
-          kioskUrl: `${app.config.publicUrl}/k/${sheet.slug}`,
-          codes: codes.map((c) => c.code),
-        });
-        return sendText(reply, 'text/html; charset=utf-8', html, {
-          'content-security-policy': `default-src 'none'; style-src ${SHEET_STYLE_HASH}; frame-ancestors 'none'`,
-        });
+        const html = await printableCodeSheet(
+          app.db,
+          principalOf(request).orgId,
+          request.params.id,
+          app.config.publicUrl,
+          codes.map((c) => c.code),
+        );
+        return sendText(reply, 'text/html; charset=utf-8', html, { 'content-security-policy': CODE_SHEET_CSP });
       }
       return { codes };
     },

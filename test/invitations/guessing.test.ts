@@ -14,7 +14,7 @@ import { CODE_GUESS_LIMITS } from '../../src/plugins/code-guessing.ts';
 // docs/codes.md, "Guessing resistance": P <= N * G / S, from the constants the service enforces.
 describe('guessing resistance (P5)', () => {
   const N = MAX_INVITATIONS_PER_WAVE;
-  // Windows open at a key's first try; back to back they fit one more than the span divides into.
+  // The shared windows are minutes of the database's clock: a span touches one more than it divides into.
   const windows = Math.ceil((CODE_LIFETIME_DAYS * 86_400) / CODE_GUESS_LIMITS.windowSeconds) + 1;
   const S = Number(CODE_SPACE);
 

@@ -36,6 +36,8 @@ export async function dashboardErrorHandler(error: FastifyError, request: Fastif
   return sendPage(request, reply, {
     title: t.errorTitle,
     status,
+    // Not back to the URL asked for: it may hold another organization's id, never echoed (P8).
+    path: '/hr/surveys',
     body: html`<h1>${t.errorTitle}</h1>
       <p class="problem">${message}</p>
       <p><a href="/hr/surveys">${t.back}</a></p>`,
@@ -49,6 +51,7 @@ function sendPageWithoutReader(request: FastifyRequest, reply: FastifyReply, sta
   return sendPage(request, reply, {
     title: t.errorTitle,
     status,
+    path: '/hr/surveys',
     body: html`<h1>${t.errorTitle}</h1>
       <p class="problem">${message}</p>`,
   });

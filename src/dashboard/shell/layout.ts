@@ -71,7 +71,9 @@ export function layout(input: LayoutInput): string {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <!-- same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with a form
+          POST, and the same-origin check (guard.ts) refuses every form, sign-in included. -->
+        <meta name="referrer" content="same-origin" />
         <title>${input.title} · ${brand}</title>
         <link rel="stylesheet" href="/hr/assets/dashboard.css" />
       </head>

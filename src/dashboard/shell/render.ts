@@ -40,6 +40,8 @@ export interface PageInput {
   body: SafeHtml;
   section?: Section;
   status?: number;
+  /** Where the language switcher returns; the request's own URL unless given. */
+  path?: string;
 }
 
 /** Sends a dashboard page in the reader's language, with the frame of a signed-in reader. */
@@ -48,7 +50,7 @@ export async function sendPage(request: FastifyRequest, reply: FastifyReply, inp
   return sendHtml(
     reply,
     input.status ?? 200,
-    layout({ ...input, lang: readerLanguage(request), reader, path: pathOf(request) }),
+    layout({ ...input, lang: readerLanguage(request), reader, path: input.path ?? pathOf(request) }),
   );
 }
 
