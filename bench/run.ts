@@ -299,6 +299,8 @@ try {
   log(reportsOut);
   const reportsMillion = quick ? '' : script('reports.ts', ['1000000', '10000']);
   if (reportsMillion) log(reportsMillion);
+  const pagesOut = script('results-pages.ts', [String(quick ? 20_000 : 100_000)]);
+  log(pagesOut);
 
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${pgVersion.split(',')[0]}`;
   const results = {
@@ -315,6 +317,7 @@ try {
     rosterOut,
     reportsOut,
     reportsMillion,
+    pagesOut,
   };
   await writeFile(path.join(HERE, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   const md = `# Benchmark results
@@ -337,6 +340,14 @@ ${results.surveyFetch.rps} req/s vs ${results.surveyFetch.helloRps} req/s for a 
 
 \`\`\`
 ${reportsOut}${reportsMillion ? `\n\n${reportsMillion}` : ''}
+\`\`\`
+
+## 3b. Results pages of the HR dashboard (\`results-pages.ts\`)
+
+Each page warm (median via inject with the owner's session cookie) beside the report API route serving the same numbers; target ≤ 100 ms per page.
+
+\`\`\`
+${pagesOut}
 \`\`\`
 
 ## 4. Roster import and wave opening

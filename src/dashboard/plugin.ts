@@ -14,6 +14,7 @@ import { settingsRoutes } from './settings/routes.ts';
 import { signInRoutes } from './sign-in/routes.ts';
 import { surveyListRoutes } from './surveys/list.ts';
 import { surveyManagementRoutes } from './surveys/routes.ts';
+import { resultsRoutes } from './results/routes.ts';
 
 /** Every page of the dashboard with the rule that guards it, for the authorization matrix test. */
 export interface DashboardPage {
@@ -27,6 +28,7 @@ const STYLES = [
   new URL('./surveys/surveys.css', import.meta.url),
   new URL('./roster/roster.css', import.meta.url),
   new URL('./settings/settings.css', import.meta.url),
+  new URL('./results/results.css', import.meta.url),
 ]
   .map((u) => readFileSync(u, 'utf8'))
   .join('\n');
@@ -83,4 +85,5 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ pages: DashboardPage[] }> 
   await app.register(surveyManagementRoutes);
   await app.register(rosterRoutes);
   await app.register(settingsRoutes);
+  await app.register(resultsRoutes);
 };

@@ -2,9 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { principalOf, requireRole } from '../plugins/auth.ts';
 import { problemResponses } from '../plugins/problems.ts';
 import { ValidationFailed } from '../errors.ts';
-import { toCsv } from '../exports/csv.ts';
 import { sendText, wants } from '../exports/negotiation.ts';
-import type { GroupReport } from './service.ts';
+import { commentsCsv, CSV_TYPE, csvHeaders, groupsCsv, heatmapCsv, trendCsv } from './csv-tables.ts';
 import { breakdown, comments, heatmap, loadContext, overview, trend } from './service.ts';
 import { waveCaveats } from './caveats.ts';
 import {
@@ -25,37 +24,6 @@ import {
 const read = requireRole({ role: 'analyst' });
 const tags = ['reports'];
 const errors = problemResponses(400, 401, 403, 404, 409, 503);
-const csvHeaders = (name: string) => ({ 'content-disposition': `attachment; filename="${name}.csv"` });
-
-/** One CSV row per group: the same numbers as JSON, hidden cells left empty. */
-function groupRows(groups: GroupReport[], questionIds: string[], prefix: Array<string | number> = []) {
-  return groups.map((g) => [
-    ...prefix,
-    g.group,
-    g.suppressed ? 'suppressed' : '',
-    g.respondents,
-    g.invited,
-    g.responseRate,
-    g.engagementIndex,
-    g.enps?.score ?? null,
-    ...questionIds.map((id) => {
-      const q = g.questions[id];
-      return q && 'n' in q ? (q.favourable ?? q.mean ?? q.n) : null;
-    }),
-  ]);
-}
-const groupHeader = (questionIds: string[], prefix: string[] = []) => [
-  ...prefix,
-  'group',
-  'suppressed',
-  'respondents',
-  'invited',
-  'response_rate',
-  'engagement_index',
-  'enps',
-  ...questionIds,
-];
-
 /** Aggregates only, along declared dimensions only (no free filters: Denning's trackers). */
 export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -77,12 +45,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
       const caveats = await waveCaveats(app.db, ctx.orgId, result.wave, ctx.k, app.keys);
       const ids = ctx.definition.questions.map((q) => q.id);
       if (wants(request.headers.accept, 'text/csv'))
-        return sendText(
-          reply,
-          'text/csv; charset=utf-8',
-          toCsv(groupHeader(ids), groupRows([result.report], ids)),
-          csvHeaders('overview'),
-        );
+        return sendText(reply, CSV_TYPE, groupsCsv(ids, [result.report]), csvHeaders('overview'));
       return { wave: toWave(result.wave), scope: result.scope, report: result.report, caveats };
     },
   );
@@ -104,12 +67,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
       const result = await breakdown(app.db, ctx, request.query.wave, request.query.dimension, request.query.by);
       const ids = ctx.definition.questions.map((q) => q.id);
       if (wants(request.headers.accept, 'text/csv'))
-        return sendText(
-          reply,
-          'text/csv; charset=utf-8',
-          toCsv(groupHeader(ids), groupRows(result.groups, ids)),
-          csvHeaders('breakdown'),
-        );
+        return sendText(reply, CSV_TYPE, groupsCsv(ids, result.groups), csvHeaders('breakdown'));
       return { wave: toWave(result.wave), dimension: result.dimension, by: result.by, groups: result.groups };
     },
   );
@@ -130,15 +88,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
       const ctx = await loadContext(app.db, principalOf(request), request.params.id);
       const result = await heatmap(app.db, ctx, request.query.wave, request.query.dimension, request.query.columns);
       if (wants(request.headers.accept, 'text/csv'))
-        return sendText(
-          reply,
-          'text/csv; charset=utf-8',
-          toCsv(
-            ['group', ...result.columns],
-            result.rows.map((r) => [r.group, ...r.cells]),
-          ),
-          csvHeaders('heatmap'),
-        );
+        return sendText(reply, CSV_TYPE, heatmapCsv(result), csvHeaders('heatmap'));
       return { ...result, wave: toWave(result.wave) };
     },
   );
@@ -160,15 +110,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
       const points = await trend(app.db, ctx, request.query.dimension);
       const ids = ctx.definition.questions.map((q) => q.id);
       if (wants(request.headers.accept, 'text/csv')) {
-        return sendText(
-          reply,
-          'text/csv; charset=utf-8',
-          toCsv(
-            groupHeader(ids, ['wave', 'opened_on']),
-            points.flatMap((p) => groupRows(p.groups, ids, [p.wave, p.openedOn])),
-          ),
-          csvHeaders('trend'),
-        );
+        return sendText(reply, CSV_TYPE, trendCsv(ids, points), csvHeaders('trend'));
       }
       return points;
     },
@@ -204,15 +146,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
         dimension !== undefined && value !== undefined ? { dimension, value } : undefined,
       );
       if (wants(request.headers.accept, 'text/csv'))
-        return sendText(
-          reply,
-          'text/csv; charset=utf-8',
-          toCsv(
-            ['comment'],
-            result.comments.map((c) => [c]),
-          ),
-          csvHeaders('comments'),
-        );
+        return sendText(reply, CSV_TYPE, commentsCsv(result.comments), csvHeaders('comments'));
       return { ...result, wave: toWave(result.wave) };
     },
   );

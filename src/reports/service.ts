@@ -348,6 +348,11 @@ export async function heatmap(
   columns: 'theme' | 'question',
 ) {
   const { wave, groups } = await breakdown(db, ctx, waveNumber, dimension, undefined);
+  return { wave, dimension, ...heatmapOf(ctx, groups, columns) };
+}
+
+/** The heatmap's columns and cells over groups already reported (a breakdown, or a declared pair's). */
+export function heatmapOf(ctx: ReportContext, groups: GroupReport[], columns: 'theme' | 'question') {
   const names =
     columns === 'theme'
       ? [...new Set(ctx.definition.questions.flatMap((q) => (q.type === 'likert5' && q.theme ? [q.theme] : [])))]
@@ -364,7 +369,7 @@ export async function heatmap(
       return s && 'n' in s ? (s.favourable ?? s.mean ?? null) : null;
     }),
   }));
-  return { wave, dimension, columns: names, rows };
+  return { columns: names, rows };
 }
 
 /** Each metric per wave, overall or per group of one dimension (stable suppression across waves). */

@@ -46,6 +46,15 @@ const ACCESS: Record<string, Access> = {
   'POST /hr/settings/api-keys': 'admin',
   'POST /hr/settings/api-keys/:id/revoke': 'admin',
   'GET /hr/settings/audit': 'admin',
+  'GET /hr/surveys/:id/results': 'analyst',
+  'GET /hr/surveys/:id/results/breakdown': 'analyst',
+  'GET /hr/surveys/:id/results/trend': 'analyst',
+  'GET /hr/surveys/:id/results/comments': 'analyst',
+  'GET /hr/surveys/:id/results/overview.csv': 'analyst',
+  'GET /hr/surveys/:id/results/breakdown.csv': 'analyst',
+  'GET /hr/surveys/:id/results/heatmap.csv': 'analyst',
+  'GET /hr/surveys/:id/results/trend.csv': 'analyst',
+  'GET /hr/surveys/:id/results/comments.csv': 'analyst',
 };
 // Pages that change shared fixtures: only their refusals are walked here (their own tests cover the rest).
 const DESTRUCTIVE = new Set([
