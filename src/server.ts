@@ -109,6 +109,7 @@ async function printDemoBanner(app: App, runtime: Runtime, address: string): Pro
   const lines = [
     '',
     `Quorum is running in demo mode (embedded PostgreSQL, data in ${runtime.dataDir}).`,
+    `  HR dashboard: ${publicUrl}/hr   (sign in with the three lines below)`,
     `  organization: ${DEMO_ORG_SLUG}`,
     `  owner:        ${DEMO_OWNER_EMAIL}`,
     password

@@ -231,7 +231,7 @@ describe('dashboard: running a survey', () => {
     const id = await createThroughForm({ delivery: 'download' });
     const detail = await getPage(t.app, admin, `/hr/surveys/${id}`);
     expect(detail.body).toContain('The answer is a CSV file of named personal links');
-    const opened = await postForm(t.app, admin, `/hr/surveys/${id}/waves`, {});
+    const opened = await postForm(t.app, admin, `/hr/surveys/${id}/waves`, { wave: '1' });
     expect(opened.statusCode).toBe(200);
     expect(opened.headers['content-type']).toMatch(/^text\/csv/);
     expect(opened.headers['content-disposition']).toBe('attachment; filename="wave-1-invitations.csv"');
@@ -244,11 +244,17 @@ describe('dashboard: running a survey', () => {
     expect((await startSession(t.app, tokenOfLink(link))).statusCode).toBe(200);
     // Nothing of the links is kept for a later page.
     expect((await getPage(t.app, admin, `/hr/surveys/${id}`)).body).not.toContain(tokenOfLink(link));
+    // The same press again (a double click, a reload) opens no second wave and mints no links.
+    const again = await postForm(t.app, admin, `/hr/surveys/${id}/waves`, { wave: '1' });
+    expect(again.statusCode).toBe(409);
+    expect(again.headers['content-type']).toMatch(/^text\/html/);
+    expect(again.body).toContain('already opened');
+    expect(await listWaves(t.app.db, org.id, id)).toHaveLength(1);
   });
 
   it('when an e-mail wave opens, then the notice says it is mailed and counts who got no link, without any token in the URL', async () => {
     const id = await createThroughForm({ delivery: 'email' });
-    const opened = await postForm(t.app, admin, `/hr/surveys/${id}/waves`, {});
+    const opened = await postForm(t.app, admin, `/hr/surveys/${id}/waves`, { wave: '1' });
     expect(opened.statusCode).toBe(303);
     const without = await t.app.db
       .selectFrom('participants')
@@ -285,7 +291,7 @@ describe('dashboard: running a survey', () => {
 
   it('when an admin asks for kiosk codes, then the printable sheet is the answer with its own CSP, and a pool larger than its segment is refused beside the count', async () => {
     const id = await createThroughForm({ delivery: 'codes' });
-    const opened = await postForm(t.app, admin, `/hr/surveys/${id}/waves`, {});
+    const opened = await postForm(t.app, admin, `/hr/surveys/${id}/waves`, { wave: '1' });
     expect(opened.headers.location).toContain('mode=codes');
     const sheet = await postForm(t.app, admin, `/hr/surveys/${id}/code-sheet`, {
       count: '3',
@@ -325,7 +331,7 @@ describe('dashboard: running a survey', () => {
 
   it('when an admin closes without ticking the confirmation, then nothing closes; with it, the survey is closed', async () => {
     const id = await createThroughForm({ delivery: 'codes' });
-    await postForm(t.app, admin, `/hr/surveys/${id}/waves`, {});
+    await postForm(t.app, admin, `/hr/surveys/${id}/waves`, { wave: '1' });
     const unconfirmed = await postForm(t.app, admin, `/hr/surveys/${id}/close`, {});
     expect(unconfirmed.statusCode).toBe(400);
     expect(unconfirmed.body).toContain('id="f-confirm-error">Tick the box to confirm.');
@@ -339,7 +345,7 @@ describe('dashboard: running a survey', () => {
 
   it('when an analyst opens a survey, then they see it without any action, and every action answers 403 and changes nothing', async () => {
     const id = await createThroughForm({ delivery: 'codes' });
-    await postForm(t.app, admin, `/hr/surveys/${id}/waves`, {});
+    await postForm(t.app, admin, `/hr/surveys/${id}/waves`, { wave: '1' });
     const page = await getPage(t.app, analyst, `/hr/surveys/${id}`);
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('only admins can change it');
@@ -362,7 +368,7 @@ describe('dashboard: running a survey', () => {
 
   it('when a survey has opened, then its edit page raises k only', async () => {
     const id = await createThroughForm({ delivery: 'codes' });
-    await postForm(t.app, admin, `/hr/surveys/${id}/waves`, {});
+    await postForm(t.app, admin, `/hr/surveys/${id}/waves`, { wave: '1' });
     const page = await getPage(t.app, admin, `/hr/surveys/${id}/edit`);
     expect(page.body).toContain('Only k can be raised');
     expect(page.body).not.toContain('name="q.0.id"');
@@ -383,7 +389,7 @@ describe('dashboard: running a survey', () => {
 describe('dashboard: participation on the list (P2, P3)', () => {
   it('P2/P3: the list shows for an open and then a closed wave exactly what the API overview publishes, and no number it withholds', async () => {
     const id = await createThroughForm({ delivery: 'download' });
-    const csv = (await postForm(t.app, admin, `/hr/surveys/${id}/waves`, {})).body;
+    const csv = (await postForm(t.app, admin, `/hr/surveys/${id}/waves`, { wave: '1' })).body;
     const links = [...csv.matchAll(/https:\/\/quorum\.test\/s\/[^,\s]+/g)].map((m) => m[0]);
     expect(await listCells(id)).toEqual(expectedCells(await apiOverview(id), 5));
     for (const [i, link] of links.slice(0, 8).entries())
@@ -396,7 +402,7 @@ describe('dashboard: participation on the list (P2, P3)', () => {
 
     const small = await createThroughForm({ delivery: 'download' });
     const smallLinks = [
-      ...(await postForm(t.app, admin, `/hr/surveys/${small}/waves`, {})).body.matchAll(
+      ...(await postForm(t.app, admin, `/hr/surveys/${small}/waves`, { wave: '1' })).body.matchAll(
         /https:\/\/quorum\.test\/s\/[^,\s]+/g,
       ),
     ];
@@ -419,7 +425,7 @@ describe('dashboard: participation on the list (P2, P3)', () => {
 
   it('P2/P3: a scoped analyst sees on the list what the API overview gives them: their segment only', async () => {
     const id = await createThroughForm({ delivery: 'download' });
-    const csv = (await postForm(t.app, admin, `/hr/surveys/${id}/waves`, {})).body;
+    const csv = (await postForm(t.app, admin, `/hr/surveys/${id}/waves`, { wave: '1' })).body;
     for (const [i, m] of [...csv.matchAll(/https:\/\/quorum\.test\/s\/[^,\s]+/g)].entries())
       await answerByLink(t.app, m[0], i);
     await postForm(t.app, admin, `/hr/surveys/${id}/close`, { confirm: 'yes' });

@@ -131,6 +131,7 @@ function actions(input: DetailInput): SafeHtml {
       <div class="actions">
         ${survey.status === 'draft' ? html`<a class="button" href="${base}/edit">${t.edit}</a>` : html`<a class="button" href="${base}/edit">${t.raiseK}</a>`}
         <form method="post" action="${base}/waves">
+          <input type="hidden" name="wave" value="${waves.length + 1}" />
           <button type="submit" class="primary">${waves.length === 0 ? t.openFirst : t.openNext}</button>
         </form>
       </div>

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { hasRole } from '../../auth/principal.ts';
 import { remindNonResponders } from '../../delivery/reminders.ts';
-import { DomainError, ValidationFailed } from '../../errors.ts';
+import { Conflict, DomainError, ValidationFailed } from '../../errors.ts';
 import { html } from '../../pages/html.ts';
 import { plural } from '../../pages/plural.ts';
 import { principalOf, requireRole } from '../../plugins/auth.ts';
@@ -103,6 +103,12 @@ export const surveyDetailRoutes: FastifyPluginAsyncZod = async (app) => {
       const id = request.params.id;
       let opened;
       try {
+        // The form names the wave it opens, so a second press (or a reload, or a colleague's click)
+        // opens nothing more: opening a wave closes the current one and, for download, mints links.
+        const asked = Number((request.body as { wave?: unknown } | undefined)?.wave);
+        const waves = await listWaves(app.db, orgId, id);
+        if (!Number.isInteger(asked) || asked !== waves.length + 1)
+          throw new Conflict('wave-already-opened', 'That wave was already opened.');
         opened = await openWave(app.db, app.keys, orgId, id, {
           publicUrl: app.config.publicUrl,
           emailEnabled: app.config.smtpUrl !== null,

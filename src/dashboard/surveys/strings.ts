@@ -119,6 +119,8 @@ const en = {
     'survey-not-open': 'There is no open wave.',
     'survey-closed': 'The survey is closed.',
     'survey-frozen': 'Questions, audience, schedule and delivery are frozen once the survey has opened.',
+    'wave-already-opened':
+      'That wave was already opened (the button was pressed twice, or by someone else). Nothing else was opened.',
   } as Record<string, string>,
   // Edit
   editTitle: (title: string) => `Edit: ${title}`,
@@ -257,6 +259,8 @@ const ko: SurveyStrings = {
     'survey-not-open': '열린 회차가 없습니다.',
     'survey-closed': '종료된 설문입니다.',
     'survey-frozen': '설문이 열린 뒤에는 질문, 대상, 일정, 배포 방식을 바꿀 수 없습니다.',
+    'wave-already-opened':
+      '그 회차는 이미 열렸습니다(버튼을 두 번 눌렀거나 다른 사람이 열었습니다). 더 열린 회차는 없습니다.',
   },
   editTitle: (title) => `편집: ${title}`,
   titleLabel: (language) => `제목 (${language})`,
@@ -402,6 +406,8 @@ const pl: SurveyStrings = {
     'survey-not-open': 'Nie ma otwartej edycji.',
     'survey-closed': 'Ankieta jest zamknięta.',
     'survey-frozen': 'Po otwarciu ankiety pytań, grupy docelowej, harmonogramu i dostarczania nie można zmieniać.',
+    'wave-already-opened':
+      'Ta edycja została już otwarta (przycisk naciśnięto dwa razy albo zrobił to ktoś inny). Nic więcej nie otwarto.',
   },
   editTitle: (title) => `Edycja: ${title}`,
   titleLabel: (language) => `Tytuł (${language})`,
