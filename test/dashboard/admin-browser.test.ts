@@ -1,18 +1,16 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { countParticipants } from '../../src/roster/service.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { buildOrganization, PASSWORD, tokenFor, type TestOrg } from '../helpers/factories.ts';
-import { browserAvailable, launchChromium } from '../helpers/browser.ts';
+import { browserAvailable, launchChromium, seriousViolations } from '../helpers/browser.ts';
 import { ROOT } from '../helpers/process.ts';
 import { declareDimensions, importCsv } from '../helpers/roster.ts';
 
 const SCREENSHOTS = path.join(ROOT, 'docs/screenshots');
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const desktop = { viewport: { width: 1280, height: 800 } };
 const HEADER = 'external_id,email,name,department,location';
 
@@ -48,18 +46,6 @@ afterAll(async () => {
   await browser?.close();
   await t?.close();
 });
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const result = (await page.evaluate(() =>
-    (globalThis as unknown as { axe: { run: (o: object) => Promise<unknown> } }).axe.run({
-      runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'],
-    }),
-  )) as { violations: Array<{ id: string; impact: string; nodes: unknown[] }> };
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.nodes.length})`);
-}
 
 async function signedIn(locale: string): Promise<Page> {
   const context = await browser.newContext({ ...desktop, locale });

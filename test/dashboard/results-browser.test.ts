@@ -1,18 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, tokenFor, type TestOrg } from '../helpers/factories.ts';
 import { signIn } from '../helpers/dashboard.ts';
-import { browserAvailable, launchChromium } from '../helpers/browser.ts';
+import { browserAvailable, launchChromium, seriousViolations } from '../helpers/browser.ts';
 import { rosteredOrganization } from '../helpers/roster.ts';
 import { answersFor, createSurvey, openWave, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
 import { ROOT } from '../helpers/process.ts';
 
 const SCREENSHOTS = path.join(ROOT, 'docs/screenshots');
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let t: TestApp;
 let org: TestOrg;
@@ -58,18 +55,6 @@ afterAll(async () => {
   await browser?.close();
   await t?.close();
 });
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const result = (await page.evaluate(() =>
-    (globalThis as unknown as { axe: { run: (o: object) => Promise<unknown> } }).axe.run({
-      runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'],
-    }),
-  )) as { violations: Array<{ id: string; impact: string; nodes: unknown[] }> };
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.nodes.length})`);
-}
 
 const tr = (en: string, ko: string, pl: string) => ({ en, ko, pl });
 const likert = (id: string, theme: string, text: ReturnType<typeof tr>, required = true) => ({

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, buildOrganization, login, PASSWORD, type TestOrg } from '../helpers/factories.ts';
 import { linkIn, startMailSink } from '../helpers/smtp.ts';
-import { browserAvailable, launchChromium } from '../helpers/browser.ts';
+import { browserAvailable, launchChromium, seriousViolations } from '../helpers/browser.ts';
 import { answersFor, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
 import { ROOT } from '../helpers/process.ts';
 import { rosterCsv } from '../fixtures/roster.ts';
@@ -20,7 +19,6 @@ import { smtpSender } from '../../src/delivery/transport.ts';
  * cells, download a CSV, read the comment inbox. Every number the pages show is the API's.
  */
 const SCREENSHOTS = path.join(ROOT, 'docs/screenshots');
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let t: TestApp;
 let sink: Awaited<ReturnType<typeof startMailSink>>;
@@ -48,14 +46,7 @@ afterAll(async () => {
 });
 
 async function axe(page: Page, where: string) {
-  await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const result = await (
-      globalThis as unknown as { axe: { run: () => Promise<{ violations: Array<{ id: string; impact: string }> }> } }
-    ).axe.run();
-    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-  });
-  expect(violations, where).toEqual([]);
+  expect(await seriousViolations(page), where).toEqual([]);
 }
 
 /** The first number in a text, as the page prints it (digits with separators). */

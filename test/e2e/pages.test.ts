@@ -1,21 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import type { TestOrg } from '../helpers/factories.ts';
 import { addRosterPeople, rosteredOrganization } from '../helpers/roster.ts';
 import { createSurvey, openWave } from '../helpers/surveys.ts';
 import { ROOT } from '../helpers/process.ts';
+import { browserAvailable as available, launchChromium, seriousViolations } from '../helpers/browser.ts';
 import { dammDigit } from '../../src/invitations/codes.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.join(ROOT, 'docs/screenshots');
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-// .ci/run installs Debian's chromium; elsewhere the browser tests are skipped, never faked.
-const available = existsSync(CHROMIUM) || process.env.CI === 'true';
 
 let t: TestApp;
 let org: TestOrg;
@@ -39,19 +34,7 @@ beforeAll(async () => {
     link: i.link.replace('https://quorum.test', base),
     code: i.code,
   }));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -59,19 +42,6 @@ afterAll(async () => {
 });
 
 /** axe-core through the DevTools protocol (the page's CSP forbids injected scripts, rightly). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const result = (await page.evaluate(() =>
-    (globalThis as unknown as { axe: { run: (o: object) => Promise<unknown> } }).axe.run({
-      runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'],
-    }),
-  )) as {
-    violations: Array<{ id: string; impact: string; nodes: unknown[] }>;
-  };
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.nodes.length})`);
-}
 
 const participation = async () =>
   (

@@ -1,17 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, buildOrganization, tokenFor, type TestOrg } from '../helpers/factories.ts';
 import { addRosterPeople, declareDimensions } from '../helpers/roster.ts';
-import { browserAvailable, launchChromium } from '../helpers/browser.ts';
+import { browserAvailable, launchChromium, seriousViolations } from '../helpers/browser.ts';
 import { createSurvey, openWave } from '../helpers/surveys.ts';
 import { ROOT } from '../helpers/process.ts';
 
 const SCREENSHOTS = path.join(ROOT, 'docs/screenshots');
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let t: TestApp;
 let org: TestOrg;
@@ -72,18 +69,6 @@ afterAll(async () => {
   await browser?.close();
   await t?.close();
 });
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const result = (await page.evaluate(() =>
-    (globalThis as unknown as { axe: { run: (o: object) => Promise<unknown> } }).axe.run({
-      runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'],
-    }),
-  )) as { violations: Array<{ id: string; impact: string; nodes: unknown[] }> };
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.nodes.length})`);
-}
 
 const linkOf = (externalId: string) => invitations.find((i) => i.externalId === externalId)!.link;
 const phone = { viewport: { width: 390, height: 844 } };

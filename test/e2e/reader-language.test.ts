@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { ParsedMail } from 'mailparser';
@@ -8,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScheduledWork } from '../../src/delivery/scheduler.ts';
 import { smtpSender } from '../../src/delivery/transport.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
-import { browserAvailable, launchChromium } from '../helpers/browser.ts';
+import { browserAvailable, launchChromium, seriousViolations } from '../helpers/browser.ts';
 import { bearer, buildOrganization, tokenFor, type TestOrg } from '../helpers/factories.ts';
 import { ROOT } from '../helpers/process.ts';
 import { declareDimensions } from '../helpers/roster.ts';
@@ -18,7 +16,6 @@ import { createSurvey } from '../helpers/surveys.ts';
 // Issue 14: mail and pages in the reader's language, from the reader's employer, on a phone.
 const SCREENSHOTS = path.join(ROOT, 'docs/screenshots');
 const PHONE = { width: 390, height: 844 };
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let t: TestApp;
 let sink: Awaited<ReturnType<typeof startMailSink>>;
@@ -167,17 +164,6 @@ describe('mail in its recipient’s language, from their employer', () => {
 });
 
 /** axe-core through the DevTools protocol (the page's CSP forbids injected scripts, rightly). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const result = (await page.evaluate(() =>
-    (globalThis as unknown as { axe: { run: (o: object) => Promise<unknown> } }).axe.run({
-      runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'],
-    }),
-  )) as { violations: Array<{ id: string; impact: string; nodes: unknown[] }> };
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.nodes.length})`);
-}
 
 /** The first question, whole, lies inside the first screen. */
 async function firstQuestionAboveTheFold(page: Page) {
