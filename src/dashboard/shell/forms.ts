@@ -22,20 +22,30 @@ export function parseForm<S extends z.ZodType>(
   return { ok: false, errors };
 }
 
-/** A labelled input whose error is tied to it (aria-describedby), keeping the typed value. */
-export function textField(options: {
+/** Ids of a field's hint and error, for aria-describedby. */
+const describedBy = (id: string, hint?: string, error?: string) =>
+  [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
+
+/** A field's element id from its form name (names such as `q.0.text` hold characters ids avoid). */
+export const fieldId = (name: string) => `f-${name.replace(/[^a-zA-Z0-9_-]/g, '-')}`;
+
+/** A labelled input whose hint and error are tied to it (aria-describedby), keeping the typed value. */
+export function inputField(options: {
   name: string;
   label: string;
   value?: string | undefined;
   error?: string | undefined;
+  hint?: string | undefined;
   type?: 'text' | 'email' | 'password' | 'number' | 'date';
   autocomplete?: string;
   required?: boolean;
-  hint?: string;
+  lang?: string | undefined;
   attributes?: SafeHtml;
 }): SafeHtml {
-  const id = `f-${options.name}`;
-  const described = [options.hint ? `${id}-hint` : '', options.error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  const id = fieldId(options.name);
+  const described = describedBy(id, options.hint, options.error);
+  // A password is never sent back to the browser, not even to the one who typed it.
+  const value = options.type === 'password' ? undefined : options.value;
   return html`<div class="field ${options.error ? 'invalid' : ''}">
     <label for="${id}">${options.label}</label>
     ${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : ''}
@@ -44,13 +54,101 @@ export function textField(options: {
       id="${id}"
       name="${options.name}"
       type="${options.type ?? 'text'}"
-      ${options.value !== undefined && options.type !== 'password' ? html`value="${options.value}"` : ''}
+      ${value !== undefined ? html`value="${value}"` : ''}
       ${options.autocomplete ? html`autocomplete="${options.autocomplete}"` : ''}
       ${options.required ? html`required` : ''}
+      ${options.lang ? html`lang="${options.lang}"` : ''}
       ${described ? html`aria-describedby="${described}"` : ''}
       ${options.error ? html`aria-invalid="true"` : ''}
       ${options.attributes ?? ''}
     />
+  </div>`;
+}
+
+export const textField = inputField;
+
+export function textareaField(options: {
+  name: string;
+  label: string;
+  value: string | undefined;
+  error?: string | undefined;
+  hint?: string | undefined;
+  lang?: string | undefined;
+}): SafeHtml {
+  const id = fieldId(options.name);
+  const described = describedBy(id, options.hint, options.error);
+  return html`<div class="field ${options.error ? 'invalid' : ''}">
+    <label for="${id}">${options.label}</label>
+    ${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : ''}
+    ${options.error ? html`<p class="error" id="${id}-error">${options.error}</p>` : ''}
+    <textarea
+      id="${id}"
+      name="${options.name}"
+      rows="3"
+      ${options.lang ? html`lang="${options.lang}"` : ''}
+      ${described ? html`aria-describedby="${described}"` : ''}
+      ${options.error ? html`aria-invalid="true"` : ''}
+    >
+${options.value ?? ''}</textarea>
+  </div>`;
+}
+
+/** A group of radio buttons under a legend, with a hint per option and one error for the group. */
+export function radioGroup(options: {
+  name: string;
+  legend: string;
+  choices: Array<{ value: string; label: string; hint?: string; disabled?: boolean }>;
+  value: string | undefined;
+  error?: string | undefined;
+}): SafeHtml {
+  const id = fieldId(options.name);
+  return html`<fieldset class="field ${options.error ? 'invalid' : ''}" id="${id}">
+    <legend>${options.legend}</legend>
+    ${options.error ? html`<p class="error" id="${id}-error">${options.error}</p>` : ''}
+    ${options.choices.map((c, i) => {
+      const cid = `${id}-${i}`;
+      const described = [c.hint ? `${cid}-hint` : '', options.error ? `${id}-error` : ''].filter(Boolean).join(' ');
+      return html`<div class="choice">
+        <input
+          type="radio"
+          id="${cid}"
+          name="${options.name}"
+          value="${c.value}"
+          ${c.value === options.value ? html`checked` : ''}
+          ${c.disabled ? html`disabled` : ''}
+          ${described ? html`aria-describedby="${described}"` : ''}
+        />
+        <label for="${cid}">${c.label}</label>
+        ${c.hint ? html`<p class="hint" id="${cid}-hint">${c.hint}</p>` : ''}
+      </div>`;
+    })}
+  </fieldset>`;
+}
+
+export function selectField(options: {
+  name: string;
+  label: string;
+  choices: Array<{ value: string; label: string }>;
+  value: string | undefined;
+  error?: string | undefined;
+  hint?: string;
+}): SafeHtml {
+  const id = fieldId(options.name);
+  const described = describedBy(id, options.hint, options.error);
+  return html`<div class="field ${options.error ? 'invalid' : ''}">
+    <label for="${id}">${options.label}</label>
+    ${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : ''}
+    ${options.error ? html`<p class="error" id="${id}-error">${options.error}</p>` : ''}
+    <select
+      id="${id}"
+      name="${options.name}"
+      ${described ? html`aria-describedby="${described}"` : ''}
+      ${options.error ? html`aria-invalid="true"` : ''}
+    >
+      ${options.choices.map(
+        (c) => html`<option value="${c.value}" ${c.value === options.value ? html`selected` : ''}>${c.label}</option>`,
+      )}
+    </select>
   </div>`;
 }
 
@@ -61,7 +159,26 @@ export function errorSummary(title: string, errors: FieldErrors, labels: Record<
   return html`<div class="error-summary" role="alert" tabindex="-1">
     <h2>${title}</h2>
     <ul>
-      ${entries.map(([field, message]) => html`<li><a href="#f-${field}">${labels[field] ?? field}: ${message}</a></li>`)}
+      ${entries.map(([field, message]) => html`<li><a href="#${fieldId(field)}">${labels[field] ?? field}: ${message}</a></li>`)}
     </ul>
   </div>`;
+}
+
+/** "" → null, digits → a number, anything else as typed (so the API's schema refuses it). */
+export function numberOrNull(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const v = value.trim();
+  if (v === '') return null;
+  return /^\d{1,6}$/.test(v) ? Number(v) : v;
+}
+
+/** A posted form as text fields (a repeated name keeps its first value); anything else is empty. */
+export function formOf(body: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof body !== 'object' || body === null) return out;
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (typeof first === 'string') out[key] = first;
+  }
+  return out;
 }

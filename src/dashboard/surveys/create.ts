@@ -13,7 +13,7 @@ import { createSurvey } from '../../surveys/service.ts';
 import { findTemplate, TEMPLATES } from '../../surveys/templates.ts';
 import { langOf, sendPage, seeOther } from '../shell/render.ts';
 import { localText } from '../shell/text.ts';
-import { formErrors, formOf, inputField, numberOrNull, radioGroup, selectField } from './fields.ts';
+import { errorSummary, formOf, inputField, numberOrNull, radioGroup, selectField } from '../shell/forms.ts';
 import { SURVEYS, type SurveyStrings } from './strings.ts';
 
 type Values = Record<string, string>;
@@ -53,7 +53,7 @@ function newSurveyPage(
     minGroupSize: t.k,
   } as Record<string, string>;
   return html`<h1>${t.newTitle}</h1>
-    ${formErrors(t.fixBelow, errors, labels)}
+    ${errorSummary(t.fixBelow, errors, labels)}
     <form method="post" action="/hr/surveys/new" novalidate>
       <fieldset class="field templates ${errors.template ? 'invalid' : ''}" id="f-template">
         <legend>${t.template}</legend>

@@ -4,7 +4,7 @@ import { html, type SafeHtml } from '../../pages/html.ts';
 import { plural } from '../../pages/plural.ts';
 import type { UiLanguage } from '../../pages/i18n.ts';
 import { formatDate, localText } from '../shell/text.ts';
-import { fieldId, inputField, selectField } from './fields.ts';
+import { fieldId, inputField, selectField } from '../shell/forms.ts';
 import { participationCells, type Participation } from './participation.ts';
 import type { SurveyStrings } from './strings.ts';
 

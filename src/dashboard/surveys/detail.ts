@@ -21,7 +21,7 @@ import {
 import { langOf, sendPage, seeOther } from '../shell/render.ts';
 import { localText } from '../shell/text.ts';
 import { detailPage, type DetailState } from './detail-view.ts';
-import { formOf, numberOrNull } from './fields.ts';
+import { formOf, numberOrNull } from '../shell/forms.ts';
 import { participationOf } from './participation.ts';
 import { SURVEYS } from './strings.ts';
 

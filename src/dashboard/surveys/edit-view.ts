@@ -5,7 +5,7 @@ import { localText } from '../shell/text.ts';
 import { deliveryChoices, SCHEDULES } from './create.ts';
 import type { SurveyRow } from './detail-view.ts';
 import type { EditorState } from './editor.ts';
-import { fieldId, formErrors, inputField, radioGroup, selectField, textareaField } from './fields.ts';
+import { fieldId, errorSummary, inputField, radioGroup, selectField, textareaField } from '../shell/forms.ts';
 import type { SurveyStrings } from './strings.ts';
 
 export interface EditInput {
@@ -123,7 +123,7 @@ export function editPage(input: EditInput): SafeHtml {
   });
   return html`<p><a href="${base}">${t.cancel}</a></p>
     <h1>${t.editTitle(title)}</h1>
-    ${formErrors(t.fixBelow, errors, labels)}
+    ${errorSummary(t.fixBelow, errors, labels)}
     ${input.unsaved ? html`<p class="warning" role="status">${t.unsaved}</p>` : ''}
     ${frozen ? html`<p class="hint">${t.frozen}</p>` : ''}
     <form method="post" action="${base}/edit" novalidate class="editor">

@@ -9,7 +9,7 @@ import { langOf, sendPage, seeOther } from '../shell/render.ts';
 import { localText } from '../shell/text.ts';
 import { editPage } from './edit-view.ts';
 import { applyStructural, bodyOfEditor, editorOfForm, editorOfSurvey, fieldOfProblem } from './editor.ts';
-import { formOf } from './fields.ts';
+import { formOf } from '../shell/forms.ts';
 import { SURVEYS } from './strings.ts';
 
 /**
