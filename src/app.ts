@@ -6,7 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config.ts';
-import { createLogger } from './plugins/logging.ts';
+import { createLogger, logController } from './plugins/logging.ts';
 import { problemsPlugin } from './plugins/problems.ts';
 import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors.ts';
 import { securityPlugin } from './plugins/security.ts';
@@ -50,6 +50,7 @@ export const BODY_LIMIT_BYTES = 256 * 1024;
 export async function buildApp(config: AppConfig, options: BuildOptions = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: (options.logger ?? createLogger(config.logLevel)) as FastifyBaseLogger,
+    logController,
     // Ids are ours: an incoming X-Request-Id could smuggle an identifier into every log line.
     genReqId: () => randomUUID(),
     requestIdHeader: false,

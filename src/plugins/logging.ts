@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import { LogController, type FastifyRequest } from 'fastify';
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 /**
@@ -28,3 +28,17 @@ export const serializers = {
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino({ level, serializers, base: { service: 'quorum' } }, destination);
 }
+
+/** Paths an employee's browser or app calls: the link, the kiosk, the survey, its answers, the protection page. */
+const EMPLOYEE_PATHS = /^\/(v1\/respond|s|k|survey|thanks|protection|assets)(\/|\?|$)/;
+
+/**
+ * SPEC P1 against T2 ("no log line"): a line per request on an employee route would record to the
+ * millisecond when someone exchanged a link or a code and sent answers (and a 409, that someone
+ * reused an invitation), which beside HR's knowledge of who got a card when tells who answered.
+ * Those routes write no request lines; a failure (5xx) is still logged by its error handler, as
+ * an operator needs it.
+ */
+export const logController = new LogController({
+  disableRequestLogging: (request) => EMPLOYEE_PATHS.test(request.url ?? ''),
+});
