@@ -44,6 +44,7 @@ interface ProtectionStrings {
   inThisWave: string;
   poolCodes: (n: number) => string;
   rosterAdditions: (n: number) => string;
+  revokedInvitations: (n: number) => string;
   hrHeldLinks: (n: number) => string;
   heldLinksNote: string;
   contestedTitle: string;
@@ -94,6 +95,11 @@ const en = (lang: UiLanguage): ProtectionStrings => ({
       one: '# person added to the roster after the survey opened',
       other: '# people added to the roster after the survey opened',
     }),
+  revokedInvitations: (n) =>
+    plural(lang, n, {
+      one: '# invitation withdrawn after it was sent (never counted as not answering)',
+      other: '# invitations withdrawn after they were sent (never counted as not answering)',
+    }),
   hrHeldLinks: (n) => plural(lang, n, { one: '# personal link handed to HR', other: '# personal links handed to HR' }),
   heldLinksNote:
     'Whoever holds a link can answer with it. If your link or code is ever refused as already used when you did not use it, tell your HR contact or employee representative.',
@@ -141,6 +147,7 @@ const ko = (lang: UiLanguage): ProtectionStrings => ({
   inThisWave: '이번 회차:',
   poolCodes: (n) => plural(lang, n, { other: '키오스크 코드 #개' }),
   rosterAdditions: (n) => plural(lang, n, { other: '설문 시작 후 명단에 추가된 사람 #명' }),
+  revokedInvitations: (n) => plural(lang, n, { other: '보낸 뒤 취소된 초대 #건 (미응답으로 세지 않음)' }),
   hrHeldLinks: (n) => plural(lang, n, { other: 'HR에 전달된 개인 링크 #개' }),
   heldLinksNote:
     '링크를 가진 사람은 누구나 그 링크로 응답할 수 있습니다. 사용한 적이 없는데 내 링크나 코드가 이미 사용되었다고 나오면 인사 담당자나 직원 대표에게 알리세요.',
@@ -204,6 +211,13 @@ const pl = (lang: UiLanguage): ProtectionStrings => ({
       many: '# osób dodanych do listy po otwarciu ankiety',
       other: '# osoby dodanej do listy po otwarciu ankiety',
     }),
+  revokedInvitations: (n) =>
+    plural(lang, n, {
+      one: '# zaproszenie cofnięte po wysłaniu (nigdy nie liczone jako brak odpowiedzi)',
+      few: '# zaproszenia cofnięte po wysłaniu (nigdy nie liczone jako brak odpowiedzi)',
+      many: '# zaproszeń cofniętych po wysłaniu (nigdy nie liczonych jako brak odpowiedzi)',
+      other: '# zaproszenia cofniętego po wysłaniu (nigdy nie liczonego jako brak odpowiedzi)',
+    }),
   hrHeldLinks: (n) =>
     plural(lang, n, {
       one: '# osobisty link przekazany do HR',
@@ -247,6 +261,7 @@ export function protectionPage(lang: UiLanguage, p: WaveProtection, surveyTitle:
   const waveCounts = [
     caveats.poolCodes ? t.poolCodes(caveats.poolCodes) : '',
     caveats.rosterAdditions ? t.rosterAdditions(caveats.rosterAdditions) : '',
+    caveats.revokedInvitations ? t.revokedInvitations(caveats.revokedInvitations) : '',
     caveats.hrHeldLinks ? t.hrHeldLinks(caveats.hrHeldLinks) : '',
   ].filter(Boolean);
   return html`<h1>${t.title}</h1>

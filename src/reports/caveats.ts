@@ -9,6 +9,8 @@ export interface WaveCaveats {
   poolCodes: number;
   hrHeldLinks: number;
   rosterAdditions: number;
+  /** Invitations of this wave revoked after they were issued (leavers, sync imports): HR's own doing. */
+  revokedInvitations: number;
   /**
    * Submits that found their invitation already used (SPEC P7), rounded down to a multiple of k;
    * null while the wave is open or under k. Exact or live, a reader who probed a named link could
@@ -82,6 +84,7 @@ async function countCaveats(
         .filterWhere((f) => f.and([f('participant_id', 'is not', null), f('held_by_hr', '=', true)]))
         .as('hrHeldLinks'),
       eb.fn.countAll<number>().filterWhere('roster_addition', '=', true).as('rosterAdditions'),
+      eb.fn.countAll<number>().filterWhere('revoked', '=', true).as('revokedInvitations'),
     ])
     .where('org_id', '=', orgId)
     .where('wave_id', '=', waveId)
@@ -92,6 +95,7 @@ async function countCaveats(
     poolCodes: row.poolCodes,
     hrHeldLinks: row.hrHeldLinks,
     rosterAdditions: row.rosterAdditions,
+    revokedInvitations: row.revokedInvitations,
     contestedAtLeast: contested >= k ? Math.floor(contested / k) * k : null,
   };
 }

@@ -40,13 +40,14 @@ export async function tablesCached(db: Kysely<Database>, ctx: ReportContext): Pr
 }
 
 async function cacheKey(db: Kysely<Database>, ctx: ReportContext): Promise<string> {
-  const fingerprint = await sql<{ id: string; status: string; rows: number; sum: number; invited: number }>`
+  const fingerprint = await sql<{ id: string; status: string; rows: number; sum: number; invited: number[] | null }>`
     select w.id, w.status,
       (select count(*) from answer_counts a where a.org_id = w.org_id and a.wave_id = w.id) as rows,
       (select coalesce(sum(a.n), 0) from answer_counts a where a.org_id = w.org_id and a.wave_id = w.id) as sum,
       -- A closed wave's invitations never change (code pools need an open wave), and counting
       -- 100,000 of them costs more than the rest of a cached report.
-      case when w.status = 'open' then (select count(*) from invitations i where i.org_id = w.org_id and i.wave_id = w.id) end as invited
+      -- A revocation changes no count of rows, only of the revoked: both are the key.
+      case when w.status = 'open' then (select array[count(*), count(*) filter (where i.revoked)] from invitations i where i.org_id = w.org_id and i.wave_id = w.id) end as invited
     from waves w where w.org_id = ${ctx.orgId} and w.id = any(${ctx.waves.map((w) => w.id)}::uuid[]) order by w.id`.execute(
     db,
   );
@@ -64,6 +65,8 @@ async function cacheKey(db: Kysely<Database>, ctx: ReportContext): Promise<strin
 
 /** Issue 13: tokens HR could answer with itself — pool codes, and HR-held links of roster additions. */
 const suspectCount = sql<number>`count(*) filter (where held_by_hr and (participant_id is null or roster_addition))`;
+/** Invitations revoked since they were issued (leavers, sync imports): nobody can answer them. */
+const revokedCount = sql<number>`count(*) filter (where revoked)`;
 
 async function compute(
   db: Kysely<Database>,
@@ -83,7 +86,13 @@ async function compute(
     : sql<string>`'[]'`;
   const invitations = await db
     .selectFrom('invitations')
-    .select(['wave_id', rawKey.as('key'), (eb) => eb.fn.countAll<number>().as('n'), suspectCount.as('suspect')])
+    .select([
+      'wave_id',
+      rawKey.as('key'),
+      (eb) => eb.fn.countAll<number>().as('n'),
+      suspectCount.as('suspect'),
+      revokedCount.as('revoked'),
+    ])
     .where('org_id', '=', ctx.orgId)
     .where('wave_id', 'in', waveIds)
     .groupBy(['wave_id', 'key'])
@@ -100,7 +109,7 @@ async function compute(
       .map((key) => ({ values: JSON.parse(key) as string[], counts: byAtom.get(key)! }));
     const invited = invitations
       .filter((i) => i.wave_id === waveId)
-      .map((i) => ({ values: JSON.parse(i.key) as string[], n: i.n, suspect: i.suspect }));
+      .map((i) => ({ values: JSON.parse(i.key) as string[], n: i.n, suspect: i.suspect, revoked: i.revoked }));
     waves.set(waveId, plannedWave(ctx, { waveId, status, atoms, invited }));
   }
   await plan(ctx, [...waves.values()], protectOnThread);

@@ -179,9 +179,15 @@ function fewNonResponders(settings: Pick<ReportingSettings, 'k' | 'reportable'>,
       // holders' non-responders must reach k with every suspect token left out (fail closed: whether
       // a code was handed out is not known here). A kiosk-only cell has no one else to expose.
       const genuine = invited - combos.reduce((s, r) => s + r.suspect, 0);
+      // Revoked invitations cannot be answered, and HR chose whose they are: counted as
+      // non-responders they would let HR revoke a few people and read that everyone else answered.
+      // Some may have been answered before their revocation, so the count left is a lower bound of
+      // the non-responders HR cannot explain, which is what must reach k (fail closed).
+      const answerable = invited - combos.reduce((s, r) => s + r.revoked, 0);
       const respondents = cell.atoms.reduce((s, a) => s + w.atoms[a]!.counts.respondents, 0);
       if (
         invited - respondents < settings.k ||
+        (answerable < invited && answerable - respondents < settings.k) ||
         (genuine > 0 && genuine < invited && genuine - respondents < settings.k)
       )
         few.add(cell.id);

@@ -63,6 +63,12 @@ const caveats = z
       .describe(
         'Participants added to the roster (or rejoining it) after the survey first opened, invited into this wave.',
       ),
+    revokedInvitations: z
+      .number()
+      .int()
+      .describe(
+        'Invitations of this wave revoked after they were issued (leavers, sync imports). They never count as non-responders: a group whose remaining invitations have fewer than k non-responders withholds its respondents (P7).',
+      ),
     contestedAtLeast: z
       .number()
       .int()

@@ -8,6 +8,11 @@ export interface InvitedCombination {
   n: number;
   /** Tokens HR could answer with itself: pool codes, and HR-held links of roster additions. */
   suspect: number;
+  /**
+   * Invitations revoked (a leaver, a sync import): nobody can answer them any more, and HR chose
+   * whose they are, so they never count as the non-responders that hide who answered (SPEC P7).
+   */
+  revoked: number;
 }
 
 /** What the rule reads of a wave: its released atoms (values, respondents), tables and invitations. */

@@ -17,7 +17,14 @@ const protection = (overrides: Partial<WaveProtection> = {}): WaveProtection => 
   smallestGroupOf: 'wave',
   smallestGroup: { invited: 1234, heldByHr: 0, table: [] },
   changes: [],
-  caveats: { poolCodes: 0, hrHeldLinks: 0, rosterAdditions: 0, contestedAtLeast: null, heldAnswersAtLeast: null },
+  caveats: {
+    poolCodes: 0,
+    hrHeldLinks: 0,
+    rosterAdditions: 0,
+    revokedInvitations: 0,
+    contestedAtLeast: null,
+    heldAnswersAtLeast: null,
+  },
   ...overrides,
 });
 const render = (p: WaveProtection, lang: (typeof UI_LANGUAGES)[number] = 'en') =>

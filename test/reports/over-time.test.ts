@@ -87,7 +87,7 @@ describe('P3 an open wave read after every release', () => {
     const paths = new Set(readings.flatMap((r) => [...r.keys()]));
     for (const path of paths)
       expect(path, 'a number finer than the total while open').toMatch(
-        /^(overview\.wave\.number|overview\.caveats\.(poolCodes|hrHeldLinks|rosterAdditions)|overview\.report\.(respondents|invited|responseRate)|trend(ByLocation)?\[0\]\.(wave|groups\[0\]\.(respondents|invited|responseRate)))$/,
+        /^(overview\.wave\.number|overview\.caveats\.(poolCodes|hrHeldLinks|rosterAdditions|revokedInvitations)|overview\.report\.(respondents|invited|responseRate)|trend(ByLocation)?\[0\]\.(wave|groups\[0\]\.(respondents|invited|responseRate)))$/,
       );
 
     await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(owner) });

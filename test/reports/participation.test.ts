@@ -140,6 +140,60 @@ describe('response rates (SPEC P7, issue 13 item 5)', () => {
       expect(seoulNr - (support.invited - support.respondents!), 'Seoul − shown').toBeGreaterThanOrEqual(k);
   });
 
+  it('when HR revokes five invitations and everyone else of their group answers, then the group does not show that everyone who could answer did (audit of issue 15)', async () => {
+    const k = 5;
+    const people: Person[] = [
+      ...Array.from({ length: 20 }, () => ({ department: 'Support', location: 'Seoul', answers: true })),
+      ...Array.from({ length: 20 }, (_, i) => ({ department: 'Sales', location: 'Busan', answers: i < 10 })),
+    ];
+    const { owner } = await departmentLocationOrganization(t.app, people);
+    const survey = await createSurvey(t.app, owner, { template: 'pulse', minGroupSize: k });
+    const { invitations } = await openWave(t.app, owner, survey.id);
+    // A sync without five chosen Support people revokes their invitations: HR knows exactly whom.
+    const kept = people
+      .map((p, i) => ({ externalId: `P${i}`, attributes: { department: p.department, location: p.location } }))
+      .filter((_p, i) => i >= 5);
+    const synced = await t.app.inject({
+      method: 'POST',
+      url: '/v1/roster/import?mode=sync',
+      headers: bearer(owner),
+      payload: kept,
+    });
+    expect(synced.statusCode, synced.body).toBe(200);
+    for (const [i, invitation] of invitations.entries()) {
+      const index = Number(invitation.externalId.slice(1));
+      if (index < 5 || !people[index]!.answers) continue;
+      const session = (await startSession(t.app, tokenOfLink(invitation.link))).json();
+      expect((await submit(t.app, session.sessionToken, answersFor(session.survey.questions, i))).statusCode).toBe(201);
+    }
+    await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(owner) });
+
+    const overview = (await report(t.app, owner, survey.id, 'overview')).json();
+    expect(overview.caveats.revokedInvitations).toBe(5);
+    const groups = (await report(t.app, owner, survey.id, 'breakdown', { dimension: 'department' })).json()
+      .groups as Row[];
+    // Support: 15 answered of the 15 HR left able to answer. "15 of 20" would say so to HR.
+    expect(groups.find((g) => g.group === 'Support')).toMatchObject({
+      respondents: null,
+      invited: null,
+      responseRate: null,
+    });
+    // Whatever is published, the non-responders HR cannot explain (left able to answer, did not)
+    // reach k in every group and the total, the revoked five left out.
+    const answerable = (group: string) =>
+      people.filter((p, i) => i >= 5 && (group === '(all)' || p.department === group || p.location === group)).length;
+    const { learned } = await learnedNonResponders(owner, survey.id, people);
+    for (const { what } of learned) {
+      const group = what.split(':')[0]!;
+      if (group.startsWith('total')) continue;
+      const shown = [...groups, overview.report as Row].find(
+        (g) => g.group === group || (group === '(all)' && !('group' in g)),
+      );
+      if (!shown || shown.respondents === null) continue;
+      expect(answerable(group) - shown.respondents, what).toBeGreaterThanOrEqual(k);
+    }
+  });
+
   it('when everyone invited responds, then the total shows no respondents, invited count or rate (the roster would give the rest)', async () => {
     const k = 3;
     const people: Person[] = Array.from({ length: 12 }, (_, i) => ({

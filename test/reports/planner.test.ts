@@ -88,7 +88,7 @@ async function planned(
     waveId: 'w1',
     status,
     atoms: released.map((c) => ({ values: [c.department, c.location], counts: countsOf(c) })),
-    invited: combos.map((c) => ({ values: [c.department, c.location], n: c.invited, suspect: 0 })),
+    invited: combos.map((c) => ({ values: [c.department, c.location], n: c.invited, suspect: 0, revoked: 0 })),
   });
   await plan({ definition, ...shape, ...settings }, [wave], (atoms, tables, k, forced, primary) =>
     protect(atoms, tables, k, forced, {}, { primary }),

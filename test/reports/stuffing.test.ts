@@ -14,7 +14,12 @@ function wave(atoms: Array<[string, string, number]>, invited: Array<[string, st
       { id: 'total', cells: [{ id: 'total', atoms: atoms.map((_, i) => i) }] },
       { id: 'location', cells: [...byLocation].map(([location, members]) => ({ id: location, atoms: members })) },
     ],
-    invited: invited.map(([department, location, n, suspect]) => ({ values: [department, location], n, suspect })),
+    invited: invited.map(([department, location, n, suspect]) => ({
+      values: [department, location],
+      n,
+      suspect,
+      revoked: 0,
+    })),
   };
 }
 

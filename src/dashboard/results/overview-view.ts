@@ -238,6 +238,8 @@ function caveatsBlock(caveats: WaveCaveats, lang: UiLanguage): SafeHtml {
     sentences.push(pluralNum(lang, caveats.hrHeldLinks, t.caveatHrHeldLinks, 'caveats.hrHeldLinks'));
   if (caveats.rosterAdditions)
     sentences.push(pluralNum(lang, caveats.rosterAdditions, t.caveatRosterAdditions, 'caveats.rosterAdditions'));
+  if (caveats.revokedInvitations)
+    sentences.push(pluralNum(lang, caveats.revokedInvitations, t.caveatRevoked, 'caveats.revokedInvitations'));
   if (caveats.contestedAtLeast !== null)
     sentences.push(pluralNum(lang, caveats.contestedAtLeast, t.caveatContested, 'caveats.contestedAtLeast'));
   if (caveats.heldAnswersAtLeast !== null)

@@ -61,6 +61,11 @@ const en = {
     one: '# person joined the roster after the survey first opened and was invited.',
     other: '# people joined the roster after the survey first opened and were invited.',
   } as PluralForms,
+  caveatRevoked: {
+    one: '# invitation was revoked after it was sent (a leaver or a roster sync); it is not counted as a non-responder.',
+    other:
+      '# invitations were revoked after they were sent (leavers or a roster sync); they are not counted as non-responders.',
+  } as PluralForms,
   caveatContested: { other: 'At least # submits found their invitation already used.' } as PluralForms,
   caveatHeldAnswers: { other: 'At least # answers came through codes or links HR held.' } as PluralForms,
   noCaveats: 'HR held no codes or links in this wave and no one was added to the roster after it opened.',
@@ -153,6 +158,7 @@ const ko: ResultStrings = {
   caveatPoolCodes: { other: 'HR에 익명 키오스크 코드 #개가 발급되었습니다.' },
   caveatHrHeldLinks: { other: '개인 링크 #개가 전달을 위해 HR에 넘겨졌습니다.' },
   caveatRosterAdditions: { other: '설문이 처음 열린 뒤 명단에 추가되어 초대된 사람이 #명입니다.' },
+  caveatRevoked: { other: '보낸 뒤 취소된 초대가 #건입니다(퇴사자 또는 명단 동기화). 미응답자로 세지 않습니다.' },
   caveatContested: { other: '최소 #건의 제출이 이미 사용된 초대를 만났습니다.' },
   caveatHeldAnswers: { other: 'HR이 보관한 코드나 링크로 들어온 응답이 최소 #건입니다.' },
   noCaveats: '이번 회차에 HR이 보관한 코드나 링크가 없고, 시작 후 명단에 추가된 사람도 없습니다.',
@@ -253,6 +259,13 @@ const pl: ResultStrings = {
     few: '# osoby dołączyły do listy po pierwszym otwarciu ankiety i zostały zaproszone.',
     many: '# osób dołączyło do listy po pierwszym otwarciu ankiety i zostało zaproszonych.',
     other: '# osoby dołączyło do listy po pierwszym otwarciu ankiety i zostało zaproszonych.',
+  },
+  caveatRevoked: {
+    one: '# zaproszenie cofnięto po wysłaniu (odejście lub synchronizacja listy); nie liczy się jako brak odpowiedzi.',
+    few: '# zaproszenia cofnięto po wysłaniu (odejścia lub synchronizacja listy); nie liczą się jako brak odpowiedzi.',
+    many: '# zaproszeń cofnięto po wysłaniu (odejścia lub synchronizacja listy); nie liczą się jako brak odpowiedzi.',
+    other:
+      '# zaproszenia cofnięto po wysłaniu (odejścia lub synchronizacja listy); nie liczą się jako brak odpowiedzi.',
   },
   caveatContested: { other: 'Co najmniej # zgłoszeń trafiło na już wykorzystane zaproszenie.' },
   caveatHeldAnswers: { other: 'Co najmniej # odpowiedzi przyszło przez kody lub linki trzymane przez HR.' },
