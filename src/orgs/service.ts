@@ -61,11 +61,13 @@ export async function updateOrganization(
 ): Promise<Organization> {
   if (changes.reportablePairs) {
     const reportable = new Set(await reportableDimensions(db, orgId));
-    const bad = changes.reportablePairs.flatMap((pair, i) =>
-      pair
+    const bad = changes.reportablePairs.flatMap((pair, i) => [
+      ...pair
         .filter((d) => !reportable.has(d))
         .map((d) => ({ field: `body.reportablePairs.${i}`, message: `${d} is not a reportable dimension` })),
-    );
+      // A dimension crossed with itself is no pair: refused, so a bad request changes nothing.
+      ...(pair[0] === pair[1] ? [{ field: `body.reportablePairs.${i}`, message: 'a pair needs two dimensions' }] : []),
+    ]);
     if (bad.length) throw new ValidationFailed(bad);
   }
   const org = await db

@@ -71,6 +71,10 @@ export async function importRoster(
   rows: RosterRow[],
   mode: 'upsert' | 'sync',
 ): Promise<ImportResult> {
+  // A sync of no rows would deactivate every participant and revoke every open invitation: almost
+  // surely a file cut short, and a way to choose whose invitations stop counting (issue 15 audit).
+  if (mode === 'sync' && rows.length === 0)
+    throw new ImportRejected([{ row: 1, field: 'file', reason: 'a sync needs at least one row' }]);
   return writeThenSettle(db, ['participants', 'invitations'], async (trx) => {
     let inserted = 0;
     let updated = 0;

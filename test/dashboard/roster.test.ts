@@ -282,6 +282,10 @@ describe('/hr/roster/dimensions', () => {
     const notReportable = await postForm(t.app, owner, '/hr/roster/pairs', { pair: 'department|level' });
     expect(notReportable.statusCode).toBe(400);
     expect((await getOrganization(t.app.db, org.id)).reportable_pairs).toHaveLength(2);
+    // A dimension with itself (found by the issue 15 audit: it replaced every declared pair).
+    const withItself = await postForm(t.app, owner, '/hr/roster/pairs', { pair: 'department|department' });
+    expect(withItself.statusCode).toBe(400);
+    expect((await getOrganization(t.app.db, org.id)).reportable_pairs).toHaveLength(2);
     const cleared = await postForm(t.app, owner, '/hr/roster/pairs', {});
     expect(cleared.statusCode).toBe(303);
     expect((await getOrganization(t.app.db, org.id)).reportable_pairs).toEqual([]);

@@ -59,6 +59,14 @@ describe('POST /v1/roster/import', () => {
     expect(await participantCount(org.id, true)).toBe(500);
   });
 
+  it('when a sync import holds no row (a header only), then it is refused and nobody is deactivated', async () => {
+    const header = rosterCsv(1).split('\n')[0]!;
+    const response = await importCsv(t.app, admin, `${header}\n`, 'sync');
+    expect(response.statusCode).toBe(422);
+    expect(response.json().rows).toEqual([{ row: 1, field: 'file', reason: 'a sync needs at least one row' }]);
+    expect(await participantCount(org.id, true)).toBe(500);
+  });
+
   it('when rows are bad, then 422 lists row, field and reason, and nothing changes', async () => {
     const other = await buildOrganization(t.app);
     const token = await tokenFor(t.app, other, 'admin');

@@ -53,6 +53,14 @@ const REASONS: Reason[] = [
     text: { en: (n) => `duplicates row ${n}`, ko: (n) => `${n}행과 중복됩니다`, pl: (n) => `powtarza wiersz ${n}` },
   },
   {
+    pattern: /^a sync needs at least one row$/,
+    text: {
+      en: () => 'a sync needs at least one row (with none, everyone would be deactivated)',
+      ko: () => '동기화에는 행이 하나 이상 필요합니다 (없으면 모든 사람이 비활성화됩니다)',
+      pl: () => 'synchronizacja wymaga co najmniej jednego wiersza (bez wierszy wszyscy zostaliby dezaktywowani)',
+    },
+  },
+  {
     pattern: /^column is missing$/,
     text: { en: () => 'column is missing', ko: () => '열이 없습니다', pl: () => 'brakuje kolumny' },
   },

@@ -63,7 +63,9 @@ const percent = (rate: number, lang: string) =>
 export function participationCells(p: Participation | undefined | null, t: SurveyStrings, lang: string): SafeHtml {
   if (p === null) return html`<td colspan="3">${t.reportUnavailable}</td>`;
   if (p === undefined) return html`<td colspan="3">${t.notYet}</td>`;
-  const respondents = p.suppressed ? t.fewerThanK(p.k) : p.respondents === null ? t.withheld : String(p.respondents);
+  // "Hidden", not "fewer than k": an open wave hides a total of any size until it may move by k,
+  // and a hidden count that said "under k" would narrow it (issue 15 audit).
+  const respondents = p.suppressed ? t.hidden : p.respondents === null ? t.withheld : String(p.respondents);
   return html`<td class="num">${respondents}</td>
     <td class="num">${p.invited === null ? html`<span class="withheld">${t.withheld}</span>` : String(p.invited)}</td>
     <td class="num">
