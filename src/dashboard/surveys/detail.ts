@@ -107,8 +107,9 @@ export const surveyDetailRoutes: FastifyPluginAsyncZod = async (app) => {
         // opens nothing more: opening a wave closes the current one and, for download, mints links.
         const asked = Number((request.body as { wave?: unknown } | undefined)?.wave);
         const waves = await listWaves(app.db, orgId, id);
-        if (!Number.isInteger(asked) || asked !== waves.length + 1)
-          throw new Conflict('wave-already-opened', 'That wave was already opened.');
+        if (!Number.isInteger(asked) || asked < 1)
+          throw new ValidationFailed([{ field: 'wave', message: 'the number of the wave to open' }]);
+        if (asked !== waves.length + 1) throw new Conflict('wave-already-opened', 'That wave was already opened.');
         opened = await openWave(app.db, app.keys, orgId, id, {
           publicUrl: app.config.publicUrl,
           emailEnabled: app.config.smtpUrl !== null,
