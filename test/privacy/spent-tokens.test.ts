@@ -26,6 +26,8 @@ function shape(response: { statusCode: number; headers: Record<string, unknown>;
     s
       .replace(/"sessionToken":"[^"]+"/g, '"sessionToken":"…"')
       .replace(/"expiresAt":"[^"]+"/g, '"expiresAt":"…"')
+      // A cookie's Expires is now + its lifetime, to the second: two opens a second apart differ.
+      .replace(/Expires=[^;]+/g, 'Expires=…')
       .replace(/qs_[\w-]+/g, 'qs_…')
       .replace(/[A-Za-z0-9_-]{40,}/g, '…');
   const headers = Object.fromEntries(
