@@ -20,8 +20,15 @@ import { createSurvey, openWave } from '../src/surveys/service.ts';
 import { issueSurveySession } from '../src/responses/survey-session.ts';
 import { sealedPlaintextSize } from '../src/anonymity/sealed-box.ts';
 import { findTemplate } from '../src/surveys/templates.ts';
+import { cpuMeter, postmasterPid } from './cpu.ts';
+import { runFlow, type Flow } from './flows.ts';
 
 const quick = process.argv.includes('--quick');
+// --pg-stats: load pg_stat_statements and sample wait events during the submit steps (profiling only).
+const pgStats = process.argv.includes('--pg-stats');
+// Whole respondents per flow (API and HTML), 32 at a time.
+const FLOW_RESPONDENTS = quick ? 1_000 : 3_000;
+const FLOW_CONCURRENCY = 32;
 const HERE = import.meta.dirname;
 const CONCURRENCY = [16, 64, 256];
 const PER_STEP = quick ? 1_500 : 4_000;
@@ -38,7 +45,10 @@ const server = await startEmbeddedPostgres({
   port: pgPort,
   password: 'bench',
   persistent: false,
-  settings: { max_connections: '400' },
+  settings: {
+    max_connections: '400',
+    ...(pgStats ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : {}),
+  },
 });
 const pepper = randomBytes(32);
 const keys = deriveKeys(pepper);
@@ -50,9 +60,11 @@ try {
   const db = createDb({ connectionString: url, max: 4 });
   await migrateToLatest(db);
   const pgVersion = (await sql<{ v: string }>`select version() as v`.execute(db)).rows[0]!.v;
+  if (pgStats) await sql`create extension if not exists pg_stat_statements`.execute(db);
+  const pgLeader = await postmasterPid(path.join(dir, 'pg'));
 
   // Seed directly (same pepper as the app): an organization, a roster, a pulse with one open wave.
-  const participants = CONCURRENCY.length * PER_STEP * REPEATS + 200;
+  const participants = CONCURRENCY.length * PER_STEP * REPEATS + 2 * FLOW_RESPONDENTS + 200;
   const { org } = await createOrganizationWithOwner(db, {
     slug: 'bench',
     name: 'Bench',
@@ -76,8 +88,14 @@ try {
     })),
     'upsert',
   );
-  const survey = await createSurvey(db, org.id, { template: 'pulse' });
+  // Named links (download): the 'codes' default issues no per-person invitation to load with.
+  const survey = await createSurvey(db, org.id, { template: 'pulse', delivery: 'download' });
   const { wave } = await openWave(db, keys, org.id, survey.id, { publicUrl: 'http://bench', emailEnabled: false });
+  // A second survey's wave for the whole-respondent flows: its link tokens are spent there only.
+  const flowSurvey = await createSurvey(db, org.id, { template: 'pulse', delivery: 'download' });
+  const flowTokens = (
+    await openWave(db, keys, org.id, flowSurvey.id, { publicUrl: 'http://bench', emailEnabled: false })
+  ).distribution.map((d) => d.token);
   const invitationIds = (
     await db
       .selectFrom('invitations')
@@ -86,20 +104,21 @@ try {
       .where('wave_id', '=', wave.id)
       .execute()
   ).map((i) => i.id);
+  if (invitationIds.length < participants)
+    throw new Error(`the wave holds ${invitationIds.length} invitations, the run needs ${participants}`);
   let nextInvitation = 0;
   const sessions = (n: number) =>
     invitationIds
       .slice(nextInvitation, (nextInvitation += n))
       .map((id) => issueSurveySession(keys, { orgId: org.id, invitationId: id }).token);
-  const answers = JSON.stringify({
-    answers: {
-      week: 4,
-      workload: 3,
-      support: 5,
-      recognition: 4,
-      share: 'A short comment about the week, like most people write.',
-    },
-  });
+  const answerValues = {
+    week: 4,
+    workload: 3,
+    support: 5,
+    recognition: 4,
+    share: 'A short comment about the week, like most people write.',
+  };
+  const answers = JSON.stringify({ answers: answerValues });
 
   // The app, as its own process.
   const appPort = 3900 + Math.floor(Math.random() * 90);
@@ -155,6 +174,43 @@ try {
     };
   };
 
+  // Profiling (--pg-stats): what the app's backends wait on, sampled every 10 ms from one connection.
+  const sampleWaits = async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const tally = new Map<string, number>();
+    let samples = 0;
+    let stop = false;
+    const loop = (async () => {
+      while (!stop) {
+        const { rows } = await client.query<{ w: string; n: number }>(
+          `select coalesce(wait_event_type || ':' || wait_event, 'CPU') as w, count(*)::int as n from pg_stat_activity
+           where application_name = 'quorum' and state = 'active' group by 1`,
+        );
+        samples++;
+        for (const r of rows) tally.set(r.w, (tally.get(r.w) ?? 0) + r.n);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    return async () => {
+      stop = true;
+      await loop;
+      await client.end();
+      return [...tally]
+        .sort((a, b) => b[1] - a[1])
+        .map(([w, n]) => `  ${w}: ${(n / samples).toFixed(2)} backends on average`)
+        .join('\n');
+    };
+  };
+  const topStatements = async () => {
+    const { rows } = await sql<{ calls: number; total: number; mean: number; query: string }>`
+      select calls, round(total_exec_time::numeric, 0) as total, round(mean_exec_time::numeric, 3) as mean,
+        left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 140) as query
+      from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+      order by total_exec_time desc limit 12`.execute(db);
+    return rows.map((r) => `  ${r.total} ms total, ${r.calls} calls, ${r.mean} ms mean: ${r.query}`).join('\n');
+  };
+
   // Baseline: the same number of durable single-statement transactions inserting a row of the
   // sealed box's size, from the same number of concurrent connections.
   await sql`create table bench_baseline (org_id uuid not null, id uuid not null default gen_random_uuid(), wave_id uuid not null, sealed bytea not null, primary key (org_id, id))`.execute(
@@ -200,13 +256,16 @@ try {
 
   const submitRows: Array<Record<string, number | string>> = [];
   for (const connections of CONCURRENCY) {
-    const app_: Array<{ rps: number; p50: number; p99: number }> = [];
+    const app_: Array<{ rps: number; p50: number; p99: number; appCpuMs: number; pgCpuMs: number }> = [];
     const base_: Array<{ rps: number; p50: number; p99: number }> = [];
     const unpadded_: Array<{ rps: number; p50: number; p99: number }> = [];
     for (let r = 0; r < REPEATS; r++) {
       const tokens = sessions(PER_STEP);
       let i = 0;
       const before = await counts();
+      const cpu = await cpuMeter(app!.pid!, pgLeader);
+      const waits = pgStats && connections === 64 ? await sampleWaits() : undefined;
+      if (pgStats && connections === 64) await sql`select pg_stat_statements_reset()`.execute(db);
       const result = await run({
         url: base,
         connections,
@@ -227,6 +286,9 @@ try {
           },
         ],
       });
+      const spent = await cpu();
+      if (waits) log(`wait events of the app's backends at 64 concurrent (samples every 10 ms):\n${await waits()}`);
+      if (pgStats && connections === 64) log(`pg_stat_statements at 64 concurrent:\n${await topStatements()}`);
       await sampleRss();
       const after = await counts();
       const ok = result['2xx'];
@@ -235,8 +297,24 @@ try {
         throw new Error(
           `stored ${after.stored - before.stored} / markers ${after.participation - before.participation} for ${ok} acknowledged`,
         );
-      if (result.non2xx > 0) throw new Error(`${result.non2xx} non-2xx answers at ${connections} connections`);
-      app_.push({ rps: ok / result.duration, p50: result.latency.p50, p99: result.latency.p99 }); // duration is in seconds
+      if (result.non2xx > 0) {
+        // Show what the app answered, with a fresh token, before giving up.
+        const probe = await fetch(`${base}/v1/respond/submit`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${sessions(1)[0]}` },
+          body: answers,
+        });
+        throw new Error(
+          `${result.non2xx} non-2xx answers at ${connections} connections; a fresh submit: ${probe.status} ${await probe.text()}`,
+        );
+      }
+      app_.push({
+        rps: ok / result.duration, // duration is in seconds
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        appCpuMs: (spent.app / ok) * 1000,
+        pgCpuMs: (spent.pg / ok) * 1000,
+      });
       base_.push(await baseline(Math.min(connections, 300), PER_STEP));
       unpadded_.push(await baseline(Math.min(connections, 300), PER_STEP, UNPADDED_BOX));
     }
@@ -259,10 +337,12 @@ try {
       baselineP50: +b.p50.toFixed(1),
       baselineP99: +b.p99.toFixed(1),
       ratio: +(a.rps / b.rps).toFixed(2),
+      appCpuMsPerAnswer: +median(app_.map((x) => x.appCpuMs)).toFixed(2),
+      pgCpuMsPerAnswer: +median(app_.map((x) => x.pgCpuMs)).toFixed(2),
       paddedVsUnpaddedInsert: +(b.rps / median(unpadded_.map((x) => x.rps))).toFixed(2),
     });
     log(
-      `submit @${connections}: ${Math.round(a.rps)} answers/s (p50 ${a.p50} ms, p99 ${a.p99} ms) vs baseline ${Math.round(b.rps)} inserts/s of ${boxSize} B → ratio ${(a.rps / b.rps).toFixed(2)}; padded vs ${UNPADDED_BOX} B inserts ${(b.rps / median(unpadded_.map((x) => x.rps))).toFixed(2)}`,
+      `submit @${connections}: ${Math.round(a.rps)} answers/s (p50 ${a.p50} ms, p99 ${a.p99} ms) vs baseline ${Math.round(b.rps)} inserts/s of ${boxSize} B → ratio ${(a.rps / b.rps).toFixed(2)}; CPU per answer app ${median(app_.map((x) => x.appCpuMs)).toFixed(2)} ms, PostgreSQL ${median(app_.map((x) => x.pgCpuMs)).toFixed(2)} ms; padded vs ${UNPADDED_BOX} B inserts ${(b.rps / median(unpadded_.map((x) => x.rps))).toFixed(2)}`,
     );
   }
 
@@ -281,6 +361,28 @@ try {
     `survey fetch: ${Math.round(surveyFetch.requests.average)} req/s vs hello-world ${Math.round(hello.requests.average)} req/s → ratio ${fetchRatio.toFixed(2)}`,
   );
   await sampleRss();
+
+  // Whole respondents, API and HTML, each with its own link token: CPU seconds per 1000 answers.
+  const flowRows: Array<Record<string, number | string>> = [];
+  let flowNext = 0;
+  for (const flow of ['api', 'html'] as Flow[]) {
+    const tokens = flowTokens.slice(flowNext, (flowNext += FLOW_RESPONDENTS));
+    const cpu = await cpuMeter(app.pid!, pgLeader);
+    const r = await runFlow(new URL(base), flow, tokens, FLOW_CONCURRENCY, answerValues);
+    const spent = await cpu();
+    await sampleRss();
+    flowRows.push({
+      flow,
+      respondentsPerSecond: Math.round(r.rps),
+      p50: +r.p50.toFixed(1),
+      p99: +r.p99.toFixed(1),
+      appCpuSecondsPer1000: +((spent.app / tokens.length) * 1000).toFixed(2),
+      pgCpuSecondsPer1000: +((spent.pg / tokens.length) * 1000).toFixed(2),
+    });
+    log(
+      `respondent flow (${flow}, ${tokens.length} respondents, ${FLOW_CONCURRENCY} at a time): ${Math.round(r.rps)} answers/s (p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms per respondent); CPU per 1000 answers: app ${((spent.app / tokens.length) * 1000).toFixed(2)} s, PostgreSQL ${((spent.pg / tokens.length) * 1000).toFixed(2)} s`,
+    );
+  }
 
   app.kill('SIGTERM');
   await new Promise((resolve) => app!.once('exit', resolve));
