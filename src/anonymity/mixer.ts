@@ -48,6 +48,9 @@ export async function releaseResponses(
     if (pending < Math.max(6, options.batchSize ?? 0)) return { released: 0, stillSealed: pending, unreadable: 0 };
   }
   const batchKeys = batchKeysOf(keys);
+  // The next epoch's key is made durable before the release's locks (its fsyncs would otherwise
+  // hold every submit of the wave); a release closing the wave keeps nothing back and needs none.
+  if (!options.flush) await batchKeys.prepareNext(db, orgId, waveId);
   let advanced = false;
   const run = async (trx: Transaction<Database>): Promise<ReleaseResult> => {
     const lockKey = sql`hashtextextended(${`release:${waveId}`}, 0)`;
@@ -67,6 +70,12 @@ export async function releaseResponses(
       .where('waves.org_id', '=', orgId)
       .where('waves.id', '=', waveId)
       .executeTakeFirstOrThrow();
+    // Read before the epoch lock, which holds every submit of the wave until this commits. The
+    // dimensions the survey fixed when it opened (SPEC P3), not the organization's current ones.
+    const { dimensions } = await surveyReporting(trx, orgId, wave.surveyId);
+    // A box holds its snapshot's digest (a fixed length, SPEC P1); the invitations of the wave hold
+    // every snapshot it can stand for (read again below if a box names one added since).
+    let snapshots = await snapshotsOfWave(trx, orgId, waveId);
     // Before reading the box: waits for submits in flight under the current epoch (SPEC P1, T3).
     const currentEpoch = await batchKeys.lock(trx, orgId, waveId);
     const pending = await trx
@@ -95,13 +104,15 @@ export async function releaseResponses(
     const readable = opened.filter(
       (o): o is { id: string; payload: NonNullable<typeof o.payload> } => o.payload !== null,
     );
-    if (readable.length === 0) return { released: 0, stillSealed: pending.length, unreadable: opened.length };
+    if (readable.length === 0) {
+      if (options.flush && currentEpoch !== null) await batchKeys.discardNext(orgId, waveId, currentEpoch);
+      return { released: 0, stillSealed: pending.length, unreadable: opened.length };
+    }
 
-    // The dimensions the survey fixed when it opened (SPEC P3), not the organization's current ones.
-    const { dimensions } = await surveyReporting(trx, orgId, wave.surveyId);
-    // A box holds its snapshot's digest (a fixed length, SPEC P1); the invitations of the wave hold
-    // every snapshot it can stand for. One that no longer resolves is released with no attributes.
-    const snapshots = await snapshotsOfWave(trx, orgId, waveId);
+    // An invitation added to the wave after the read above (a roster addition) may have answered.
+    // A snapshot that still does not resolve is released with no attributes.
+    if (readable.some((r) => !r.payload.attributes && !snapshots.has(r.payload.snapshotDigest)))
+      snapshots = await snapshotsOfWave(trx, orgId, waveId);
     const attributes = generalise(
       readable.map((r) => r.payload.attributes ?? snapshots.get(r.payload.snapshotDigest) ?? {}),
       dimensions,
@@ -179,7 +190,7 @@ export async function settleEpochs(db: Kysely<Database>, keys: Keys, orgId: stri
   const batchKeys = batchKeysOf(keys);
   const epoch = await db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtextextended(${`release:${waveId}`}, 0))`.execute(trx);
-    const current = await batchKeys.lock(trx, orgId, waveId);
+    const current = await batchKeys.lock(trx, orgId, waveId, 'share');
     if (current === null) {
       // The wave is gone (its organization deleted, or retention): so are its boxes, except in
       // the WAL and old backups — destroy every key it had. (A wave that still exists without an
@@ -204,8 +215,10 @@ export async function settleEpochs(db: Kysely<Database>, keys: Keys, orgId: stri
         .where('org_id', '=', orgId)
         .where('wave_id', '=', waveId)
         .execute();
-      // No row lock on the boxes: the advisory lock keeps releases out, the epoch row's lock keeps
-      // submits out, and a lock would stamp this transaction's id on every box it does not move.
+      // No row lock on the boxes: the advisory lock keeps releases out, and a lock would stamp this
+      // transaction's id on every box it does not move. Submits go on meanwhile: the epoch row,
+      // share-locked here, names the current epoch, so every box they add is under the current
+      // key (one still racing the release saw its new epoch and sealed again), never moved.
       const moved = boxes.flatMap((box) => {
         for (const from of older) {
           const sealed = resealResponse(from.key, target.key, orgId, waveId, box.sealed);
