@@ -10,8 +10,14 @@ import { isDatabaseUnavailable } from '../db/connection.ts';
 import { z } from 'zod';
 import { DomainError, TooManyRequests } from '../errors.ts';
 import { orgSlugSchema } from '../auth/schemas.ts';
-import { answersSchema, type SurveyDefinition } from '../surveys/questions.ts';
-import { contextForSession, localizeSurvey, sessionFromCode, sessionFromLinkToken } from '../responses/service.ts';
+import type { SurveyDefinition } from '../surveys/questions.ts';
+import {
+  cachedAnswersSchema,
+  contextForSession,
+  localizeSurvey,
+  sessionFromCode,
+  sessionFromLinkToken,
+} from '../responses/service.ts';
 import { SURVEY_COOKIE, submitAndRelease } from '../responses/routes.ts';
 import { preferredLanguages, STRINGS, uiLanguage, type UiLanguage } from './i18n.ts';
 import { identifyingSignals, type Signal } from './identifying.ts';
@@ -26,7 +32,6 @@ import {
   type FormState,
   type PageOptions,
 } from './views.ts';
-import { readerFacingOrganization } from '../orgs/service.ts';
 import { answeredSurveyProtection, answeredSurveyQuery, protectionRoutes, thanksPath } from './protection-routes.ts';
 import { protectionLink } from './protection.ts';
 import { protectionPath } from '../protection/service.ts';
@@ -235,9 +240,8 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  // P10's link. Never in the way: a database that cannot name the survey leaves the link out.
-  const protectionOf = (ctx: InvitationContext) =>
-    protectionPath(app.db, ctx.orgId, ctx.surveyId).catch(() => undefined);
+  // P10's link, from the organization the session's statement already read.
+  const protectionOf = (ctx: InvitationContext) => protectionPath(ctx.orgSlug, ctx.surveyId);
 
   const showSurvey = async (
     request: FastifyRequest,
@@ -251,9 +255,8 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     const preferred = languages(request, lang);
     const survey = localizeSurvey(ctx.definition, ctx.minGroupSize, preferred);
     const ui = uiLanguage([survey.language, ...preferred]);
-    const path = await protectionOf(ctx);
-    const protection = path ? protectionLink(ui, withLang(path, lang)) : undefined;
-    const { organizationName } = await readerFacingOrganization(app.db, ctx.orgId);
+    const protection = protectionLink(ui, withLang(protectionOf(ctx), lang));
+    const { organizationName } = ctx;
     return render(
       reply,
       ui,
@@ -327,7 +330,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     const lang = uiLanguage([...languages(request, request.query.lang), ctx.definition.defaultLanguage]);
     const { answers, values } = answersFromForm(ctx.definition, request.body);
     const submission = submissionOf(request.body);
-    const parsed = answersSchema(ctx.definition).safeParse(answers);
+    const parsed = cachedAnswersSchema(ctx.surveyId, ctx.definition).safeParse(answers);
     const errors: Record<string, string> = {};
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
@@ -355,7 +358,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
       );
     }
     try {
-      await submitAndRelease(app, request, request.cookies[SURVEY_COOKIE], answers, submission);
+      await submitAndRelease(app, request, request.cookies[SURVEY_COOKIE], answers, submission, ctx);
     } catch (error) {
       if (!isUnavailable(error)) throw error;
       // Nothing was stored: the form comes back as sent, with the same Idempotency-Key, so one
@@ -379,7 +382,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     }
     reply.clearCookie(SURVEY_COOKIE, cookie);
     // The thank-you page names the survey (not the invitation) so it can link to its protection (P10).
-    return reply.redirect(thanksPath(await protectionOf(ctx), request.query.lang), 303);
+    return reply.redirect(thanksPath(protectionOf(ctx), request.query.lang), 303);
   });
 
   const thanksQuery = langQuery.extend(answeredSurveyQuery.shape);

@@ -35,7 +35,7 @@ export const sessionExpired = () =>
     'survey-session-expired',
   );
 
-interface InvitationContext {
+export interface InvitationContext {
   orgId: string;
   invitationId: string;
   waveId: string;
@@ -45,6 +45,36 @@ interface InvitationContext {
   definition: SurveyDefinition;
   minGroupSize: number;
   attributes: Attributes;
+  /** The organization as the survey pages name it (read in the same statement, not two more). */
+  orgSlug: string;
+  organizationName: string;
+}
+
+// A survey's questions are frozen once it opens (updateSurvey refuses to change them) and only an
+// opened survey has invitations, so its definition is read from jsonb once per survey, not on
+// every token exchange, survey fetch and submit.
+const definitions = new Map<string, SurveyDefinition>();
+
+async function withDefinition(
+  db: Kysely<Database>,
+  row: Omit<InvitationContext, 'definition'> | undefined,
+): Promise<InvitationContext | undefined> {
+  if (!row) return undefined;
+  const cacheKey = `${row.orgId}:${row.surveyId}`;
+  let definition = definitions.get(cacheKey);
+  if (!definition) {
+    definition = (
+      await db
+        .selectFrom('surveys')
+        .select('definition')
+        .where('org_id', '=', row.orgId)
+        .where('id', '=', row.surveyId)
+        .executeTakeFirstOrThrow()
+    ).definition as SurveyDefinition;
+    if (definitions.size > 1000) definitions.clear();
+    definitions.set(cacheKey, definition);
+  }
+  return { ...row, definition };
 }
 
 function invitationQuery(db: Kysely<Database>) {
@@ -56,14 +86,16 @@ function invitationQuery(db: Kysely<Database>) {
     .innerJoin('surveys', (j) =>
       j.onRef('surveys.org_id', '=', 'waves.org_id').onRef('surveys.id', '=', 'waves.survey_id'),
     )
+    .innerJoin('organizations', 'organizations.id', 'invitations.org_id')
     .select([
+      'organizations.slug as orgSlug',
+      'organizations.name as organizationName',
       'invitations.org_id as orgId',
       'invitations.id as invitationId',
       'invitations.revoked as revoked',
       'waves.id as waveId',
       'waves.status as waveStatus',
       'surveys.id as surveyId',
-      'surveys.definition as definition',
       'surveys.min_group_size as minGroupSize',
       'invitations.attributes as attributes',
     ]);
@@ -89,9 +121,12 @@ function startSession(ctx: InvitationContext | undefined, keys: Keys) {
 
 export async function sessionFromLinkToken(db: Kysely<Database>, keys: Keys, token: string) {
   return startSession(
-    await invitationQuery(db)
-      .where('invitations.token_hash', '=', keyedHash(keys['invitation-token'], token))
-      .executeTakeFirst(),
+    await withDefinition(
+      db,
+      await invitationQuery(db)
+        .where('invitations.token_hash', '=', keyedHash(keys['invitation-token'], token))
+        .executeTakeFirst(),
+    ),
     keys,
   );
 }
@@ -100,13 +135,15 @@ export async function sessionFromLinkToken(db: Kysely<Database>, keys: Keys, tok
 export async function sessionFromCode(db: Kysely<Database>, keys: Keys, organization: string, typed: string) {
   const code = normalizeNicknameCode(typed);
   if (!code) throw unknownToken();
-  const ctx = await invitationQuery(db)
-    .innerJoin('organizations', 'organizations.id', 'invitations.org_id')
-    .where('organizations.slug', '=', organization)
-    .where('invitations.code_hash', '=', keyedHash(keys['invitation-code'], code))
-    // P5: a code is accepted for CODE_LIFETIME_DAYS after its wave opens, the span docs/codes.md counts guesses over.
-    .where('waves.opened_on', '>', sql<string>`current_date - ${CODE_LIFETIME_DAYS}::int`)
-    .executeTakeFirst();
+  const ctx = await withDefinition(
+    db,
+    await invitationQuery(db)
+      .where('organizations.slug', '=', organization)
+      .where('invitations.code_hash', '=', keyedHash(keys['invitation-code'], code))
+      // P5: a code is accepted for CODE_LIFETIME_DAYS after its wave opens, the span docs/codes.md counts guesses over.
+      .where('waves.opened_on', '>', sql<string>`current_date - ${CODE_LIFETIME_DAYS}::int`)
+      .executeTakeFirst(),
+  );
   return startSession(ctx, keys);
 }
 
@@ -118,10 +155,13 @@ export async function contextForSession(
 ): Promise<InvitationContext> {
   const session = sessionToken ? readSurveySession(keys, sessionToken) : null;
   if (!session) throw sessionExpired();
-  const ctx = await invitationQuery(db)
-    .where('invitations.org_id', '=', session.orgId)
-    .where('invitations.id', '=', session.invitationId)
-    .executeTakeFirst();
+  const ctx = await withDefinition(
+    db,
+    await invitationQuery(db)
+      .where('invitations.org_id', '=', session.orgId)
+      .where('invitations.id', '=', session.invitationId)
+      .executeTakeFirst(),
+  );
   if (!ctx) throw sessionExpired();
   assertOpen(ctx);
   return ctx;
@@ -129,7 +169,7 @@ export async function contextForSession(
 
 // A survey's questions are frozen once it opens, so its answer schema is built once, not per answer.
 const schemas = new Map<string, ReturnType<typeof answersSchema>>();
-function cachedAnswersSchema(surveyId: string, definition: SurveyDefinition) {
+export function cachedAnswersSchema(surveyId: string, definition: SurveyDefinition) {
   let schema = schemas.get(surveyId);
   if (!schema) {
     if (schemas.size > 1000) schemas.clear();
@@ -183,9 +223,12 @@ export async function submitAnswers(
   rawAnswers: unknown,
   releaseBatchSize: number,
   idempotencyKey?: string,
+  /** The session's context, when the caller (the form) has just read it for this request. */
+  loaded?: InvitationContext,
 ): Promise<{ release: Promise<ReleaseResult>; orgId: string; surveyId: string }> {
   // The spent check happens in the write itself (the marker's key): the only place it happens.
-  const ctx = await contextForSession(db, keys, sessionToken);
+  // The wave's status and the revocation are checked there again too.
+  const ctx = loaded ?? (await contextForSession(db, keys, sessionToken));
   const parsed = cachedAnswersSchema(ctx.surveyId, ctx.definition).safeParse(rawAnswers);
   if (!parsed.success) {
     throw new ValidationFailed(
