@@ -324,6 +324,7 @@ export async function submitAnswers(
       flush: false,
       batchSize: releaseBatchSize,
       pending: outcome.pending + 1,
+      minGroupSize: ctx.minGroupSize,
     }),
     orgId,
     surveyId,
