@@ -47,7 +47,13 @@ const server = await startEmbeddedPostgres({
   persistent: false,
   settings: {
     max_connections: '400',
-    ...(pgStats ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : {}),
+    ...(pgStats
+      ? {
+          shared_preload_libraries: 'pg_stat_statements',
+          'pg_stat_statements.track': 'all',
+          'pg_stat_statements.track_planning': 'on',
+        }
+      : {}),
   },
 });
 const pepper = randomBytes(32);
@@ -203,12 +209,15 @@ try {
     };
   };
   const topStatements = async () => {
-    const { rows } = await sql<{ calls: number; total: number; mean: number; query: string }>`
+    const { rows } = await sql<{ calls: number; total: number; mean: number; plan: number; query: string }>`
       select calls, round(total_exec_time::numeric, 0) as total, round(mean_exec_time::numeric, 3) as mean,
+        round(mean_plan_time::numeric, 3) as plan,
         left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 140) as query
       from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
       order by total_exec_time desc limit 12`.execute(db);
-    return rows.map((r) => `  ${r.total} ms total, ${r.calls} calls, ${r.mean} ms mean: ${r.query}`).join('\n');
+    return rows
+      .map((r) => `  ${r.total} ms total, ${r.calls} calls, ${r.mean} ms mean (+ ${r.plan} ms planning): ${r.query}`)
+      .join('\n');
   };
 
   // Baseline: the same number of durable single-statement transactions inserting a row of the

@@ -253,7 +253,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
   ) => {
     const ctx = loaded ?? (await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]));
     const preferred = languages(request, lang);
-    const survey = localizeSurvey(ctx.definition, ctx.minGroupSize, preferred);
+    const survey = localizeSurvey(ctx, preferred);
     const ui = uiLanguage([survey.language, ...preferred]);
     const protection = protectionLink(ui, withLang(protectionOf(ctx), lang));
     const { organizationName } = ctx;

@@ -61,7 +61,7 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
     return {
       sessionToken: session.token,
       expiresAt: session.expiresAt.toISOString(),
-      survey: localizeSurvey(session.context.definition, session.context.minGroupSize, languagesOf(request, lang)),
+      survey: localizeSurvey(session.context, languagesOf(request, lang)),
     };
   };
 
@@ -123,7 +123,7 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const ctx = await contextForSession(app.db, app.keys, sessionTokenOf(request));
-      return localizeSurvey(ctx.definition, ctx.minGroupSize, languagesOf(request, request.query.lang));
+      return localizeSurvey(ctx, languagesOf(request, request.query.lang));
     },
   );
 

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Attributes, Database } from '../db/schema.ts';
-import { sql } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
+import { preparedQuery, preparedStatement } from '../db/prepared.ts';
 import { Conflict, DomainError, Unauthenticated, ValidationFailed } from '../errors.ts';
 import { keyedHash, type Keys } from '../crypto/tokens.ts';
 import { CODE_LIFETIME_DAYS, normalizeNicknameCode } from '../invitations/codes.ts';
@@ -101,6 +102,27 @@ function invitationQuery(db: Kysely<Database>) {
     ]);
 }
 
+// The three ways to an invitation, compiled once and run as named statements (src/db/prepared.ts).
+const invitationByToken = preparedQuery(
+  (db, tokenHash: Buffer) => invitationQuery(db).where('invitations.token_hash', '=', tokenHash),
+  [Buffer.alloc(32)],
+);
+const invitationByCode = preparedQuery(
+  (db, organization: string, codeHash: Buffer, lifetimeDays: number) =>
+    invitationQuery(db)
+      .where('organizations.slug', '=', organization)
+      .where('invitations.code_hash', '=', codeHash)
+      // P5: a code is accepted for CODE_LIFETIME_DAYS after its wave opens, the span docs/codes.md counts guesses over.
+      .where('waves.opened_on', '>', sql<string>`current_date - ${lifetimeDays}::int`),
+  ['organization', Buffer.alloc(32), -1],
+);
+const invitationById = preparedQuery(
+  (db, orgId: string, invitationId: string) =>
+    invitationQuery(db).where('invitations.org_id', '=', orgId).where('invitations.id', '=', invitationId),
+  ['org', 'invitation'],
+);
+const first = async <R>(db: Kysely<Database>, query: CompiledQuery<R>) => (await db.executeQuery(query)).rows[0];
+
 /**
  * Whether a token may start a session: not revoked, its wave still open. Never whether it was
  * spent (SPEC P7): whoever holds a token — HR holds the links it hands out — would otherwise sort
@@ -121,12 +143,7 @@ function startSession(ctx: InvitationContext | undefined, keys: Keys) {
 
 export async function sessionFromLinkToken(db: Kysely<Database>, keys: Keys, token: string) {
   return startSession(
-    await withDefinition(
-      db,
-      await invitationQuery(db)
-        .where('invitations.token_hash', '=', keyedHash(keys['invitation-token'], token))
-        .executeTakeFirst(),
-    ),
+    await withDefinition(db, await first(db, invitationByToken(db, keyedHash(keys['invitation-token'], token)))),
     keys,
   );
 }
@@ -137,12 +154,7 @@ export async function sessionFromCode(db: Kysely<Database>, keys: Keys, organiza
   if (!code) throw unknownToken();
   const ctx = await withDefinition(
     db,
-    await invitationQuery(db)
-      .where('organizations.slug', '=', organization)
-      .where('invitations.code_hash', '=', keyedHash(keys['invitation-code'], code))
-      // P5: a code is accepted for CODE_LIFETIME_DAYS after its wave opens, the span docs/codes.md counts guesses over.
-      .where('waves.opened_on', '>', sql<string>`current_date - ${CODE_LIFETIME_DAYS}::int`)
-      .executeTakeFirst(),
+    await first(db, invitationByCode(db, organization, keyedHash(keys['invitation-code'], code), CODE_LIFETIME_DAYS)),
   );
   return startSession(ctx, keys);
 }
@@ -155,13 +167,7 @@ export async function contextForSession(
 ): Promise<InvitationContext> {
   const session = sessionToken ? readSurveySession(keys, sessionToken) : null;
   if (!session) throw sessionExpired();
-  const ctx = await withDefinition(
-    db,
-    await invitationQuery(db)
-      .where('invitations.org_id', '=', session.orgId)
-      .where('invitations.id', '=', session.invitationId)
-      .executeTakeFirst(),
-  );
+  const ctx = await withDefinition(db, await first(db, invitationById(db, session.orgId, session.invitationId)));
   if (!ctx) throw sessionExpired();
   assertOpen(ctx);
   return ctx;
@@ -178,9 +184,36 @@ export function cachedAnswersSchema(surveyId: string, definition: SurveyDefiniti
   return schema;
 }
 
+const deepFreeze = <T>(value: T): T => {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+};
+
+// The survey as respondents see it, per survey, language and k (k only rises; it is read with the
+// session each time). Frozen: shared by every request, and its JSON is encoded once
+// (src/plugins/serializer.ts).
+const localized = new Map<string, ReturnType<typeof localizeDefinition>>();
+
 /** The survey as the respondent sees it, in one language (falling back to the survey's default). */
-export function localizeSurvey(definition: SurveyDefinition, minGroupSize: number, preferred: string[]) {
+export function localizeSurvey(
+  ctx: Pick<InvitationContext, 'orgId' | 'surveyId' | 'definition' | 'minGroupSize'>,
+  preferred: string[],
+) {
+  const { definition, minGroupSize } = ctx;
   const language = preferred.find((l) => definition.languages.includes(l)) ?? definition.defaultLanguage;
+  const cacheKey = `${ctx.orgId}:${ctx.surveyId}:${language}:${minGroupSize}`;
+  let survey = localized.get(cacheKey);
+  if (!survey) {
+    if (localized.size > 5000) localized.clear();
+    localized.set(cacheKey, (survey = deepFreeze(localizeDefinition(definition, minGroupSize, language))));
+  }
+  return survey;
+}
+
+function localizeDefinition(definition: SurveyDefinition, minGroupSize: number, language: string) {
   const pick = (text: Localized) => text[language] ?? text[definition.defaultLanguage] ?? Object.values(text)[0]!;
   const question = (q: Question) => ({
     id: q.id,
@@ -210,6 +243,36 @@ interface SubmitOutcome {
   replay: boolean;
   pending: number;
 }
+
+// $1 organization, $2 wave, $3 invitation, $4 marker, $5 submission hash, $6 epoch, $7 sealed box.
+const submitStatement = preparedStatement<SubmitOutcome>(`
+    with wave as (
+      select status from waves where org_id = $1::uuid and id = $2::uuid for share
+    ), invitation as (
+      select revoked from invitations where org_id = $1::uuid and id = $3::uuid
+    ), epoch as (
+      select epoch from sealed_box_epochs where org_id = $1::uuid and wave_id = $2::uuid for share
+    ), spent as (
+      insert into participation (org_id, wave_id, marker, submission)
+      select $1::uuid, $2::uuid, $4::bytea, $5::bytea
+      where (select status from wave) = 'open' and not (select revoked from invitation)
+        and (select epoch from epoch) = $6::int
+      on conflict do nothing
+      returning 1
+    ), boxed as (
+      insert into sealed_responses (org_id, wave_id, sealed)
+      select $1::uuid, $2::uuid, $7::bytea where exists (select 1 from spent)
+      returning 1
+    )
+    select (select status from wave) as wave_status, (select revoked from invitation) as revoked, exists (select 1 from boxed) as stored,
+      (select epoch from epoch) is distinct from $6::int as stale,
+      -- The statement's snapshot predates its own insert: this sees only an earlier submission.
+      exists (select 1 from participation where org_id = $1::uuid and wave_id = $2::uuid and marker = $4::bytea and submission = $5::bytea) as replay,
+      (select count(*) from sealed_responses where org_id = $1::uuid and wave_id = $2::uuid) as pending
+  `);
+const markerRead = preparedStatement(
+  'select marker from participation where org_id = $1::uuid and wave_id = $2::uuid and marker = $3::bytea',
+);
 
 /**
  * Stores one submission. Spending the invitation (a participation marker only the application
@@ -261,31 +324,9 @@ export async function submitAnswers(
       attributes: ctx.attributes,
       answers,
     });
-    const { rows } = await sql<SubmitOutcome>`
-    with wave as (
-      select status from waves where org_id = ${ctx.orgId} and id = ${ctx.waveId} for share
-    ), invitation as (
-      select revoked from invitations where org_id = ${ctx.orgId} and id = ${ctx.invitationId}
-    ), epoch as (
-      select epoch from sealed_box_epochs where org_id = ${ctx.orgId} and wave_id = ${ctx.waveId} for share
-    ), spent as (
-      insert into participation (org_id, wave_id, marker, submission)
-      select ${ctx.orgId}, ${ctx.waveId}, ${marker}, ${submission}
-      where (select status from wave) = 'open' and not (select revoked from invitation)
-        and (select epoch from epoch) = ${epoch.epoch}
-      on conflict do nothing
-      returning 1
-    ), boxed as (
-      insert into sealed_responses (org_id, wave_id, sealed)
-      select ${ctx.orgId}, ${ctx.waveId}, ${sealed} where exists (select 1 from spent)
-      returning 1
-    )
-    select (select status from wave) as wave_status, (select revoked from invitation) as revoked, exists (select 1 from boxed) as stored,
-      (select epoch from epoch) is distinct from ${epoch.epoch} as stale,
-      -- The statement's snapshot predates its own insert: this sees only an earlier submission.
-      exists (select 1 from participation where org_id = ${ctx.orgId} and wave_id = ${ctx.waveId} and marker = ${marker} and submission = ${submission}) as replay,
-      (select count(*) from sealed_responses where org_id = ${ctx.orgId} and wave_id = ${ctx.waveId}) as pending
-  `.execute(db);
+    const { rows } = await db.executeQuery(
+      submitStatement([ctx.orgId, ctx.waveId, ctx.invitationId, marker, submission, epoch.epoch, sealed]),
+    );
     outcome = rows[0]!;
     if (outcome.stored || !outcome.stale || outcome.wave_status !== 'open') break;
     batchKeys.forget(ctx.waveId);
@@ -310,13 +351,7 @@ export async function submitAnswers(
   // full-page image in the WAL). Read here, as part of the submit, that is one more write of this
   // answer; left to later, the first read would be the employee coming back to a spent link or
   // code — marking on disk exactly the rows whose owners returned, and when.
-  await db
-    .selectFrom('participation')
-    .select('marker')
-    .where('org_id', '=', ctx.orgId)
-    .where('wave_id', '=', ctx.waveId)
-    .where('marker', '=', marker)
-    .executeTakeFirst();
+  await db.executeQuery(markerRead([ctx.orgId, ctx.waveId, marker]));
   // After the commit, in its own transaction: release a batch if enough are now waiting.
   // (The count above was taken before this answer's row: it is one more now.)
   return {
