@@ -209,14 +209,24 @@ try {
     };
   };
   const topStatements = async () => {
-    const { rows } = await sql<{ calls: number; total: number; mean: number; plan: number; query: string }>`
+    const { rows } = await sql<{
+      calls: number;
+      total: number;
+      mean: number;
+      plan: number;
+      plans: number;
+      query: string;
+    }>`
       select calls, round(total_exec_time::numeric, 0) as total, round(mean_exec_time::numeric, 3) as mean,
-        round(mean_plan_time::numeric, 3) as plan,
+        round(mean_plan_time::numeric, 3) as plan, plans,
         left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 140) as query
       from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
       order by total_exec_time desc limit 12`.execute(db);
     return rows
-      .map((r) => `  ${r.total} ms total, ${r.calls} calls, ${r.mean} ms mean (+ ${r.plan} ms planning): ${r.query}`)
+      .map(
+        (r) =>
+          `  ${r.total} ms total, ${r.calls} calls, ${r.mean} ms mean (planned ${r.plans} times, ${r.plan} ms mean): ${r.query}`,
+      )
       .join('\n');
   };
 
