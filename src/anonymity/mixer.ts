@@ -35,7 +35,7 @@ export async function releaseResponses(
   // Most submits release nothing: a plain count decides that without a transaction or row locks.
   // (A submit passes the count it already has, saving the query; and the survey's k, when known.)
   if (!options.flush) {
-    const due = Math.max(6, 2 * (options.minGroupSize ?? 3), options.batchSize ?? 0);
+    const due = releaseDueAt(options.minGroupSize ?? 3, options.batchSize ?? 0);
     const countPending = async () =>
       (
         await db
@@ -63,6 +63,9 @@ export async function releaseResponses(
 }
 
 const releasing = new Set<string>();
+
+/** How many pending boxes make a release of an open wave due: max(2k, the batch size), at least 6. */
+export const releaseDueAt = (minGroupSize: number, batchSize: number) => Math.max(6, 2 * minGroupSize, batchSize);
 
 async function releaseWhenDue(
   db: Kysely<Database> | Transaction<Database>,

@@ -12,7 +12,7 @@ import {
   type Question,
   type SurveyDefinition,
 } from '../surveys/questions.ts';
-import { releaseResponses, type ReleaseResult } from '../anonymity/mixer.ts';
+import { releaseDueAt, releaseResponses, type ReleaseResult } from '../anonymity/mixer.ts';
 import { sealResponse } from '../anonymity/sealed-box.ts';
 import { batchKeysOf } from '../anonymity/batch-keys.ts';
 import { issueSurveySession, readSurveySession } from './survey-session.ts';
@@ -244,7 +244,9 @@ interface SubmitOutcome {
   pending: number;
 }
 
-// $1 organization, $2 wave, $3 invitation, $4 marker, $5 submission hash, $6 epoch, $7 sealed box.
+// $1 organization, $2 wave, $3 invitation, $4 marker, $5 submission hash, $6 epoch, $7 sealed box,
+// $8 how many pending boxes make a release due: the count stops there (between releases under
+// load hundreds wait, and every submit counted them all).
 const submitStatement = preparedStatement<SubmitOutcome>(`
     with wave as (
       select status from waves where org_id = $1::uuid and id = $2::uuid for share
@@ -268,7 +270,7 @@ const submitStatement = preparedStatement<SubmitOutcome>(`
       (select epoch from epoch) is distinct from $6::int as stale,
       -- The statement's snapshot predates its own insert: this sees only an earlier submission.
       exists (select 1 from participation where org_id = $1::uuid and wave_id = $2::uuid and marker = $4::bytea and submission = $5::bytea) as replay,
-      (select count(*) from sealed_responses where org_id = $1::uuid and wave_id = $2::uuid) as pending
+      (select count(*) from (select from sealed_responses where org_id = $1::uuid and wave_id = $2::uuid limit $8::int) due) as pending
   `);
 const markerRead = preparedStatement(
   'select marker from participation where org_id = $1::uuid and wave_id = $2::uuid and marker = $3::bytea',
@@ -325,7 +327,16 @@ export async function submitAnswers(
       answers,
     });
     const { rows } = await db.executeQuery(
-      submitStatement([ctx.orgId, ctx.waveId, ctx.invitationId, marker, submission, epoch.epoch, sealed]),
+      submitStatement([
+        ctx.orgId,
+        ctx.waveId,
+        ctx.invitationId,
+        marker,
+        submission,
+        epoch.epoch,
+        sealed,
+        releaseDueAt(ctx.minGroupSize, releaseBatchSize),
+      ]),
     );
     outcome = rows[0]!;
     if (outcome.stored || !outcome.stale || outcome.wave_status !== 'open') break;
@@ -358,6 +369,7 @@ export async function submitAnswers(
     release: releaseResponses(db, keys, orgId, ctx.waveId, {
       flush: false,
       batchSize: releaseBatchSize,
+      // At most the due count: enough to tell whether a release is due.
       pending: outcome.pending + 1,
       minGroupSize: ctx.minGroupSize,
     }),
