@@ -18,6 +18,7 @@ import { remindNonResponders } from '../src/delivery/reminders.ts';
 import { settleTables, type SettledTable } from '../src/anonymity/settle.ts';
 
 const n = Number(process.argv[2] ?? 100_000);
+const pgStats = process.argv.includes('--pg-stats');
 const dir = await mkdtemp(path.join(tmpdir(), 'quorum-bench-'));
 await chmod(dir, 0o755);
 const server = await startEmbeddedPostgres({
@@ -25,6 +26,10 @@ const server = await startEmbeddedPostgres({
   port: 55000 + Math.floor(Math.random() * 1000),
   password: 'bench',
   persistent: false,
+  // --pg-stats: what PostgreSQL spends the import and the wave opening on (profiling only).
+  ...(pgStats
+    ? { settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } }
+    : {}),
 });
 try {
   // A labelled block: the early stops below break out of it, so `finally` still stops the server
@@ -48,6 +53,7 @@ try {
       schedulerIntervalSeconds: 0,
     });
     await migrateToLatest(app.db);
+    if (pgStats) await sql`create extension if not exists pg_stat_statements`.execute(app.db);
     const { org } = await createOrganizationWithOwner(app.db, {
       slug: 'bench',
       name: 'Bench',
@@ -109,9 +115,21 @@ try {
         payload: { template: 'pulse', delivery: 'download' },
       })
     ).json();
+    const statements = async (what: string) => {
+      if (!pgStats) return;
+      const { rows } = await sql<{ total: number; calls: number; query: string }>`
+        select round(total_exec_time::numeric) as total, calls, left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 120) as query
+        from pg_stat_statements order by total_exec_time desc limit 8`.execute(app.db);
+      console.log(
+        `${what}, PostgreSQL's top statements:\n${rows.map((r) => `  ${r.total} ms, ${r.calls} calls: ${r.query}`).join('\n')}`,
+      );
+      await sql`select pg_stat_statements_reset()`.execute(app.db);
+    };
+    await statements('roster import');
     const t2 = performance.now();
     const opened = await app.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/waves`, headers: auth });
     const openMs = performance.now() - t2;
+    await statements('wave opening');
     if (opened.statusCode !== 201) throw new Error(opened.body);
     const invited = opened.json().invitations.length as number;
 
