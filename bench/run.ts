@@ -315,6 +315,11 @@ try {
       const status = await readFile(`/proc/${app!.pid}/status`, 'utf8').catch(() => '');
       peakRss = Math.max(peakRss, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024);
     };
+    // What the app holds before any load (its modules, the pool, the reports' worker thread).
+    const idleRssMb = Math.round(
+      Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${app.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
+    );
+    log(`RSS of the app before any load: ${idleRssMb} MB`);
 
     const submitRows: Array<Record<string, number | string>> = [];
     for (const connections of CONCURRENCY) {
@@ -527,7 +532,7 @@ ${rosterOut}
 
 ## 5. Memory
 
-Peak RSS of the app process through the submit, fetch and respondent loads: ${results.peakRssMb} MB (target under 250 MB).
+Peak RSS of the app process through the submit, fetch and respondent loads: ${results.peakRssMb} MB (target under 250 MB); ${idleRssMb} MB before any load.
 `;
     if (!quick)
       await writeFile(
