@@ -18,7 +18,8 @@ import { createOrganizationWithOwner } from '../src/orgs/service.ts';
 import { importRoster, replaceDimensions } from '../src/roster/service.ts';
 import { createSurvey, openWave } from '../src/surveys/service.ts';
 import { issueSurveySession } from '../src/responses/survey-session.ts';
-import { sealedPlaintextSize } from '../src/anonymity/sealed-box.ts';
+import { sealedPlaintextSize, snapshotDigest } from '../src/anonymity/sealed-box.ts';
+import type { Attributes } from '../src/db/schema.ts';
 import { findTemplate } from '../src/surveys/templates.ts';
 import { cpuMeter, postmasterPid } from './cpu.ts';
 import { runFlow, type Flow } from './flows.ts';
@@ -148,18 +149,26 @@ try {
     const invitationIds = (
       await db
         .selectFrom('invitations')
-        .select('id')
+        .select(['id', 'attributes'])
         .where('org_id', '=', org.id)
         .where('wave_id', '=', wave.id)
         .execute()
-    ).map((i) => i.id);
+    ).map((i) => ({ id: i.id, digest: snapshotDigest(i.attributes as Attributes) }));
     if (invitationIds.length < participants)
       throw new Error(`the wave holds ${invitationIds.length} invitations, the run needs ${participants}`);
     let nextInvitation = 0;
     const sessions = (n: number) =>
       invitationIds
         .slice(nextInvitation, (nextInvitation += n))
-        .map((id) => issueSurveySession(keys, { orgId: org.id, invitationId: id }).token);
+        // As the token exchange issues them (src/responses/service.ts startSession).
+        .map(
+          ({ id, digest }) =>
+            issueSurveySession(keys, {
+              orgId: org.id,
+              invitationId: id,
+              submit: { waveId: wave.id, surveyId: survey.id, snapshotDigest: digest, minGroupSize: 5 },
+            }).token,
+        );
     const answerValues = {
       week: 4,
       workload: 3,
