@@ -186,7 +186,8 @@ try {
       : [];
     // The same flags as `npm start` (package.json).
     app = spawn(process.execPath, [...profile, '--max-semi-space-size=4', 'src/server.ts'], {
-      cwd: path.resolve(HERE, '..'),
+      // BENCH_APP_DIR: the app of another checkout (a same-machine A/B against an older version).
+      cwd: process.env.BENCH_APP_DIR ?? path.resolve(HERE, '..'),
       env: {
         ...process.env,
         DATABASE_URL: url,
