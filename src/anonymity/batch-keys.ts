@@ -36,6 +36,9 @@ export class BatchKeys {
   readonly #keys: Keys;
   readonly #cache = new Map<string, Epoch>();
   readonly #creating = new Map<string, Promise<void>>();
+  readonly #reading = new Map<string, Promise<Epoch>>();
+  /** Bumped whenever a wave's cached epoch is dropped: a read begun before must not cache it again. */
+  readonly #generation = new Map<string, number>();
   /** The next epoch whose key prepareNext made durable, per wave (a release then skips the fsyncs). */
   readonly #prepared = new Map<string, number>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
@@ -50,6 +53,25 @@ export class BatchKeys {
   async sealing(db: Kysely<Database>, orgId: string, waveId: string): Promise<Epoch> {
     const cached = this.#cache.get(waveId);
     if (cached) return cached;
+    // After a release every submit in flight misses the cache at once: one read serves them all.
+    let reading = this.#reading.get(waveId);
+    if (!reading) {
+      const started = this.#readEpoch(db, orgId, waveId).finally(() => {
+        if (this.#reading.get(waveId) === started) this.#reading.delete(waveId);
+      });
+      this.#reading.set(waveId, (reading = started));
+    }
+    return reading;
+  }
+
+  #drop(waveId: string): void {
+    this.#cache.delete(waveId);
+    this.#reading.delete(waveId);
+    this.#generation.set(waveId, (this.#generation.get(waveId) ?? 0) + 1);
+  }
+
+  async #readEpoch(db: Kysely<Database>, orgId: string, waveId: string): Promise<Epoch> {
+    const generation = this.#generation.get(waveId) ?? 0;
     let epoch = await this.#epochOf(db, orgId, waveId);
     if (epoch === null) {
       await this.#createFirst(orgId, waveId);
@@ -63,13 +85,13 @@ export class BatchKeys {
     const key = await this.#read(orgId, waveId, epoch);
     if (!key) throw new Error(`the key of epoch ${epoch} of wave ${waveId} is missing from ${this.dir}`);
     const current = { epoch, key };
-    this.#cache.set(waveId, current);
+    if ((this.#generation.get(waveId) ?? 0) === generation) this.#cache.set(waveId, current);
     return current;
   }
 
   /** A submit sealed under a stale epoch (a release came between): forget it and ask again. */
   forget(waveId: string): void {
-    this.#cache.delete(waveId);
+    this.#drop(waveId);
   }
 
   /**
@@ -127,7 +149,7 @@ export class BatchKeys {
       .where('org_id', '=', orgId)
       .where('wave_id', '=', waveId)
       .execute();
-    this.#cache.delete(waveId);
+    this.#drop(waveId);
   }
 
   /**
@@ -160,7 +182,7 @@ export class BatchKeys {
 
   /** Destroys the keys of the wave's epochs before `epoch`: unlinked, and the directory fsynced. */
   async destroyBelow(orgId: string, waveId: string, epoch: number): Promise<number> {
-    this.#cache.delete(waveId);
+    this.#drop(waveId);
     if (epoch === Number.MAX_SAFE_INTEGER) this.#prepared.delete(waveId);
     const dir = path.join(this.dir, orgId);
     let removed = 0;
