@@ -14,6 +14,8 @@ import type { SurveyDefinition } from '../surveys/questions.ts';
 import {
   cachedAnswersSchema,
   contextForSession,
+  submitContextOf,
+  type SubmitContext,
   localizeSurvey,
   sessionFromCode,
   sessionFromLinkToken,
@@ -241,7 +243,8 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   // P10's link, from the organization the session's statement already read.
-  const protectionOf = (ctx: InvitationContext) => protectionPath(ctx.orgSlug, ctx.surveyId);
+  const protectionOf = (ctx: Pick<InvitationContext, 'orgSlug' | 'surveyId'>) =>
+    protectionPath(ctx.orgSlug, ctx.surveyId);
 
   const showSurvey = async (
     request: FastifyRequest,
@@ -309,13 +312,8 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.post('/survey', formRoute, async (request, reply) => {
-    let ctx: InvitationContext;
-    try {
-      // Spent or not is decided by the write itself, which also acknowledges a resend with the
-      // same Idempotency-Key whose first answer was stored but never acknowledged.
-      ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
-    } catch (error) {
-      if (!isUnavailable(error)) throw error;
+    // The database cannot answer: every posted field comes back in a form that sends them again.
+    const replay = () => {
       const lang = uiLanguage(languages(request, request.query.lang));
       reply.header('retry-after', RETRY_AFTER_SECONDS);
       return render(
@@ -326,6 +324,16 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
         '/survey',
         503,
       );
+    };
+    let ctx: SubmitContext;
+    try {
+      // Spent or not is decided by the write itself, which also acknowledges a resend with the
+      // same Idempotency-Key whose first answer was stored but never acknowledged; it checks the
+      // wave and the revocation too. A form shown again (errors, an outage) reads the session.
+      ctx = await submitContextOf(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
+    } catch (error) {
+      if (!isUnavailable(error)) throw error;
+      return replay();
     }
     const lang = uiLanguage([...languages(request, request.query.lang), ctx.definition.defaultLanguage]);
     const { answers, values } = answersFromForm(ctx.definition, request.body);
@@ -354,7 +362,6 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
         request.query.lang,
         { ...kept, errors, warnings },
         Object.keys(errors).length ? 400 : 200,
-        ctx,
       );
     }
     try {
@@ -363,6 +370,13 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!isUnavailable(error)) throw error;
       // Nothing was stored: the form comes back as sent, with the same Idempotency-Key, so one
       // more press of "Send" sends the very same answers (and is counted once).
+      const shown = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]).catch(
+        (readError: unknown) => {
+          if (!isUnavailable(readError)) throw readError;
+          return null;
+        },
+      );
+      if (!shown) return replay();
       reply.header('retry-after', RETRY_AFTER_SECONDS);
       return showSurvey(
         request,
@@ -377,7 +391,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
           confirmed: request.body.confirm_identifying === 'yes',
         },
         503,
-        ctx,
+        shown,
       );
     }
     reply.clearCookie(SURVEY_COOKIE, cookie);

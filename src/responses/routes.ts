@@ -12,7 +12,7 @@ import {
   sessionFromCode,
   sessionFromLinkToken,
   submitAnswers,
-  type InvitationContext,
+  type SubmitContext,
 } from './service.ts';
 import { SURVEY_SESSION_PREFIX } from './survey-session.ts';
 import { preferredLanguages } from '../pages/i18n.ts';
@@ -166,7 +166,7 @@ export async function submitAndRelease(
   sessionToken: string | undefined,
   answers: unknown,
   idempotencyKey: string | undefined,
-  loaded?: InvitationContext,
+  loaded?: SubmitContext,
 ): Promise<void> {
   const { release, orgId, surveyId } = await submitAnswers(
     app.db,

@@ -291,6 +291,54 @@ const markerRead = preparedStatement(
   'select marker from participation where org_id = $1::uuid and wave_id = $2::uuid and marker = $3::bytea',
 );
 
+/** What a submit needs of its session: where the answers go, how to check and seal them. */
+export interface SubmitContext {
+  orgId: string;
+  orgSlug: string;
+  invitationId: string;
+  waveId: string;
+  surveyId: string;
+  definition: SurveyDefinition;
+  minGroupSize: number;
+  snapshotDigest: string;
+}
+
+// An organization's slug never changes once created.
+const slugs = new Map<string, string>();
+async function slugOf(db: Kysely<Database>, orgId: string): Promise<string | undefined> {
+  let slug = slugs.get(orgId);
+  if (slug === undefined) {
+    slug = (await db.selectFrom('organizations').select('slug').where('id', '=', orgId).executeTakeFirst())?.slug;
+    if (slug === undefined) return undefined;
+    if (slugs.size > 10_000) slugs.clear();
+    slugs.set(orgId, slug);
+  }
+  return slug;
+}
+
+/**
+ * The spent check happens in the submit's write itself (the marker's key): the only place it
+ * happens. The wave's status and the revocation are checked there too, so a session that carries
+ * what the submit needs (issued by this version) reads nothing before it: one round trip fewer.
+ * Not whether the session may still answer (a closed wave, a revoked invitation): the write says.
+ */
+export async function submitContextOf(
+  db: Kysely<Database>,
+  keys: Keys,
+  sessionToken: string | undefined,
+): Promise<SubmitContext> {
+  const session = sessionToken ? readSurveySession(keys, sessionToken) : null;
+  if (!session) throw sessionExpired();
+  if (!session.submit) {
+    const read = await contextForSession(db, keys, sessionToken);
+    return { ...read, snapshotDigest: snapshotDigest(read.attributes) };
+  }
+  const definition = await definitionOf(db, session.orgId, session.submit.surveyId);
+  const orgSlug = await slugOf(db, session.orgId);
+  if (!definition || orgSlug === undefined) throw sessionExpired();
+  return { orgId: session.orgId, orgSlug, invitationId: session.invitationId, ...session.submit, definition };
+}
+
 /**
  * Stores one submission. Spending the invitation (a participation marker only the application
  * secret can compute) and sealing the answers happen in one transaction: a 2xx means both are
@@ -303,24 +351,10 @@ export async function submitAnswers(
   rawAnswers: unknown,
   releaseBatchSize: number,
   idempotencyKey?: string,
-  /** The session's context, when the caller (the form) has just read it for this request. */
-  loaded?: InvitationContext,
+  /** The session's submit context, when the caller (the form) has just read it for this request. */
+  loaded?: SubmitContext,
 ): Promise<{ release: Promise<ReleaseResult>; orgId: string; surveyId: string }> {
-  // The spent check happens in the write itself (the marker's key): the only place it happens.
-  // The wave's status and the revocation are checked there too, so a session that carries what
-  // the submit needs (issued by this version) reads nothing before it: one round trip fewer.
-  const submitContext = async () => {
-    const session = sessionToken ? readSurveySession(keys, sessionToken) : null;
-    if (!session) throw sessionExpired();
-    if (!session.submit) {
-      const read = await contextForSession(db, keys, sessionToken);
-      return { ...read, snapshotDigest: snapshotDigest(read.attributes) };
-    }
-    const definition = await definitionOf(db, session.orgId, session.submit.surveyId);
-    if (!definition) throw sessionExpired();
-    return { orgId: session.orgId, invitationId: session.invitationId, ...session.submit, definition };
-  };
-  const ctx = loaded ? { ...loaded, snapshotDigest: snapshotDigest(loaded.attributes) } : await submitContext();
+  const ctx = loaded ?? (await submitContextOf(db, keys, sessionToken));
   const parsed = cachedAnswersSchema(ctx.surveyId, ctx.definition).safeParse(rawAnswers);
   if (!parsed.success) {
     throw new ValidationFailed(
