@@ -3,7 +3,8 @@ import { auditRoutes } from './audit/routes.ts';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { memoizingSerializerCompiler } from './plugins/serializer.ts';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config.ts';
 import { createLogger, logController } from './plugins/logging.ts';
@@ -63,7 +64,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(memoizingSerializerCompiler);
 
   await app.register(problemsPlugin);
   await app.register(securityPlugin);

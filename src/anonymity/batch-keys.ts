@@ -36,6 +36,11 @@ export class BatchKeys {
   readonly #keys: Keys;
   readonly #cache = new Map<string, Epoch>();
   readonly #creating = new Map<string, Promise<void>>();
+  readonly #reading = new Map<string, Promise<Epoch>>();
+  /** Bumped whenever a wave's cached epoch is dropped: a read begun before must not cache it again. */
+  readonly #generation = new Map<string, number>();
+  /** The next epoch whose key prepareNext made durable, per wave (a release then skips the fsyncs). */
+  readonly #prepared = new Map<string, number>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(keys: Keys, dir: string, db: Kysely<Database>) {
@@ -48,6 +53,25 @@ export class BatchKeys {
   async sealing(db: Kysely<Database>, orgId: string, waveId: string): Promise<Epoch> {
     const cached = this.#cache.get(waveId);
     if (cached) return cached;
+    // After a release every submit in flight misses the cache at once: one read serves them all.
+    let reading = this.#reading.get(waveId);
+    if (!reading) {
+      const started = this.#readEpoch(db, orgId, waveId).finally(() => {
+        if (this.#reading.get(waveId) === started) this.#reading.delete(waveId);
+      });
+      this.#reading.set(waveId, (reading = started));
+    }
+    return reading;
+  }
+
+  #drop(waveId: string): void {
+    this.#cache.delete(waveId);
+    this.#reading.delete(waveId);
+    this.#generation.set(waveId, (this.#generation.get(waveId) ?? 0) + 1);
+  }
+
+  async #readEpoch(db: Kysely<Database>, orgId: string, waveId: string): Promise<Epoch> {
+    const generation = this.#generation.get(waveId) ?? 0;
     let epoch = await this.#epochOf(db, orgId, waveId);
     if (epoch === null) {
       await this.#createFirst(orgId, waveId);
@@ -61,29 +85,48 @@ export class BatchKeys {
     const key = await this.#read(orgId, waveId, epoch);
     if (!key) throw new Error(`the key of epoch ${epoch} of wave ${waveId} is missing from ${this.dir}`);
     const current = { epoch, key };
-    this.#cache.set(waveId, current);
+    if ((this.#generation.get(waveId) ?? 0) === generation) this.#cache.set(waveId, current);
     return current;
   }
 
   /** A submit sealed under a stale epoch (a release came between): forget it and ask again. */
   forget(waveId: string): void {
-    this.#cache.delete(waveId);
+    this.#drop(waveId);
   }
 
   /**
    * First in a release's transaction: locks the epoch row (FOR UPDATE waits for every submit
    * holding it FOR SHARE, so their boxes are visible to the release's next statement, and blocks
    * new ones until the release commits). Null when nothing was sealed under an epoch yet.
+   * `share` (the follow-up that re-seals kept boxes): the row must not move, but submits, which
+   * seal under the current epoch the follow-up leaves alone, need not wait.
    */
-  async lock(trx: Transaction<Database>, orgId: string, waveId: string): Promise<number | null> {
-    const row = await trx
+  async lock(
+    trx: Transaction<Database>,
+    orgId: string,
+    waveId: string,
+    mode: 'update' | 'share' = 'update',
+  ): Promise<number | null> {
+    const query = trx
       .selectFrom('sealed_box_epochs')
       .select('epoch')
       .where('org_id', '=', orgId)
-      .where('wave_id', '=', waveId)
-      .forUpdate()
-      .executeTakeFirst();
+      .where('wave_id', '=', waveId);
+    const row = await (mode === 'update' ? query.forUpdate() : query.forShare()).executeTakeFirst();
     return row?.epoch ?? null;
+  }
+
+  /**
+   * Before a release's transaction: makes the key of the epoch after the current one durable, so
+   * the release does not fsync two files while every submit of the wave waits on its lock. Never
+   * replaces a file (link): a key that exists may already seal boxes, if another release moved
+   * the wave on meanwhile. An unused next key opens nothing and is reused by the next release.
+   */
+  async prepareNext(db: Kysely<Database>, orgId: string, waveId: string): Promise<void> {
+    const current = this.#cache.get(waveId)?.epoch ?? (await this.#epochOf(db, orgId, waveId));
+    if (current === null || this.#prepared.get(waveId) === current + 1) return;
+    await this.#write(orgId, waveId, current + 1, true);
+    this.#prepared.set(waveId, current + 1);
   }
 
   /**
@@ -93,14 +136,29 @@ export class BatchKeys {
    */
   async advance(trx: Transaction<Database>, orgId: string, waveId: string, current: number, needKey: boolean) {
     const next = current + 1;
-    if (needKey) await this.#write(orgId, waveId, next, false);
+    // prepareNext left the file durable in its directory (linked after its fsync, directory
+    // fsynced): it can be used as it is. Otherwise nothing sealed under `next` yet (the row names
+    // `current`, under this release's lock), so a leftover file may be replaced.
+    if (needKey && this.#prepared.get(waveId) !== next) await this.#write(orgId, waveId, next, false);
+    // Nothing kept back (a close): a key prepared for `next` would never seal anything.
+    if (!needKey) await this.discardNext(orgId, waveId, current);
+    this.#prepared.delete(waveId);
     await trx
       .updateTable('sealed_box_epochs')
       .set({ epoch: next })
       .where('org_id', '=', orgId)
       .where('wave_id', '=', waveId)
       .execute();
-    this.#cache.delete(waveId);
+    this.#drop(waveId);
+  }
+
+  /**
+   * A closing wave seals nothing more: the key prepareNext may have left for the epoch after
+   * `current` is removed, so no key of a released wave stays behind. (It never sealed anything.)
+   */
+  async discardNext(orgId: string, waveId: string, current: number): Promise<void> {
+    this.#prepared.delete(waveId);
+    await unlink(this.#file(orgId, waveId, current + 1)).catch(() => {});
   }
 
   /** Every key of the wave still on disk, newest first (older ones only until their boxes moved on). */
@@ -124,7 +182,8 @@ export class BatchKeys {
 
   /** Destroys the keys of the wave's epochs before `epoch`: unlinked, and the directory fsynced. */
   async destroyBelow(orgId: string, waveId: string, epoch: number): Promise<number> {
-    this.#cache.delete(waveId);
+    this.#drop(waveId);
+    if (epoch === Number.MAX_SAFE_INTEGER) this.#prepared.delete(waveId);
     const dir = path.join(this.dir, orgId);
     let removed = 0;
     for (const name of await readdir(dir).catch(() => [] as string[])) {

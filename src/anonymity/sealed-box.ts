@@ -7,7 +7,9 @@ import type { Answers, Question, SurveyDefinition } from '../surveys/questions.t
 /** What waits in the box: the survey, the invitation's attribute snapshot, the answers. No time, no token. */
 export interface SealedPayload {
   surveyId: string;
-  attributes: Attributes;
+  /** The invitation's snapshot; or, when that is all the caller holds, its digest (snapshotDigest). */
+  attributes?: Attributes;
+  snapshotDigest?: string;
   answers: Answers;
 }
 
@@ -61,7 +63,7 @@ function encode(definition: SurveyDefinition, payload: SealedPayload): Buffer {
   const parts: Buffer[] = [
     Buffer.from([VERSION]),
     Buffer.from(payload.surveyId.replaceAll('-', ''), 'hex'),
-    Buffer.from(snapshotDigest(payload.attributes), 'hex'),
+    Buffer.from(payload.snapshotDigest ?? snapshotDigest(payload.attributes ?? {}), 'hex'),
   ];
   for (const q of definition.questions) {
     const value = payload.answers[q.id];

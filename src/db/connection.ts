@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import { nameRegisteredStatements } from './prepared.ts';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -37,7 +38,10 @@ export function createDb({ connectionString, max = 10, statementTimeoutMs = 30_0
   // themselves, and an 'error' event without a listener is thrown. Callers see the error of
   // their own query; the next checkout reconnects. (Found by test/chaos/postgres-crash.test.ts.)
   pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    nameRegisteredStatements(client);
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -5,9 +5,23 @@
  */
 export type PluralForms = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
 
+// Constructing the Intl objects cost more than the rest of a survey page's counts together.
+const formatters = new Map<string, { rules: Intl.PluralRules; number: Intl.NumberFormat }>();
+
+function formattersOf(lang: string) {
+  let found = formatters.get(lang);
+  if (!found) {
+    found = { rules: new Intl.PluralRules(lang), number: new Intl.NumberFormat(lang, { useGrouping: false }) };
+    if (formatters.size > 100) formatters.clear();
+    formatters.set(lang, found);
+  }
+  return found;
+}
+
 export function plural(lang: string, n: number, forms: PluralForms): string {
-  const form = forms[new Intl.PluralRules(lang).select(n)] ?? forms.other;
-  return form.replaceAll('#', new Intl.NumberFormat(lang, { useGrouping: false }).format(n));
+  const { rules, number } = formattersOf(lang);
+  const form = forms[rules.select(n)] ?? forms.other;
+  return form.replaceAll('#', number.format(n));
 }
 
 /**

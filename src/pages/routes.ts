@@ -10,8 +10,16 @@ import { isDatabaseUnavailable } from '../db/connection.ts';
 import { z } from 'zod';
 import { DomainError, ServiceUnavailable, TooManyRequests } from '../errors.ts';
 import { orgSlugSchema } from '../auth/schemas.ts';
-import { answersSchema, type SurveyDefinition } from '../surveys/questions.ts';
-import { contextForSession, localizeSurvey, sessionFromCode, sessionFromLinkToken } from '../responses/service.ts';
+import type { SurveyDefinition } from '../surveys/questions.ts';
+import {
+  cachedAnswersSchema,
+  contextForSession,
+  submitContextOf,
+  type SubmitContext,
+  localizeSurvey,
+  sessionFromCode,
+  sessionFromLinkToken,
+} from '../responses/service.ts';
 import { SURVEY_COOKIE, submitAndRelease } from '../responses/routes.ts';
 import { preferredLanguages, STRINGS, uiLanguage, type UiLanguage } from './i18n.ts';
 import { identifyingSignals, type Signal } from './identifying.ts';
@@ -26,7 +34,6 @@ import {
   type FormState,
   type PageOptions,
 } from './views.ts';
-import { readerFacingOrganization } from '../orgs/service.ts';
 import { answeredSurveyProtection, answeredSurveyQuery, protectionRoutes, thanksPath } from './protection-routes.ts';
 import { protectionLink } from './protection.ts';
 import { protectionPath } from '../protection/service.ts';
@@ -237,9 +244,9 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  // P10's link. Never in the way: a database that cannot name the survey leaves the link out.
-  const protectionOf = (ctx: InvitationContext) =>
-    protectionPath(app.db, ctx.orgId, ctx.surveyId).catch(() => undefined);
+  // P10's link, from the organization the session's statement already read.
+  const protectionOf = (ctx: Pick<InvitationContext, 'orgSlug' | 'surveyId'>) =>
+    protectionPath(ctx.orgSlug, ctx.surveyId);
 
   const showSurvey = async (
     request: FastifyRequest,
@@ -251,11 +258,10 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
   ) => {
     const ctx = loaded ?? (await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]));
     const preferred = languages(request, lang);
-    const survey = localizeSurvey(ctx.definition, ctx.minGroupSize, preferred);
+    const survey = localizeSurvey(ctx, preferred);
     const ui = uiLanguage([survey.language, ...preferred]);
-    const path = await protectionOf(ctx);
-    const protection = path ? protectionLink(ui, withLang(path, lang)) : undefined;
-    const { organizationName } = await readerFacingOrganization(app.db, ctx.orgId);
+    const protection = protectionLink(ui, withLang(protectionOf(ctx), lang));
+    const { organizationName } = ctx;
     return render(
       reply,
       ui,
@@ -308,13 +314,8 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.post('/survey', formRoute, async (request, reply) => {
-    let ctx: InvitationContext;
-    try {
-      // Spent or not is decided by the write itself, which also acknowledges a resend with the
-      // same Idempotency-Key whose first answer was stored but never acknowledged.
-      ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
-    } catch (error) {
-      if (!isUnavailable(error)) throw error;
+    // The database cannot answer: every posted field comes back in a form that sends them again.
+    const replay = () => {
       const lang = uiLanguage(languages(request, request.query.lang));
       reply.header('retry-after', RETRY_AFTER_SECONDS);
       return render(
@@ -325,11 +326,21 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
         '/survey',
         503,
       );
+    };
+    let ctx: SubmitContext;
+    try {
+      // Spent or not is decided by the write itself, which also acknowledges a resend with the
+      // same Idempotency-Key whose first answer was stored but never acknowledged; it checks the
+      // wave and the revocation too. A form shown again (errors, an outage) reads the session.
+      ctx = await submitContextOf(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
+    } catch (error) {
+      if (!isUnavailable(error)) throw error;
+      return replay();
     }
     const lang = uiLanguage([...languages(request, request.query.lang), ctx.definition.defaultLanguage]);
     const { answers, values } = answersFromForm(ctx.definition, request.body);
     const submission = submissionOf(request.body);
-    const parsed = answersSchema(ctx.definition).safeParse(answers);
+    const parsed = cachedAnswersSchema(ctx.surveyId, ctx.definition).safeParse(answers);
     const errors: Record<string, string> = {};
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
@@ -353,15 +364,21 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
         request.query.lang,
         { ...kept, errors, warnings },
         Object.keys(errors).length ? 400 : 200,
-        ctx,
       );
     }
     try {
-      await submitAndRelease(app, request, request.cookies[SURVEY_COOKIE], answers, submission);
+      await submitAndRelease(app, request, request.cookies[SURVEY_COOKIE], answers, submission, ctx);
     } catch (error) {
       if (!isUnavailable(error)) throw error;
       // Nothing was stored: the form comes back as sent, with the same Idempotency-Key, so one
       // more press of "Send" sends the very same answers (and is counted once).
+      const shown = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]).catch(
+        (readError: unknown) => {
+          if (!isUnavailable(readError)) throw readError;
+          return null;
+        },
+      );
+      if (!shown) return replay();
       reply.header('retry-after', RETRY_AFTER_SECONDS);
       return showSurvey(
         request,
@@ -376,12 +393,12 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
           confirmed: request.body.confirm_identifying === 'yes',
         },
         503,
-        ctx,
+        shown,
       );
     }
     reply.clearCookie(SURVEY_COOKIE, cookie);
     // The thank-you page names the survey (not the invitation) so it can link to its protection (P10).
-    return reply.redirect(thanksPath(await protectionOf(ctx), request.query.lang), 303);
+    return reply.redirect(thanksPath(protectionOf(ctx), request.query.lang), 303);
   });
 
   const thanksQuery = langQuery.extend(answeredSurveyQuery.shape);

@@ -56,9 +56,8 @@ export interface WaveProtection {
 const SURVEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Where a survey's protection page is: the organization's slug and the survey id, no token (P5). */
-export async function protectionPath(db: Kysely<Database>, orgId: string, surveyId: string): Promise<string> {
-  const org = await db.selectFrom('organizations').select('slug').where('id', '=', orgId).executeTakeFirstOrThrow();
-  return `/protection/${org.slug}/${surveyId}`;
+export function protectionPath(orgSlug: string, surveyId: string): string {
+  return `/protection/${orgSlug}/${surveyId}`;
 }
 
 /**

@@ -6,7 +6,14 @@ import { z } from 'zod';
 import { problemResponses } from '../plugins/problems.ts';
 import { orgSlugSchema } from '../auth/schemas.ts';
 import { QUESTION_TYPES } from '../surveys/questions.ts';
-import { contextForSession, localizeSurvey, sessionFromCode, sessionFromLinkToken, submitAnswers } from './service.ts';
+import {
+  contextForSession,
+  localizeSurvey,
+  sessionFromCode,
+  sessionFromLinkToken,
+  submitAnswers,
+  type SubmitContext,
+} from './service.ts';
 import { SURVEY_SESSION_PREFIX } from './survey-session.ts';
 import { preferredLanguages } from '../pages/i18n.ts';
 
@@ -54,7 +61,7 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
     return {
       sessionToken: session.token,
       expiresAt: session.expiresAt.toISOString(),
-      survey: localizeSurvey(session.context.definition, session.context.minGroupSize, languagesOf(request, lang)),
+      survey: localizeSurvey(session.context, languagesOf(request, lang)),
     };
   };
 
@@ -116,7 +123,7 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const ctx = await contextForSession(app.db, app.keys, sessionTokenOf(request));
-      return localizeSurvey(ctx.definition, ctx.minGroupSize, languagesOf(request, request.query.lang));
+      return localizeSurvey(ctx, languagesOf(request, request.query.lang));
     },
   );
 
@@ -159,6 +166,7 @@ export async function submitAndRelease(
   sessionToken: string | undefined,
   answers: unknown,
   idempotencyKey: string | undefined,
+  loaded?: SubmitContext,
 ): Promise<void> {
   const { release, orgId, surveyId } = await submitAnswers(
     app.db,
@@ -167,6 +175,7 @@ export async function submitAndRelease(
     answers,
     app.config.releaseBatchSize,
     idempotencyKey,
+    loaded,
   );
   // The answers are committed; a failed release is retried by the next submit or the close.
   const released = await release.catch((err: unknown) => void request.log.warn({ err }, 'release postponed'));

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Attributes, Database } from '../db/schema.ts';
-import { sql } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
+import { preparedQuery, preparedStatement } from '../db/prepared.ts';
 import { Conflict, DomainError, Unauthenticated, ValidationFailed } from '../errors.ts';
 import { keyedHash, type Keys } from '../crypto/tokens.ts';
 import { CODE_LIFETIME_DAYS, normalizeNicknameCode } from '../invitations/codes.ts';
@@ -11,8 +12,8 @@ import {
   type Question,
   type SurveyDefinition,
 } from '../surveys/questions.ts';
-import { releaseResponses, type ReleaseResult } from '../anonymity/mixer.ts';
-import { sealResponse } from '../anonymity/sealed-box.ts';
+import { releaseDueAt, releaseResponses, type ReleaseResult } from '../anonymity/mixer.ts';
+import { sealResponse, snapshotDigest } from '../anonymity/sealed-box.ts';
 import { batchKeysOf } from '../anonymity/batch-keys.ts';
 import { issueSurveySession, readSurveySession } from './survey-session.ts';
 import { countContest } from './contests.ts';
@@ -35,7 +36,7 @@ export const sessionExpired = () =>
     'survey-session-expired',
   );
 
-interface InvitationContext {
+export interface InvitationContext {
   orgId: string;
   invitationId: string;
   waveId: string;
@@ -45,6 +46,45 @@ interface InvitationContext {
   definition: SurveyDefinition;
   minGroupSize: number;
   attributes: Attributes;
+  /** The organization as the survey pages name it (read in the same statement, not two more). */
+  orgSlug: string;
+  organizationName: string;
+}
+
+// A survey's questions are frozen once it opens (updateSurvey refuses to change them) and only an
+// opened survey has invitations, so its definition is read from jsonb once per survey, not on
+// every token exchange, survey fetch and submit.
+const definitions = new Map<string, SurveyDefinition>();
+
+async function definitionOf(
+  db: Kysely<Database>,
+  orgId: string,
+  surveyId: string,
+): Promise<SurveyDefinition | undefined> {
+  const cacheKey = `${orgId}:${surveyId}`;
+  let definition = definitions.get(cacheKey);
+  if (!definition) {
+    const row = await db
+      .selectFrom('surveys')
+      .select('definition')
+      .where('org_id', '=', orgId)
+      .where('id', '=', surveyId)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    definition = row.definition as SurveyDefinition;
+    if (definitions.size > 1000) definitions.clear();
+    definitions.set(cacheKey, definition);
+  }
+  return definition;
+}
+
+async function withDefinition(
+  db: Kysely<Database>,
+  row: Omit<InvitationContext, 'definition'> | undefined,
+): Promise<InvitationContext | undefined> {
+  if (!row) return undefined;
+  const definition = await definitionOf(db, row.orgId, row.surveyId);
+  return definition && { ...row, definition };
 }
 
 function invitationQuery(db: Kysely<Database>) {
@@ -56,18 +96,41 @@ function invitationQuery(db: Kysely<Database>) {
     .innerJoin('surveys', (j) =>
       j.onRef('surveys.org_id', '=', 'waves.org_id').onRef('surveys.id', '=', 'waves.survey_id'),
     )
+    .innerJoin('organizations', 'organizations.id', 'invitations.org_id')
     .select([
+      'organizations.slug as orgSlug',
+      'organizations.name as organizationName',
       'invitations.org_id as orgId',
       'invitations.id as invitationId',
       'invitations.revoked as revoked',
       'waves.id as waveId',
       'waves.status as waveStatus',
       'surveys.id as surveyId',
-      'surveys.definition as definition',
       'surveys.min_group_size as minGroupSize',
       'invitations.attributes as attributes',
     ]);
 }
+
+// The three ways to an invitation, compiled once and run as named statements (src/db/prepared.ts).
+const invitationByToken = preparedQuery(
+  (db, tokenHash: Buffer) => invitationQuery(db).where('invitations.token_hash', '=', tokenHash),
+  [Buffer.alloc(32)],
+);
+const invitationByCode = preparedQuery(
+  (db, organization: string, codeHash: Buffer, lifetimeDays: number) =>
+    invitationQuery(db)
+      .where('organizations.slug', '=', organization)
+      .where('invitations.code_hash', '=', codeHash)
+      // P5: a code is accepted for CODE_LIFETIME_DAYS after its wave opens, the span docs/codes.md counts guesses over.
+      .where('waves.opened_on', '>', sql<string>`current_date - ${lifetimeDays}::int`),
+  ['organization', Buffer.alloc(32), -1],
+);
+const invitationById = preparedQuery(
+  (db, orgId: string, invitationId: string) =>
+    invitationQuery(db).where('invitations.org_id', '=', orgId).where('invitations.id', '=', invitationId),
+  ['org', 'invitation'],
+);
+const first = async <R>(db: Kysely<Database>, query: CompiledQuery<R>) => (await db.executeQuery(query)).rows[0];
 
 /**
  * Whether a token may start a session: not revoked, its wave still open. Never whether it was
@@ -84,14 +147,18 @@ function assertOpen(ctx: InvitationContext): void {
 function startSession(ctx: InvitationContext | undefined, keys: Keys) {
   if (!ctx) throw unknownToken();
   assertOpen(ctx);
-  return { ...issueSurveySession(keys, { orgId: ctx.orgId, invitationId: ctx.invitationId }), context: ctx };
+  const submit = {
+    waveId: ctx.waveId,
+    surveyId: ctx.surveyId,
+    snapshotDigest: snapshotDigest(ctx.attributes),
+    minGroupSize: ctx.minGroupSize,
+  };
+  return { ...issueSurveySession(keys, { orgId: ctx.orgId, invitationId: ctx.invitationId, submit }), context: ctx };
 }
 
 export async function sessionFromLinkToken(db: Kysely<Database>, keys: Keys, token: string) {
   return startSession(
-    await invitationQuery(db)
-      .where('invitations.token_hash', '=', keyedHash(keys['invitation-token'], token))
-      .executeTakeFirst(),
+    await withDefinition(db, await first(db, invitationByToken(db, keyedHash(keys['invitation-token'], token)))),
     keys,
   );
 }
@@ -100,13 +167,10 @@ export async function sessionFromLinkToken(db: Kysely<Database>, keys: Keys, tok
 export async function sessionFromCode(db: Kysely<Database>, keys: Keys, organization: string, typed: string) {
   const code = normalizeNicknameCode(typed);
   if (!code) throw unknownToken();
-  const ctx = await invitationQuery(db)
-    .innerJoin('organizations', 'organizations.id', 'invitations.org_id')
-    .where('organizations.slug', '=', organization)
-    .where('invitations.code_hash', '=', keyedHash(keys['invitation-code'], code))
-    // P5: a code is accepted for CODE_LIFETIME_DAYS after its wave opens, the span docs/codes.md counts guesses over.
-    .where('waves.opened_on', '>', sql<string>`current_date - ${CODE_LIFETIME_DAYS}::int`)
-    .executeTakeFirst();
+  const ctx = await withDefinition(
+    db,
+    await first(db, invitationByCode(db, organization, keyedHash(keys['invitation-code'], code), CODE_LIFETIME_DAYS)),
+  );
   return startSession(ctx, keys);
 }
 
@@ -118,10 +182,7 @@ export async function contextForSession(
 ): Promise<InvitationContext> {
   const session = sessionToken ? readSurveySession(keys, sessionToken) : null;
   if (!session) throw sessionExpired();
-  const ctx = await invitationQuery(db)
-    .where('invitations.org_id', '=', session.orgId)
-    .where('invitations.id', '=', session.invitationId)
-    .executeTakeFirst();
+  const ctx = await withDefinition(db, await first(db, invitationById(db, session.orgId, session.invitationId)));
   if (!ctx) throw sessionExpired();
   assertOpen(ctx);
   return ctx;
@@ -129,7 +190,7 @@ export async function contextForSession(
 
 // A survey's questions are frozen once it opens, so its answer schema is built once, not per answer.
 const schemas = new Map<string, ReturnType<typeof answersSchema>>();
-function cachedAnswersSchema(surveyId: string, definition: SurveyDefinition) {
+export function cachedAnswersSchema(surveyId: string, definition: SurveyDefinition) {
   let schema = schemas.get(surveyId);
   if (!schema) {
     if (schemas.size > 1000) schemas.clear();
@@ -138,9 +199,37 @@ function cachedAnswersSchema(surveyId: string, definition: SurveyDefinition) {
   return schema;
 }
 
+const deepFreeze = <T>(value: T): T => {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+};
+
+// The survey as respondents see it, per survey, language and k (k only rises; it is read with the
+// session each time). Frozen: shared by every request, and its JSON is encoded once
+// (src/plugins/serializer.ts).
+const localized = new Map<string, ReturnType<typeof localizeDefinition>>();
+
 /** The survey as the respondent sees it, in one language (falling back to the survey's default). */
-export function localizeSurvey(definition: SurveyDefinition, minGroupSize: number, preferred: string[]) {
+export function localizeSurvey(
+  ctx: Pick<InvitationContext, 'orgId' | 'surveyId' | 'definition' | 'minGroupSize'>,
+  preferred: string[],
+) {
+  const { definition, minGroupSize } = ctx;
   const language = preferred.find((l) => definition.languages.includes(l)) ?? definition.defaultLanguage;
+  const cacheKey = `${ctx.orgId}:${ctx.surveyId}:${language}:${minGroupSize}`;
+  let survey = localized.get(cacheKey);
+  if (!survey) {
+    if (localized.size > 5000) localized.clear();
+    localized.set(cacheKey, (survey = deepFreeze(localizeDefinition(definition, minGroupSize, language))));
+  }
+  return survey;
+}
+
+/** A definition in one language (a template's preview too); localizeSurvey caches it per survey. */
+export function localizeDefinition(definition: SurveyDefinition, minGroupSize: number, language: string) {
   const pick = (text: Localized) => text[language] ?? text[definition.defaultLanguage] ?? Object.values(text)[0]!;
   const question = (q: Question) => ({
     id: q.id,
@@ -171,6 +260,86 @@ interface SubmitOutcome {
   pending: number;
 }
 
+// $1 organization, $2 wave, $3 invitation, $4 marker, $5 submission hash, $6 epoch, $7 sealed box,
+// $8 how many pending boxes make a release due: the count stops there (between releases under
+// load hundreds wait, and every submit counted them all).
+const submitStatement = preparedStatement<SubmitOutcome>(`
+    with wave as (
+      select status from waves where org_id = $1::uuid and id = $2::uuid for share
+    ), invitation as (
+      select revoked from invitations where org_id = $1::uuid and id = $3::uuid
+    ), epoch as (
+      select epoch from sealed_box_epochs where org_id = $1::uuid and wave_id = $2::uuid for share
+    ), spent as (
+      insert into participation (org_id, wave_id, marker, submission)
+      select $1::uuid, $2::uuid, $4::bytea, $5::bytea
+      where (select status from wave) = 'open' and not (select revoked from invitation)
+        and (select epoch from epoch) = $6::int
+      on conflict do nothing
+      returning 1
+    ), boxed as (
+      insert into sealed_responses (org_id, wave_id, sealed)
+      select $1::uuid, $2::uuid, $7::bytea where exists (select 1 from spent)
+      returning 1
+    )
+    select (select status from wave) as wave_status, (select revoked from invitation) as revoked, exists (select 1 from boxed) as stored,
+      (select epoch from epoch) is distinct from $6::int as stale,
+      -- The statement's snapshot predates its own insert: this sees only an earlier submission.
+      exists (select 1 from participation where org_id = $1::uuid and wave_id = $2::uuid and marker = $4::bytea and submission = $5::bytea) as replay,
+      (select count(*) from (select from sealed_responses where org_id = $1::uuid and wave_id = $2::uuid limit $8::int) due) as pending
+  `);
+const markerRead = preparedStatement(
+  'select marker from participation where org_id = $1::uuid and wave_id = $2::uuid and marker = $3::bytea',
+);
+
+/** What a submit needs of its session: where the answers go, how to check and seal them. */
+export interface SubmitContext {
+  orgId: string;
+  orgSlug: string;
+  invitationId: string;
+  waveId: string;
+  surveyId: string;
+  definition: SurveyDefinition;
+  minGroupSize: number;
+  snapshotDigest: string;
+}
+
+// An organization's slug never changes once created.
+const slugs = new Map<string, string>();
+async function slugOf(db: Kysely<Database>, orgId: string): Promise<string | undefined> {
+  let slug = slugs.get(orgId);
+  if (slug === undefined) {
+    slug = (await db.selectFrom('organizations').select('slug').where('id', '=', orgId).executeTakeFirst())?.slug;
+    if (slug === undefined) return undefined;
+    if (slugs.size > 10_000) slugs.clear();
+    slugs.set(orgId, slug);
+  }
+  return slug;
+}
+
+/**
+ * The spent check happens in the submit's write itself (the marker's key): the only place it
+ * happens. The wave's status and the revocation are checked there too, so a session that carries
+ * what the submit needs (issued by this version) reads nothing before it: one round trip fewer.
+ * Not whether the session may still answer (a closed wave, a revoked invitation): the write says.
+ */
+export async function submitContextOf(
+  db: Kysely<Database>,
+  keys: Keys,
+  sessionToken: string | undefined,
+): Promise<SubmitContext> {
+  const session = sessionToken ? readSurveySession(keys, sessionToken) : null;
+  if (!session) throw sessionExpired();
+  if (!session.submit) {
+    const read = await contextForSession(db, keys, sessionToken);
+    return { ...read, snapshotDigest: snapshotDigest(read.attributes) };
+  }
+  const definition = await definitionOf(db, session.orgId, session.submit.surveyId);
+  const orgSlug = await slugOf(db, session.orgId);
+  if (!definition || orgSlug === undefined) throw sessionExpired();
+  return { orgId: session.orgId, orgSlug, invitationId: session.invitationId, ...session.submit, definition };
+}
+
 /**
  * Stores one submission. Spending the invitation (a participation marker only the application
  * secret can compute) and sealing the answers happen in one transaction: a 2xx means both are
@@ -183,9 +352,10 @@ export async function submitAnswers(
   rawAnswers: unknown,
   releaseBatchSize: number,
   idempotencyKey?: string,
+  /** The session's submit context, when the caller (the form) has just read it for this request. */
+  loaded?: SubmitContext,
 ): Promise<{ release: Promise<ReleaseResult>; orgId: string; surveyId: string }> {
-  // The spent check happens in the write itself (the marker's key): the only place it happens.
-  const ctx = await contextForSession(db, keys, sessionToken);
+  const ctx = loaded ?? (await submitContextOf(db, keys, sessionToken));
   const parsed = cachedAnswersSchema(ctx.surveyId, ctx.definition).safeParse(rawAnswers);
   if (!parsed.success) {
     throw new ValidationFailed(
@@ -215,34 +385,21 @@ export async function submitAnswers(
     const epoch = await batchKeys.sealing(db, ctx.orgId, ctx.waveId);
     const sealed = sealResponse(epoch.key, ctx.orgId, ctx.waveId, ctx.definition, {
       surveyId: ctx.surveyId,
-      attributes: ctx.attributes,
+      snapshotDigest: ctx.snapshotDigest,
       answers,
     });
-    const { rows } = await sql<SubmitOutcome>`
-    with wave as (
-      select status from waves where org_id = ${ctx.orgId} and id = ${ctx.waveId} for share
-    ), invitation as (
-      select revoked from invitations where org_id = ${ctx.orgId} and id = ${ctx.invitationId}
-    ), epoch as (
-      select epoch from sealed_box_epochs where org_id = ${ctx.orgId} and wave_id = ${ctx.waveId} for share
-    ), spent as (
-      insert into participation (org_id, wave_id, marker, submission)
-      select ${ctx.orgId}, ${ctx.waveId}, ${marker}, ${submission}
-      where (select status from wave) = 'open' and not (select revoked from invitation)
-        and (select epoch from epoch) = ${epoch.epoch}
-      on conflict do nothing
-      returning 1
-    ), boxed as (
-      insert into sealed_responses (org_id, wave_id, sealed)
-      select ${ctx.orgId}, ${ctx.waveId}, ${sealed} where exists (select 1 from spent)
-      returning 1
-    )
-    select (select status from wave) as wave_status, (select revoked from invitation) as revoked, exists (select 1 from boxed) as stored,
-      (select epoch from epoch) is distinct from ${epoch.epoch} as stale,
-      -- The statement's snapshot predates its own insert: this sees only an earlier submission.
-      exists (select 1 from participation where org_id = ${ctx.orgId} and wave_id = ${ctx.waveId} and marker = ${marker} and submission = ${submission}) as replay,
-      (select count(*) from sealed_responses where org_id = ${ctx.orgId} and wave_id = ${ctx.waveId}) as pending
-  `.execute(db);
+    const { rows } = await db.executeQuery(
+      submitStatement([
+        ctx.orgId,
+        ctx.waveId,
+        ctx.invitationId,
+        marker,
+        submission,
+        epoch.epoch,
+        sealed,
+        releaseDueAt(ctx.minGroupSize, releaseBatchSize),
+      ]),
+    );
     outcome = rows[0]!;
     if (outcome.stored || !outcome.stale || outcome.wave_status !== 'open') break;
     batchKeys.forget(ctx.waveId);
@@ -253,6 +410,8 @@ export async function submitAnswers(
   if (!outcome) throw new Error('unreachable');
   if (!outcome.stored && outcome.replay)
     return { release: Promise.resolve<ReleaseResult>({ released: 0, stillSealed: 0, unreadable: 0 }), orgId, surveyId };
+  // Neither the wave nor the invitation exists any more (the organization was deleted).
+  if (outcome.wave_status === null && outcome.revoked === null) throw sessionExpired();
   if (outcome.wave_status !== 'open') throw expiredToken();
   if (outcome.revoked) throw revokedToken();
   if (!outcome.stored && outcome.stale) throw new Error('the sealed box kept changing epochs during this submit');
@@ -267,20 +426,16 @@ export async function submitAnswers(
   // full-page image in the WAL). Read here, as part of the submit, that is one more write of this
   // answer; left to later, the first read would be the employee coming back to a spent link or
   // code — marking on disk exactly the rows whose owners returned, and when.
-  await db
-    .selectFrom('participation')
-    .select('marker')
-    .where('org_id', '=', ctx.orgId)
-    .where('wave_id', '=', ctx.waveId)
-    .where('marker', '=', marker)
-    .executeTakeFirst();
+  await db.executeQuery(markerRead([ctx.orgId, ctx.waveId, marker]));
   // After the commit, in its own transaction: release a batch if enough are now waiting.
   // (The count above was taken before this answer's row: it is one more now.)
   return {
     release: releaseResponses(db, keys, orgId, ctx.waveId, {
       flush: false,
       batchSize: releaseBatchSize,
+      // At most the due count: enough to tell whether a release is due.
       pending: outcome.pending + 1,
+      minGroupSize: ctx.minGroupSize,
     }),
     orgId,
     surveyId,

@@ -7,7 +7,7 @@ import { STRINGS, UI_LANGUAGES, type UiLanguage } from '../../pages/i18n.ts';
 import { plural } from '../../pages/plural.ts';
 import { field as questionField } from '../../pages/views.ts';
 import { principalOf, requireRole } from '../../plugins/auth.ts';
-import { localizeSurvey } from '../../responses/service.ts';
+import { localizeDefinition } from '../../responses/service.ts';
 import { createSurveyBody } from '../../surveys/schemas.ts';
 import { createSurvey } from '../../surveys/service.ts';
 import { findTemplate, TEMPLATES } from '../../surveys/templates.ts';
@@ -205,7 +205,8 @@ export const createSurveyRoutes: FastifyPluginAsyncZod = async (app) => {
       const lang = request.query.lang ?? langOf(request);
       const orgK = (await getOrganization(app.db, principalOf(request).orgId)).min_group_size;
       // The employee's own rendering (pages/views.ts), in the employee's strings of that language.
-      const survey = localizeSurvey(template.definition, orgK, [lang]);
+      const language = template.definition.languages.includes(lang) ? lang : template.definition.defaultLanguage;
+      const survey = localizeDefinition(template.definition, orgK, language);
       const employee = STRINGS[lang];
       return sendPage(request, reply, {
         title: t.previewTitle(survey.title),
