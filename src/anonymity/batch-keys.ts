@@ -74,6 +74,15 @@ export class BatchKeys {
     const generation = this.#generation.get(waveId) ?? 0;
     let epoch = await this.#epochOf(db, orgId, waveId);
     if (epoch === null) {
+      // Only an open wave gets a first key: a late session of a closed one would otherwise leave
+      // a key file and an epoch row behind, timed to its refused try (issue 16 audit).
+      const wave = await db
+        .selectFrom('waves')
+        .select('status')
+        .where('org_id', '=', orgId)
+        .where('id', '=', waveId)
+        .executeTakeFirst();
+      if (wave?.status !== 'open') throw new Error(`wave ${waveId} is not open: nothing may be sealed for it`);
       await this.#createFirst(orgId, waveId);
       await db
         .insertInto('sealed_box_epochs')
@@ -195,6 +204,22 @@ export class BatchKeys {
     }
     if (removed) await syncDirectory(dir);
     return removed;
+  }
+
+  /**
+   * An organization deleted: every key of its waves goes with it at once, so what it left in
+   * WAL archives and backups never opens again (issue 16 audit: they waited for the next start,
+   * which still destroys what a crash here left).
+   */
+  async destroyOrganization(orgId: string): Promise<void> {
+    const dir = path.join(this.dir, orgId);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      const m = FILE.exec(name);
+      if (m) this.#drop(m[1]!);
+      await unlink(path.join(dir, name)).catch(() => {});
+    }
+    if (names.length) await syncDirectory(dir);
   }
 
   /** Every wave with a key on disk (at start: settle those a crash left with an older key). */

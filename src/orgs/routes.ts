@@ -4,6 +4,7 @@ import { principalOf, requireRole } from '../plugins/auth.ts';
 import { problemResponses } from '../plugins/problems.ts';
 import { organizationResponse, toOrganizationResponse, updateOrganizationBody } from './schemas.ts';
 import { deleteOrganization, getOrganization, updateOrganization } from './service.ts';
+import { batchKeysOf } from '../anonymity/batch-keys.ts';
 import { z } from 'zod';
 
 export const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -50,7 +51,9 @@ export const organizationRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      await deleteOrganization(app.db, principalOf(request).orgId, request.body.confirm);
+      const { orgId } = principalOf(request);
+      await deleteOrganization(app.db, orgId, request.body.confirm);
+      await batchKeysOf(app.keys).destroyOrganization(orgId);
       return reply.code(204).send(null);
     },
   );

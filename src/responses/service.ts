@@ -382,7 +382,13 @@ export async function submitAnswers(
   const batchKeys = batchKeysOf(keys);
   let outcome: SubmitOutcome | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const epoch = await batchKeys.sealing(db, ctx.orgId, ctx.waveId);
+    const epoch = await batchKeys.sealing(db, ctx.orgId, ctx.waveId).catch(async (error: unknown) => {
+      // A wave closed since the session was issued has no key to seal under (destroyed at close,
+      // or never made): the old read names the refusal (410, 401); only an open wave's missing key
+      // is a fault of ours. (Found by the issue 16 audit: a late submit answered 500.)
+      await contextForSession(db, keys, sessionToken);
+      throw error;
+    });
     const sealed = sealResponse(epoch.key, ctx.orgId, ctx.waveId, ctx.definition, {
       surveyId: ctx.surveyId,
       snapshotDigest: ctx.snapshotDigest,

@@ -146,6 +146,39 @@ describe('P1 when a T3 attacker holds the secrets, the key folder, the pages and
     expect(await readdir(path.join(boxKeyDir, org.id))).toEqual([]);
   });
 
+  it('P1 when a session issued before the close submits after it, then 410, and no key or epoch is made for the closed wave (issue 16 audit)', async () => {
+    const keysOf = async (wave: string) =>
+      (await readdir(path.join(boxKeyDir, org.id)).catch(() => [] as string[])).filter((f) => f.startsWith(wave));
+    const lateSubmit = async (withAnswers: number) => {
+      const survey = (await createSurvey(t.app, admin, { definition, minGroupSize: K })).id;
+      const opened = await openWave(t.app, admin, survey);
+      const sessions = [];
+      for (const invitation of opened.invitations.slice(0, withAnswers + 1))
+        sessions.push((await startSession(t.app, tokenOfLink(invitation.link))).json());
+      for (const session of sessions.slice(0, withAnswers))
+        expect((await submit(t.app, session.sessionToken, answersFor(session.survey.questions))).statusCode).toBe(201);
+      const closed = await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey}/close`, headers: bearer(admin) });
+      expect(closed.statusCode).toBeLessThan(300);
+      for (let i = 0; i < 50 && (await keysOf(opened.wave.id)).length > 0; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      const epochsBefore = await t.app.db
+        .selectFrom('sealed_box_epochs')
+        .selectAll()
+        .where('wave_id', '=', opened.wave.id)
+        .execute();
+      const late = sessions.at(-1)!;
+      const refused = await submit(t.app, late.sessionToken, answersFor(late.survey.questions));
+      expect(refused.statusCode, refused.body).toBe(410);
+      expect(refused.json().code).toBe('token-expired');
+      expect(await keysOf(opened.wave.id)).toEqual([]);
+      expect(
+        await t.app.db.selectFrom('sealed_box_epochs').selectAll().where('wave_id', '=', opened.wave.id).execute(),
+      ).toEqual(epochsBefore);
+    };
+    await lateSubmit(K + 1); // its keys were destroyed at the close: the submit answered 500
+    await lateSubmit(0); // it never had one: the submit made a key and an epoch row
+  });
+
   it('when a crash left a second name of a key (its temporary file), then the release destroys it too', async () => {
     const crashed = await rosteredOrganization(t.app, 12, 10);
     const id = (await createSurvey(t.app, crashed.admin, { definition, minGroupSize: K })).id;
@@ -174,7 +207,7 @@ describe('P1 when a T3 attacker holds the secrets, the key folder, the pages and
     expect([...attacked.opened].filter((fp) => fingerprints.includes(fp))).toEqual([]);
   });
 
-  it('when an organization is deleted with answers still waiting, then the next start destroys its keys', async () => {
+  it('P1 when an organization is deleted with answers still waiting, then its keys are destroyed at once (and a restart finds none)', async () => {
     const doomed = await rosteredOrganization(t.app, 12, 8);
     const id = (await createSurvey(t.app, doomed.admin, { definition, minGroupSize: K })).id;
     const { invitations: mine } = await openWave(t.app, doomed.admin, id);
@@ -191,6 +224,7 @@ describe('P1 when a T3 attacker holds the secrets, the key folder, the pages and
       payload: { confirm: doomed.org.slug },
     });
     expect(deleted.statusCode).toBe(204);
+    expect(await readdir(path.join(boxKeyDir, doomed.org.id))).toEqual([]);
     // A restart of the app on the same database and key folder.
     const restarted = await buildApp(testConfig(t.databaseUrl, { boxKeyDir }));
     await restarted.ready();
