@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { accountParams, createAccountBody } from '../../accounts/schemas.ts';
 import { createAccount, deleteAccount, listAccounts } from '../../accounts/service.ts';
 import { hasRole } from '../../auth/principal.ts';
+import type { Role } from '../../db/schema.ts';
 import { Conflict, Forbidden, NotFound, ValidationFailed } from '../../errors.ts';
 import { html } from '../../pages/html.ts';
 import { principalOf, requireRole } from '../../plugins/auth.ts';
@@ -12,6 +13,7 @@ import { errorSummary, textField, type FieldErrors } from '../shell/forms.ts';
 import { langOf, sendPage, seeOther } from '../shell/render.ts';
 import { SHELL } from '../shell/strings.ts';
 import { formatDate } from '../shell/text.ts';
+import { roleField } from './role-field.ts';
 import { SETTINGS } from './strings.ts';
 
 const doneQuery = z.object({ done: z.enum(['removed']).optional() });
@@ -43,7 +45,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
     ]);
     const values = state.values ?? EMPTY;
     const errors = state.errors ?? {};
-    const roles = hasRole(principal, 'owner') ? ['analyst', 'admin', 'owner'] : ['analyst', 'admin'];
+    const roles: Role[] = hasRole(principal, 'owner') ? ['analyst', 'admin', 'owner'] : ['analyst', 'admin'];
     const me = principal.kind === 'session' ? principal.accountId : null;
     const labels = { email: t.email, role: t.role, scopeDimension: t.scopeDimension, scopeValue: t.scopeValue };
     const body = html`<h1>${t.accountsTitle}</h1>
@@ -97,23 +99,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
       ${errorSummary(SHELL[lang].fixBelow, errors, labels)}
       <form method="post" action="/hr/settings/accounts" class="stack narrow" aria-labelledby="create-title" novalidate>
         ${textField({ name: 'email', label: t.email, type: 'email', value: values.email, error: errors.email, required: true, autocomplete: 'off' })}
-        <fieldset id="f-role" ${errors.role ? html`aria-describedby="f-role-error"` : ''}>
-          <legend>${t.role}</legend>
-          ${errors.role ? html`<p class="error" id="f-role-error">${errors.role}</p>` : ''}
-          ${roles.map(
-            (r) =>
-              html`<div class="choice">
-                <input
-                  type="radio"
-                  id="f-role-${r}"
-                  name="role"
-                  value="${r}"
-                  ${values.role === r ? html`checked` : ''}
-                />
-                <label for="f-role-${r}"><strong>${t.roles[r]}</strong>: ${t.roleHints[r]}</label>
-              </div>`,
-          )}
-        </fieldset>
+        ${roleField(t, roles, values.role, errors.role)}
         <fieldset>
           <legend>${t.scopeTitle}</legend>
           <p class="hint">${t.scopeHint}</p>

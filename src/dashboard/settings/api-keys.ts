@@ -9,6 +9,7 @@ import { errorSummary, parseForm, textField, type FieldErrors } from '../shell/f
 import { langOf, sendPage, seeOther } from '../shell/render.ts';
 import { SHELL } from '../shell/strings.ts';
 import { formatDate } from '../shell/text.ts';
+import { roleField } from './role-field.ts';
 import { SETTINGS } from './strings.ts';
 
 const doneQuery = z.object({ done: z.enum(['revoked']).optional() });
@@ -94,23 +95,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
       ${errorSummary(SHELL[lang].fixBelow, errors, { name: t.keyName, role: t.role })}
       <form method="post" action="/hr/settings/api-keys" class="stack narrow" aria-labelledby="create-key" novalidate>
         ${textField({ name: 'name', label: t.keyName, value: values.name, error: errors.name, required: true, autocomplete: 'off' })}
-        <fieldset id="f-role">
-          <legend>${t.role}</legend>
-          ${errors.role ? html`<p class="error" id="f-role-error">${errors.role}</p>` : ''}
-          ${(['analyst', 'admin'] as const).map(
-            (r) =>
-              html`<div class="choice">
-                <input
-                  type="radio"
-                  id="f-role-${r}"
-                  name="role"
-                  value="${r}"
-                  ${values.role === r ? html`checked` : ''}
-                />
-                <label for="f-role-${r}"><strong>${t.roles[r]}</strong>: ${t.roleHints[r]}</label>
-              </div>`,
-          )}
-        </fieldset>
+        ${roleField(t, ['analyst', 'admin'] as const, values.role, errors.role)}
         <button type="submit" class="primary">${t.createKeyButton}</button>
       </form>`;
     return sendPage(request, reply, { title: t.apiKeysTitle, section: 'settings', status: state.status ?? 200, body });
