@@ -1,16 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf, requireRole, SESSION_COOKIE } from '../plugins/auth.ts';
+import { principalOf, requireRole } from '../plugins/auth.ts';
+import { clearSessionCookie, DEVICE_COOKIE, setLoginCookies } from './cookies.ts';
 import { problemResponses } from '../plugins/problems.ts';
 import { loginBody, loginResponse, whoAmIResponse } from './schemas.ts';
 import { login, logout } from './service.ts';
 
-export const DEVICE_COOKIE = 'quorum_device';
-export const DEVICE_COOKIE_DAYS = 180;
-
 export const authRoutes: FastifyPluginAsyncZod = async (app) => {
-  const cookieBase = { httpOnly: true, sameSite: 'strict', secure: app.config.cookieSecure } as const;
-
   app.post(
     '/login',
     {
@@ -28,12 +24,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
         ...request.body,
         deviceCookie: request.cookies[DEVICE_COOKIE],
       });
-      reply.setCookie(SESSION_COOKIE, result.token, { ...cookieBase, path: '/', expires: result.expiresAt });
-      reply.setCookie(DEVICE_COOKIE, result.deviceCookie, {
-        ...cookieBase,
-        path: '/v1/auth/login',
-        maxAge: DEVICE_COOKIE_DAYS * 86_400,
-      });
+      setLoginCookies(reply, result, app.config.cookieSecure, '/v1/auth/login');
       return {
         token: result.token,
         expiresAt: result.expiresAt.toISOString(),
@@ -55,7 +46,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       await logout(app.db, principalOf(request));
-      reply.clearCookie(SESSION_COOKIE, { ...cookieBase, path: '/' });
+      clearSessionCookie(reply, app.config.cookieSecure);
       return reply.code(204).send(null);
     },
   );

@@ -15,23 +15,19 @@ declare module 'fastify' {
 export async function readerOf(request: FastifyRequest): Promise<Reader> {
   if (request.dashboardReader) return request.dashboardReader;
   const principal = principalOf(request);
-  const org = await request.server.db
+  // One round trip: the organization's name and, for a person, their e-mail.
+  const row = await request.server.db
     .selectFrom('organizations')
-    .select('name')
-    .where('id', '=', principal.orgId)
+    .leftJoin('hr_accounts', (join) =>
+      join
+        .onRef('hr_accounts.org_id', '=', 'organizations.id')
+        .on('hr_accounts.id', '=', principal.kind === 'session' ? principal.accountId : null),
+    )
+    .select(['organizations.name', 'hr_accounts.email'])
+    .where('organizations.id', '=', principal.orgId)
     .executeTakeFirstOrThrow();
-  const email =
-    principal.kind === 'session'
-      ? (
-          await request.server.db
-            .selectFrom('hr_accounts')
-            .select('email')
-            .where('org_id', '=', principal.orgId)
-            .where('id', '=', principal.accountId)
-            .executeTakeFirstOrThrow()
-        ).email
-      : 'API key';
-  request.dashboardReader = { email, role: principal.role, organization: org.name };
+  const email = principal.kind === 'session' ? (row.email ?? '') : 'API key';
+  request.dashboardReader = { email, role: principal.role, organization: row.name };
   return request.dashboardReader;
 }
 

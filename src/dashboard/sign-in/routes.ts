@@ -3,12 +3,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { changeOwnPassword } from '../../accounts/service.ts';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../auth/passwords.ts';
-import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS } from '../../auth/routes.ts';
+import { clearSessionCookie, DEVICE_COOKIE, setLoginCookies } from '../../auth/cookies.ts';
 import { loginBody } from '../../auth/schemas.ts';
 import { login, logout } from '../../auth/service.ts';
 import { storableText } from '../../db/text.ts';
 import { DomainError, TooManyRequests } from '../../errors.ts';
-import { principalOf, requireRole, SESSION_COOKIE } from '../../plugins/auth.ts';
+import { principalOf, requireRole } from '../../plugins/auth.ts';
 import { parseForm, type FieldErrors } from '../shell/forms.ts';
 import { safeNext } from '../shell/language.ts';
 import { langOf, sendPage, seeOther } from '../shell/render.ts';
@@ -26,7 +26,6 @@ const passwordForm = z.object({
 
 /** Sign in and out, and one's own account, with the API's accounts, lockout and device cookies. */
 export const signInRoutes: FastifyPluginAsyncZod = async (app) => {
-  const cookieBase = { httpOnly: true, sameSite: 'strict', secure: app.config.cookieSecure } as const;
   const analyst = requireRole({ role: 'analyst', sessionOnly: true });
 
   const showSignIn = (
@@ -66,12 +65,7 @@ export const signInRoutes: FastifyPluginAsyncZod = async (app) => {
           ...parsed.value,
           deviceCookie: request.cookies[DEVICE_COOKIE],
         });
-        reply.setCookie(SESSION_COOKIE, result.token, { ...cookieBase, path: '/', expires: result.expiresAt });
-        reply.setCookie(DEVICE_COOKIE, result.deviceCookie, {
-          ...cookieBase,
-          path: '/hr/login',
-          maxAge: DEVICE_COOKIE_DAYS * 86_400,
-        });
+        setLoginCookies(reply, result, app.config.cookieSecure, '/hr/login');
         return seeOther(reply, safeNext(next));
       } catch (error) {
         if (error instanceof TooManyRequests) {
@@ -88,7 +82,7 @@ export const signInRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post('/logout', { onRequest: analyst, schema: { hide: true } }, async (request, reply) => {
     await logout(app.db, principalOf(request));
-    reply.clearCookie(SESSION_COOKIE, { ...cookieBase, path: '/' });
+    clearSessionCookie(reply, app.config.cookieSecure);
     return seeOther(reply, '/hr/login?done=signed-out');
   });
 
