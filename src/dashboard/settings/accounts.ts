@@ -9,7 +9,7 @@ import { Conflict, Forbidden, NotFound, ValidationFailed } from '../../errors.ts
 import { html } from '../../pages/html.ts';
 import { principalOf, requireRole } from '../../plugins/auth.ts';
 import { listDimensions } from '../../roster/service.ts';
-import { errorSummary, textField, type FieldErrors } from '../shell/forms.ts';
+import { errorSummary, inputField, type FieldErrors } from '../shell/forms.ts';
 import { langOf, sendPage, seeOther } from '../shell/render.ts';
 import { SHELL } from '../shell/strings.ts';
 import { formatDate } from '../shell/text.ts';
@@ -98,7 +98,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
       <h2 id="create-title">${t.createAccount}</h2>
       ${errorSummary(SHELL[lang].fixBelow, errors, labels)}
       <form method="post" action="/hr/settings/accounts" class="stack narrow" aria-labelledby="create-title" novalidate>
-        ${textField({ name: 'email', label: t.email, type: 'email', value: values.email, error: errors.email, required: true, autocomplete: 'off' })}
+        ${inputField({ name: 'email', label: t.email, type: 'email', value: values.email, error: errors.email, required: true, autocomplete: 'off' })}
         ${roleField(t, roles, values.role, errors.role)}
         <fieldset>
           <legend>${t.scopeTitle}</legend>
@@ -122,7 +122,7 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
                 )}
             </select>
           </div>
-          ${textField({ name: 'scopeValue', label: t.scopeValue, value: values.scopeValue, error: errors.scopeValue })}
+          ${inputField({ name: 'scopeValue', label: t.scopeValue, value: values.scopeValue, error: errors.scopeValue })}
         </fieldset>
         <button type="submit" class="primary">${t.create}</button>
       </form>`;

@@ -5,7 +5,7 @@ import { createApiKey, listApiKeys, revokeApiKey } from '../../api-keys/service.
 import { storableText } from '../../db/text.ts';
 import { html } from '../../pages/html.ts';
 import { principalOf, requireRole } from '../../plugins/auth.ts';
-import { errorSummary, parseForm, textField, type FieldErrors } from '../shell/forms.ts';
+import { errorSummary, parseForm, inputField, type FieldErrors } from '../shell/forms.ts';
 import { langOf, sendPage, seeOther } from '../shell/render.ts';
 import { SHELL } from '../shell/strings.ts';
 import { formatDate } from '../shell/text.ts';
@@ -94,7 +94,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
       <h2 id="create-key">${t.createKey}</h2>
       ${errorSummary(SHELL[lang].fixBelow, errors, { name: t.keyName, role: t.role })}
       <form method="post" action="/hr/settings/api-keys" class="stack narrow" aria-labelledby="create-key" novalidate>
-        ${textField({ name: 'name', label: t.keyName, value: values.name, error: errors.name, required: true, autocomplete: 'off' })}
+        ${inputField({ name: 'name', label: t.keyName, value: values.name, error: errors.name, required: true, autocomplete: 'off' })}
         ${roleField(t, ['analyst', 'admin'] as const, values.role, errors.role)}
         <button type="submit" class="primary">${t.createKeyButton}</button>
       </form>`;

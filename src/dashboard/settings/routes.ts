@@ -8,7 +8,7 @@ import { UI_LANGUAGES, type UiLanguage } from '../../pages/i18n.ts';
 import { toOrganizationResponse, updateOrganizationBody } from '../../orgs/schemas.ts';
 import { getOrganization, updateOrganization } from '../../orgs/service.ts';
 import { principalOf, requireRole } from '../../plugins/auth.ts';
-import { errorSummary, parseForm, textField, type FieldErrors } from '../shell/forms.ts';
+import { errorSummary, parseForm, inputField, type FieldErrors } from '../shell/forms.ts';
 import { langOf, sendPage, seeOther } from '../shell/render.ts';
 import { SHELL } from '../shell/strings.ts';
 import { accountRoutes } from './accounts.ts';
@@ -128,7 +128,7 @@ function orgForm(lang: UiLanguage, values: Values, errors: FieldErrors) {
   const langError = errors.defaultLanguage;
   return html`<p class="warning">${t.frozen}</p>
     <form method="post" action="/hr/settings" class="stack narrow" novalidate>
-      ${textField({ name: 'name', label: t.name, value: values.name, error: errors.name, required: true, hint: t.nameHint })}
+      ${inputField({ name: 'name', label: t.name, value: values.name, error: errors.name, required: true, hint: t.nameHint })}
       <div class="field ${langError ? 'invalid' : ''}">
         <label for="f-defaultLanguage">${t.defaultLanguage}</label>
         <p class="hint" id="f-defaultLanguage-hint">${t.defaultLanguageHint}</p>
@@ -147,7 +147,7 @@ function orgForm(lang: UiLanguage, values: Values, errors: FieldErrors) {
           )}
         </select>
       </div>
-      ${textField({
+      ${inputField({
         name: 'minGroupSize',
         label: t.k,
         value: values.minGroupSize,
@@ -157,7 +157,7 @@ function orgForm(lang: UiLanguage, values: Values, errors: FieldErrors) {
         hint: t.kHint,
         attributes: html`min="3" max="1000" step="1" inputmode="numeric"`,
       })}
-      ${textField({
+      ${inputField({
         name: 'commentMinGroupSize',
         label: t.commentK,
         value: values.commentMinGroupSize,

@@ -29,6 +29,25 @@ const describedBy = (id: string, hint?: string, error?: string) =>
 /** A field's element id from its form name (names such as `q.0.text` hold characters ids avoid). */
 export const fieldId = (name: string) => `f-${name.replace(/[^a-zA-Z0-9_-]/g, '-')}`;
 
+/**
+ * The frame every single-control field shares: its label, hint and error, and the attributes that
+ * tie them to the control (aria-describedby, aria-invalid), which `control` receives.
+ */
+function labelled(
+  options: { name: string; label: string; hint?: string | undefined; error?: string | undefined },
+  control: (id: string, aria: SafeHtml) => SafeHtml,
+): SafeHtml {
+  const id = fieldId(options.name);
+  const described = describedBy(id, options.hint, options.error);
+  const aria = html`${described ? html`aria-describedby="${described}"` : ''}
+  ${options.error ? html`aria-invalid="true"` : ''}`;
+  return html`<div class="field ${options.error ? 'invalid' : ''}">
+    <label for="${id}">${options.label}</label>
+    ${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : ''}
+    ${options.error ? html`<p class="error" id="${id}-error">${options.error}</p>` : ''} ${control(id, aria)}
+  </div>`;
+}
+
 /** A labelled input whose hint and error are tied to it (aria-describedby), keeping the typed value. */
 export function inputField(options: {
   name: string;
@@ -42,30 +61,24 @@ export function inputField(options: {
   lang?: string | undefined;
   attributes?: SafeHtml;
 }): SafeHtml {
-  const id = fieldId(options.name);
-  const described = describedBy(id, options.hint, options.error);
   // A password is never sent back to the browser, not even to the one who typed it.
   const value = options.type === 'password' ? undefined : options.value;
-  return html`<div class="field ${options.error ? 'invalid' : ''}">
-    <label for="${id}">${options.label}</label>
-    ${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : ''}
-    ${options.error ? html`<p class="error" id="${id}-error">${options.error}</p>` : ''}
-    <input
-      id="${id}"
-      name="${options.name}"
-      type="${options.type ?? 'text'}"
-      ${value !== undefined ? html`value="${value}"` : ''}
-      ${options.autocomplete ? html`autocomplete="${options.autocomplete}"` : ''}
-      ${options.required ? html`required` : ''}
-      ${options.lang ? html`lang="${options.lang}"` : ''}
-      ${described ? html`aria-describedby="${described}"` : ''}
-      ${options.error ? html`aria-invalid="true"` : ''}
-      ${options.attributes ?? ''}
-    />
-  </div>`;
+  return labelled(
+    options,
+    (id, aria) =>
+      html`<input
+        id="${id}"
+        name="${options.name}"
+        type="${options.type ?? 'text'}"
+        ${value !== undefined ? html`value="${value}"` : ''}
+        ${options.autocomplete ? html`autocomplete="${options.autocomplete}"` : ''}
+        ${options.required ? html`required` : ''}
+        ${options.lang ? html`lang="${options.lang}"` : ''}
+        ${aria}
+        ${options.attributes ?? ''}
+      />`,
+  );
 }
-
-export const textField = inputField;
 
 export function textareaField(options: {
   name: string;
@@ -75,22 +88,18 @@ export function textareaField(options: {
   hint?: string | undefined;
   lang?: string | undefined;
 }): SafeHtml {
-  const id = fieldId(options.name);
-  const described = describedBy(id, options.hint, options.error);
-  return html`<div class="field ${options.error ? 'invalid' : ''}">
-    <label for="${id}">${options.label}</label>
-    ${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : ''}
-    ${options.error ? html`<p class="error" id="${id}-error">${options.error}</p>` : ''}
-    <textarea
-      id="${id}"
-      name="${options.name}"
-      rows="3"
-      ${options.lang ? html`lang="${options.lang}"` : ''}
-      ${described ? html`aria-describedby="${described}"` : ''}
-      ${options.error ? html`aria-invalid="true"` : ''}
-    >
-${options.value ?? ''}</textarea>
-  </div>`;
+  return labelled(
+    options,
+    (id, aria) =>
+      html`<textarea
+        id="${id}"
+        name="${options.name}"
+        rows="3"
+        ${options.lang ? html`lang="${options.lang}"` : ''}
+        ${aria}
+      >
+${options.value ?? ''}</textarea>`,
+  );
 }
 
 /** A group of radio buttons under a legend, with a hint per option and one error for the group. */
@@ -133,23 +142,16 @@ export function selectField(options: {
   error?: string | undefined;
   hint?: string;
 }): SafeHtml {
-  const id = fieldId(options.name);
-  const described = describedBy(id, options.hint, options.error);
-  return html`<div class="field ${options.error ? 'invalid' : ''}">
-    <label for="${id}">${options.label}</label>
-    ${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : ''}
-    ${options.error ? html`<p class="error" id="${id}-error">${options.error}</p>` : ''}
-    <select
-      id="${id}"
-      name="${options.name}"
-      ${described ? html`aria-describedby="${described}"` : ''}
-      ${options.error ? html`aria-invalid="true"` : ''}
-    >
-      ${options.choices.map(
-        (c) => html`<option value="${c.value}" ${c.value === options.value ? html`selected` : ''}>${c.label}</option>`,
-      )}
-    </select>
-  </div>`;
+  return labelled(
+    options,
+    (id, aria) =>
+      html`<select id="${id}" name="${options.name}" ${aria}>
+        ${options.choices.map(
+          (c) =>
+            html`<option value="${c.value}" ${c.value === options.value ? html`selected` : ''}>${c.label}</option>`,
+        )}
+      </select>`,
+  );
 }
 
 /** The summary at the top of a form that failed, linking to each field (WCAG 3.3.1). */

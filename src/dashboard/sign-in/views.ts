@@ -2,7 +2,7 @@ import { PASSWORD_MIN_LENGTH } from '../../auth/passwords.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { html, type SafeHtml } from '../../pages/html.ts';
 import type { UiLanguage } from '../../pages/i18n.ts';
-import { textField, type FieldErrors } from '../shell/forms.ts';
+import { inputField, type FieldErrors } from '../shell/forms.ts';
 import { SHELL } from '../shell/strings.ts';
 import { SIGN_IN } from './strings.ts';
 
@@ -29,7 +29,7 @@ export function signInPage(
     <p>${t.signInIntro}</p>
     ${message ? html`<div class="error-summary" role="alert"><p>${message}</p></div>` : ''}
     <form method="post" action="${action}" class="stack">
-      ${textField({
+      ${inputField({
         name: 'organization',
         label: t.organization,
         hint: t.organizationHint,
@@ -37,8 +37,8 @@ export function signInPage(
         autocomplete: 'organization',
         required: true,
       })}
-      ${textField({ name: 'email', label: t.email, type: 'email', value: state.values?.email, autocomplete: 'username', required: true })}
-      ${textField({ name: 'password', label: t.password, type: 'password', autocomplete: 'current-password', required: true })}
+      ${inputField({ name: 'email', label: t.email, type: 'email', value: state.values?.email, autocomplete: 'username', required: true })}
+      ${inputField({ name: 'password', label: t.password, type: 'password', autocomplete: 'current-password', required: true })}
       <button type="submit" class="primary">${t.signIn}</button>
     </form>
   </div>`;
@@ -76,8 +76,8 @@ export function accountPage(
     </dl>
     <h2>${t.changePassword}</h2>
     <form method="post" action="/hr/account/password" class="stack">
-      ${textField({ name: 'current', label: t.currentPassword, type: 'password', autocomplete: 'current-password', required: true, error: message('current') })}
-      ${textField({
+      ${inputField({ name: 'current', label: t.currentPassword, type: 'password', autocomplete: 'current-password', required: true, error: message('current') })}
+      ${inputField({
         name: 'next',
         label: t.newPassword,
         type: 'password',
