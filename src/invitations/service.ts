@@ -1,5 +1,5 @@
 import { attributeOf } from '../roster/attributes.ts';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Attributes, Database } from '../db/schema.ts';
 import { keyedHash, newToken, type Keys } from '../crypto/tokens.ts';
@@ -35,7 +35,27 @@ interface PreparedBatch {
   additions: boolean[];
 }
 
-function prepare(keys: Keys, invitees: Invitee[]): PreparedBatch {
+/**
+ * Ids in ascending order from a random start: the primary key then grows at one place instead of
+ * a random leaf per row (the wave opening's largest index cost). The order says no more than the
+ * heap's own row order already does, and invitees are inserted in participant-id order (random),
+ * so neither the id nor its place tells anything about the person. Ids are never secrets: the
+ * session naming one is sealed and markers are keyed hashes of it.
+ */
+function ascendingIds(): () => string {
+  const id = randomBytes(16);
+  // A well-formed UUID, version 8 (vendor-defined) and the RFC variant, as strict parsers expect.
+  id[6] = (id[6]! & 0x0f) | 0x80;
+  // Room for 2^40 ids after the start (far more than a wave may hold), under the variant bits.
+  let next = (id.readBigUInt64BE(8) & 0x3fffff0000000000n) | 0x8000000000000000n;
+  return () => {
+    id.writeBigUInt64BE(next++, 8);
+    const hex = id.toString('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  };
+}
+
+function prepare(keys: Keys, invitees: Invitee[], nextId: () => string): PreparedBatch {
   const batch: PreparedBatch = {
     issued: [],
     ids: [],
@@ -50,7 +70,7 @@ function prepare(keys: Keys, invitees: Invitee[]): PreparedBatch {
     const token = newToken(INVITATION_TOKEN_PREFIX);
     const code = newNicknameCode();
     batch.issued.push({ token, code });
-    batch.ids.push(randomUUID());
+    batch.ids.push(nextId());
     batch.participants.push(invitee.participantId);
     batch.tokenHashes.push(keyedHash(keys['invitation-token'], token));
     batch.codeHashes.push(keyedHash(keys['invitation-code'], code));
@@ -60,6 +80,10 @@ function prepare(keys: Keys, invitees: Invitee[]): PreparedBatch {
   }
   return batch;
 }
+
+// PostgreSQL's uuid order is the order of the lower-case hex text.
+const byParticipant = (a: string | null, b: string | null) =>
+  a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1;
 
 /**
  * Creates one invitation per invitee: a link token (256 bits) and a nickname code, stored only as
@@ -87,12 +111,21 @@ export async function issueInvitations(
       `A wave holds at most ${MAX_INVITATIONS_PER_WAVE} invitations (codes stay unguessable only up to that); ` +
         `this would make ${Number(held.n) + invitees.length}. Narrow the audience or split it into surveys.`,
     );
-  const issued: IssuedInvitation[] = [];
+  // In participant-id order, so the participant index also grows in order (pool codes last).
+  const order = invitees.map((_, i) => i);
+  order.sort((a, b) => byParticipant(invitees[a]!.participantId, invitees[b]!.participantId));
+  const nextId = ascendingIds();
+  const issued: IssuedInvitation[] = new Array(invitees.length);
   let inserting: Promise<unknown> = Promise.resolve();
-  for (let start = 0; start < invitees.length; start += BATCH) {
-    const b = prepare(keys, invitees.slice(start, start + BATCH));
+  for (let start = 0; start < order.length; start += BATCH) {
+    const slice = order.slice(start, start + BATCH);
+    const b = prepare(
+      keys,
+      slice.map((i) => invitees[i]!),
+      nextId,
+    );
     await inserting;
-    issued.push(...b.issued);
+    slice.forEach((i, j) => (issued[i] = b.issued[j]!));
     inserting = sql`
       insert into invitations (org_id, id, wave_id, participant_id, token_hash, code_hash, attributes, held_by_hr, roster_addition)
       select ${orgId}, i.id, ${waveId}, i.participant_id, i.token_hash, i.code_hash, i.attributes::jsonb, i.held, i.addition

@@ -3,6 +3,8 @@ import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { CODE_GUESS_LIMITS, inProcessCodeGuessBudget } from '../../src/plugins/code-guessing.ts';
 import { dammDigit } from '../../src/invitations/codes.ts';
+import { keyedHash } from '../../src/crypto/tokens.ts';
+import { z } from 'zod';
 
 /** A code whose check digit holds but that no invitation has (nineteen 9s-padded digits): a real guess. */
 const guessed = (i: number) => {
@@ -130,6 +132,39 @@ describe('survey lifecycle', () => {
       expect(rows[0]!.dump).not.toContain(tokenOfLink(inv.link).slice(3));
       expect(rows[0]!.dump).not.toContain(inv.code);
     }
+  });
+
+  it("when a wave opens, then each person's link and code hash to the invitation of that person, whatever order the rows are written in", async () => {
+    // Invitations are inserted in participant-id order, not the distribution's external-id order:
+    // a slip mapping one back to the other would hand each person someone else's link.
+    const survey = await createSurvey(t.app, admin, { template: 'pulse' });
+    const { wave, invitations } = await openWave(t.app, admin, survey.id);
+    expect(invitations.length).toBe(60);
+    const rows = await t.app.db
+      .selectFrom('invitations')
+      .innerJoin('participants', (j) =>
+        j
+          .onRef('participants.org_id', '=', 'invitations.org_id')
+          .onRef('participants.id', '=', 'invitations.participant_id'),
+      )
+      .select([
+        'participants.external_id as externalId',
+        'invitations.token_hash',
+        'invitations.code_hash',
+        'invitations.id',
+      ])
+      .where('invitations.org_id', '=', org.id)
+      .where('invitations.wave_id', '=', wave.id)
+      .execute();
+    const owner = new Map(rows.map((r) => [r.token_hash.toString('hex'), r]));
+    for (const invitation of invitations) {
+      const row = owner.get(keyedHash(t.app.keys['invitation-token'], tokenOfLink(invitation.link)).toString('hex'));
+      expect(row?.externalId).toBe(invitation.externalId);
+      expect(row!.code_hash.equals(keyedHash(t.app.keys['invitation-code'], invitation.code))).toBe(true);
+    }
+    // And the ids are unique, well-formed UUIDs (they count up from a random start).
+    expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
+    for (const { id } of rows) expect(z.uuid().safeParse(id).success, id).toBe(true);
   });
 
   it('when the distribution is asked as CSV, then it is a mail-merge file with a BOM and a header', async () => {
