@@ -33,6 +33,15 @@ export function newToken(prefix: string): string {
 }
 
 /**
+ * `count` tokens like newToken's, from one draw of the CSPRNG: one call per token was the largest
+ * single cost of opening a wave of 100,000 (bench/results.md, issue 16).
+ */
+export function newTokens(prefix: string, count: number): string[] {
+  const bytes = randomBytes(32 * count);
+  return Array.from({ length: count }, (_, i) => `${prefix}_${bytes.toString('base64url', 32 * i, 32 * i + 32)}`);
+}
+
+/**
  * SPEC P5: high-entropy tokens are stored only as a keyed hash. HMAC-SHA256 is enough (and fast)
  * because the input cannot be guessed; argon2id is kept for low-entropy passwords.
  */

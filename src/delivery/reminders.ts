@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { Conflict, NotFound } from '../errors.ts';
-import { keyedHash, newToken, type Keys } from '../crypto/tokens.ts';
+import { keyedHash, newTokens, type Keys } from '../crypto/tokens.ts';
 import { INVITATION_TOKEN_PREFIX } from '../invitations/service.ts';
 import { newNicknameCode } from '../invitations/codes.ts';
 import { participationMarker } from '../anonymity/participation.ts';
@@ -80,9 +80,10 @@ export async function remindNonResponders(
             .execute()
         ).map((m) => m.marker.toString('hex')),
       );
-      const fresh = invitations.map((i) => ({
-        ...i,
-        token: newToken(INVITATION_TOKEN_PREFIX),
+      const tokens = newTokens(INVITATION_TOKEN_PREFIX, invitations.length);
+      const fresh = invitations.map((invitation, i) => ({
+        ...invitation,
+        token: tokens[i]!,
         code: newNicknameCode(),
       }));
       if (fresh.length > 0) {
