@@ -1,10 +1,10 @@
 import { attributeOf } from '../roster/attributes.ts';
-import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Attributes, Database } from '../db/schema.ts';
 import { keyedHash, newTokens, type Keys } from '../crypto/tokens.ts';
 import { MAX_INVITATIONS_PER_WAVE, newNicknameCode } from './codes.ts';
 import { Conflict } from '../errors.ts';
+import { ascendingIds } from '../db/ascending-ids.ts';
 
 export const INVITATION_TOKEN_PREFIX = 'qi';
 
@@ -41,26 +41,6 @@ interface PreparedBatch {
   attributes: string;
   held: boolean[];
   additions: boolean[];
-}
-
-/**
- * Ids in ascending order from a random start: the primary key then grows at one place instead of
- * a random leaf per row (the wave opening's largest index cost). The order says no more than the
- * heap's own row order already does, and invitees are inserted in participant-id order (random),
- * so neither the id nor its place tells anything about the person. Ids are never secrets: the
- * session naming one is sealed and markers are keyed hashes of it.
- */
-function ascendingIds(): () => string {
-  const id = randomBytes(16);
-  // A well-formed UUID, version 8 (vendor-defined) and the RFC variant, as strict parsers expect.
-  id[6] = (id[6]! & 0x0f) | 0x80;
-  // Room for 2^40 ids after the start (far more than a wave may hold), under the variant bits.
-  let next = (id.readBigUInt64BE(8) & 0x3fffff0000000000n) | 0x8000000000000000n;
-  return () => {
-    id.writeBigUInt64BE(next++, 8);
-    const hex = id.toString('hex');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  };
 }
 
 function prepare(keys: Keys, invitees: Invitee[], nextId: () => string): PreparedBatch {

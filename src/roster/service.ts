@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { DomainError } from '../errors.ts';
+import { DomainError, NotFound } from '../errors.ts';
+import { ascendingIds } from '../db/ascending-ids.ts';
 import type { RosterRow, RowProblem } from './rows.ts';
 import { writeThenSettle } from '../anonymity/settle.ts';
 
@@ -76,16 +77,27 @@ export async function importRoster(
   if (mode === 'sync' && rows.length === 0)
     throw new ImportRejected([{ row: 1, field: 'file', reason: 'a sync needs at least one row' }]);
   return writeThenSettle(db, ['participants', 'invitations'], async (trx) => {
+    // The one lock the participants' foreign key took per row (migrations/20261201_009): an
+    // organization deleted meanwhile either waits for this import or makes it a 404.
+    const org = await trx
+      .selectFrom('organizations')
+      .select('id')
+      .where('id', '=', orgId)
+      .forKeyShare()
+      .executeTakeFirst();
+    if (!org) throw new NotFound('Organization');
+    const nextId = ascendingIds();
     let inserted = 0;
     let updated = 0;
     for (let start = 0; start < rows.length; start += BATCH) {
       const batch = rows.slice(start, start + BATCH);
+      // The id is used only by rows that are new.
       const { rows: counts } = await sql<{ inserted: number; updated: number }>`
         with upserted as (
-          insert into participants (org_id, external_id, email, name, attributes, active)
-          select ${orgId}, r.external_id, r.email, r.name, r.attributes::jsonb, true
-          from unnest(${batch.map((r) => r.externalId)}::text[], ${batch.map((r) => r.email)}::text[], ${batch.map((r) => r.name)}::text[], ${batch.map((r) => JSON.stringify(r.attributes))}::text[])
-            as r(external_id, email, name, attributes)
+          insert into participants (org_id, id, external_id, email, name, attributes, active)
+          select ${orgId}, r.id, r.external_id, r.email, r.name, r.attributes::jsonb, true
+          from unnest(${batch.map(nextId)}::uuid[], ${batch.map((r) => r.externalId)}::text[], ${batch.map((r) => r.email)}::text[], ${batch.map((r) => r.name)}::text[], ${batch.map((r) => JSON.stringify(r.attributes))}::text[])
+            as r(id, external_id, email, name, attributes)
           on conflict (org_id, external_id) do update
             set email = excluded.email, name = excluded.name, attributes = excluded.attributes, active = true,
               -- A leaver coming back joins again: during a survey, a roster addition (issue 13).
