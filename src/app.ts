@@ -15,6 +15,7 @@ import { codeGuessingPlugin } from './plugins/code-guessing.ts';
 import { dbPlugin } from './plugins/db.ts';
 import { reportsPlugin } from './reports/warmer.ts';
 import { reportChangesPlugin } from './reports/change-listener.ts';
+import { openWavesPlugin } from './responses/open-waves.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import { drainPlugin } from './plugins/drain.ts';
@@ -72,8 +73,9 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(dbPlugin, { config });
   await app.register(codeGuessingPlugin, {});
   await app.register(reportsPlugin);
-  await app.register(reportChangesPlugin);
   await app.register(authPlugin);
+  await app.register(openWavesPlugin);
+  await app.register(reportChangesPlugin);
   await app.register(openapiPlugin);
   await app.register(auditPlugin);
 

@@ -256,7 +256,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
     status = 200,
     loaded?: InvitationContext,
   ) => {
-    const ctx = loaded ?? (await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]));
+    const ctx = loaded ?? (await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE], app.openWaves));
     const preferred = languages(request, lang);
     const survey = localizeSurvey(ctx, preferred);
     const ui = uiLanguage([survey.language, ...preferred]);
@@ -290,7 +290,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
   // with every answer as it was. Nothing is validated, sent or stored: the answers exist only in
   // this request and the page it returns, never on the server (P1).
   app.post('/survey/language', formRoute, async (request, reply) => {
-    const ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]);
+    const ctx = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE], app.openWaves);
     const { values } = answersFromForm(ctx.definition, request.body);
     const submission = submissionOf(request.body) ?? randomBytes(16).toString('base64url');
     return showSurvey(
@@ -372,7 +372,7 @@ export const pageRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!isUnavailable(error)) throw error;
       // Nothing was stored: the form comes back as sent, with the same Idempotency-Key, so one
       // more press of "Send" sends the very same answers (and is counted once).
-      const shown = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE]).catch(
+      const shown = await contextForSession(app.db, app.keys, request.cookies[SURVEY_COOKIE], app.openWaves).catch(
         (readError: unknown) => {
           if (!isUnavailable(readError)) throw readError;
           return null;

@@ -2,7 +2,9 @@ import fp from 'fastify-plugin';
 import type { FastifyBaseLogger } from 'fastify';
 import pg from 'pg';
 import { forgetClosedWave } from './caveats.ts';
-import { decodeNotice, REPORTS_CHANNEL, sendNotice, type ChangeNotice } from './change-notices.ts';
+import { decodeNotice, REPORTS_CHANNEL, RESPONDENTS_CHANNEL, sendNotice, type ChangeNotice } from './change-notices.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,19 +38,20 @@ export class ChangeListener {
   private timer: NodeJS.Timeout | undefined;
   private readonly heard: () => void;
   private readonly connectionString: string;
-  private readonly onNotice: (payload: string | undefined) => void;
+  private readonly handlers: Record<string, (payload: string | undefined) => void>;
   private readonly onGap: () => void;
   private readonly log: FastifyBaseLogger;
   readonly listening: Promise<void>;
 
   constructor(
     connectionString: string,
-    onNotice: (payload: string | undefined) => void,
+    /** By channel. */
+    handlers: Record<string, (payload: string | undefined) => void>,
     onGap: () => void,
     log: FastifyBaseLogger,
   ) {
     this.connectionString = connectionString;
-    this.onNotice = onNotice;
+    this.handlers = handlers;
     this.onGap = onGap;
     this.log = log;
     const { promise, resolve } = Promise.withResolvers<void>();
@@ -72,11 +75,11 @@ export class ChangeListener {
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
     client.on('notification', (message) => {
-      if (message.channel === REPORTS_CHANNEL) this.onNotice(message.payload);
+      if (Object.hasOwn(this.handlers, message.channel)) this.handlers[message.channel]!(message.payload);
     });
     try {
       await client.connect();
-      await client.query(`listen ${REPORTS_CHANNEL}`);
+      for (const channel of Object.keys(this.handlers)) await client.query(`listen ${channel}`);
     } catch (err) {
       if (!this.closed) this.log.warn({ err }, 'report notices not heard; retrying');
       await client.end().catch(() => undefined);
@@ -131,11 +134,21 @@ export const reportChangesPlugin = fp(
     };
     const listener = new ChangeListener(
       app.config.databaseUrl,
-      (payload) => {
-        const heard = decodeNotice(payload);
-        if (heard && heard.from !== app.instanceId) handle(heard.notice);
+      {
+        [REPORTS_CHANNEL]: (payload) => {
+          const heard = decodeNotice(payload);
+          if (heard && heard.from !== app.instanceId) handle(heard.notice);
+        },
+        // From the database's triggers (migrations/20261201_010): what a survey fetch shows of an
+        // organization changed, on whichever instance, or in the scheduler.
+        [RESPONDENTS_CHANNEL]: (payload) => {
+          if (payload && UUID.test(payload)) app.openWaves.forget(payload);
+        },
       },
-      () => forgetClosedWave(app.db),
+      () => {
+        forgetClosedWave(app.db);
+        app.openWaves.forgetAll();
+      },
       app.log,
     );
     const announce = (notice: ChangeNotice) => {
@@ -152,5 +165,5 @@ export const reportChangesPlugin = fp(
     app.addHook('onReady', async () => listener.start());
     app.addHook('preClose', async () => listener.close());
   },
-  { name: 'report-changes', dependencies: ['db', 'reports'] },
+  { name: 'report-changes', dependencies: ['db', 'reports', 'open-waves'] },
 );

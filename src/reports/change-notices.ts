@@ -13,6 +13,9 @@ import type { Database } from '../db/schema.ts';
  */
 export const REPORTS_CHANNEL = 'quorum_reports';
 
+/** Sent by the database's own triggers, naming an organization (src/responses/open-waves.ts). */
+export const RESPONDENTS_CHANNEL = 'quorum_respondents';
+
 /**
  * The organization's id rides along (it is no one's, and names the shard under Citus) so that the
  * receiver needs no lookup.

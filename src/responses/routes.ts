@@ -122,7 +122,7 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const ctx = await contextForSession(app.db, app.keys, sessionTokenOf(request));
+      const ctx = await contextForSession(app.db, app.keys, sessionTokenOf(request), app.openWaves);
       return localizeSurvey(ctx, languagesOf(request, request.query.lang));
     },
   );

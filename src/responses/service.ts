@@ -15,7 +15,8 @@ import {
 import { releaseDueAt, releaseResponses, type ReleaseResult } from '../anonymity/mixer.ts';
 import { sealResponse, snapshotDigest } from '../anonymity/sealed-box.ts';
 import { batchKeysOf } from '../anonymity/batch-keys.ts';
-import { issueSurveySession, readSurveySession } from './survey-session.ts';
+import { issueSurveySession, readSurveySession, type SurveySession } from './survey-session.ts';
+import type { OpenWaves } from './open-waves.ts';
 import { countContest } from './contests.ts';
 import { participationMarker, submissionOf } from '../anonymity/participation.ts';
 
@@ -174,14 +175,44 @@ export async function sessionFromCode(db: Kysely<Database>, keys: Keys, organiza
   return startSession(ctx, keys);
 }
 
-/** The invitation behind a survey session, while it may still be answered (spent or not: see assertOpen). */
+/** What a survey session's pages need: its invitation's context, less the attribute snapshot. */
+export type SessionContext = Omit<InvitationContext, 'attributes'>;
+
+/**
+ * The invitation behind a survey session, while it may still be answered (spent or not: see
+ * assertOpen). A session of an open wave is answered from this instance's view of the open waves
+ * (open-waves.ts) without a read; any other is read from the database.
+ */
 export async function contextForSession(
   db: Kysely<Database>,
   keys: Keys,
   sessionToken: string | undefined,
-): Promise<InvitationContext> {
+  openWaves?: OpenWaves,
+): Promise<SessionContext> {
   const session = sessionToken ? readSurveySession(keys, sessionToken) : null;
   if (!session) throw sessionExpired();
+  const open = session.submit && openWaves?.get(session.orgId, session.submit.waveId);
+  if (open) {
+    if (open.revoked.has(session.invitationId)) throw revokedToken();
+    const definition = await definitionOf(db, session.orgId, open.surveyId);
+    if (!definition) throw sessionExpired();
+    return {
+      orgId: session.orgId,
+      invitationId: session.invitationId,
+      waveId: session.submit!.waveId,
+      waveStatus: 'open',
+      revoked: false,
+      surveyId: open.surveyId,
+      definition,
+      minGroupSize: open.minGroupSize,
+      orgSlug: open.orgSlug,
+      organizationName: open.organizationName,
+    };
+  }
+  return readSessionContext(db, session);
+}
+
+async function readSessionContext(db: Kysely<Database>, session: SurveySession): Promise<InvitationContext> {
   const ctx = await withDefinition(db, await first(db, invitationById(db, session.orgId, session.invitationId)));
   if (!ctx) throw sessionExpired();
   assertOpen(ctx);
@@ -331,7 +362,7 @@ export async function submitContextOf(
   const session = sessionToken ? readSurveySession(keys, sessionToken) : null;
   if (!session) throw sessionExpired();
   if (!session.submit) {
-    const read = await contextForSession(db, keys, sessionToken);
+    const read = await readSessionContext(db, session);
     return { ...read, snapshotDigest: snapshotDigest(read.attributes) };
   }
   const definition = await definitionOf(db, session.orgId, session.submit.surveyId);

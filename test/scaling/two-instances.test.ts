@@ -16,6 +16,7 @@ import { runScheduledWork } from '../../src/delivery/scheduler.ts';
 import { smtpSender } from '../../src/delivery/transport.ts';
 import { countContest } from '../../src/responses/contests.ts';
 import { sweepStaleWindows } from '../../src/guessing/shared-budget.ts';
+import { OPEN_WAVES_REFRESH_MS } from '../../src/responses/open-waves.ts';
 
 /**
  * Issue 16, "more than one instance": two apps on one database, as two instances behind a load
@@ -351,6 +352,50 @@ describe('reports consistent across instances', () => {
       (await report(app, admin, survey.id, 'overview')).json().caveats.contestedAtLeast as number | null;
     expect(await contested(b)()).toBe(5);
     expect(await eventually(contested(a), (n) => n === 5)).toBe(5);
+  });
+});
+
+describe("employees' survey fetch across instances", () => {
+  const fetchOn = (app: App, session: string) =>
+    app.inject({ method: 'GET', url: '/v1/respond/survey', headers: { authorization: `Bearer ${session}` } });
+
+  it("when HR closes a survey on one instance, then the other's fetches answer 410 well before its view's next read, and its submits are refused at once", async () => {
+    const { admin } = await rosteredOrganization(a, 12, 21);
+    const survey = await createSurvey(a, admin, { template: 'pulse', minGroupSize: 5 });
+    const { invitations } = await openWave(a, admin, survey.id);
+    const started = await Promise.all(
+      invitations
+        .slice(0, 2)
+        .map((i) => b.inject({ method: 'POST', url: '/v1/respond/session', payload: { token: tokenOfLink(i.link) } })),
+    );
+    const [first, second] = started.map((r) => r.json().sessionToken as string);
+    await b.openWaves.refresh();
+    expect((await fetchOn(b, first!)).statusCode).toBe(200);
+    const { questions } = (await fetchOn(b, second!)).json();
+    // Only the database's notice can tell b now: its clock is stopped.
+    b.openWaves.stop();
+    try {
+      const closing = performance.now();
+      expect(
+        (await a.inject({ method: 'POST', url: `/v1/surveys/${survey.id}/close`, headers: bearer(admin) })).statusCode,
+      ).toBe(200);
+      // Whatever b's view still says, the submit statement checks the wave itself.
+      const late = await b.inject({
+        method: 'POST',
+        url: '/v1/respond/submit',
+        headers: { authorization: `Bearer ${second}` },
+        payload: { answers: answersFor(questions) },
+      });
+      expect(late.statusCode).toBe(410);
+      const fetched = await eventually(
+        async () => (await fetchOn(b, first!)).statusCode,
+        (status) => status === 410,
+      );
+      expect(fetched).toBe(410);
+      expect(performance.now() - closing).toBeLessThan(OPEN_WAVES_REFRESH_MS);
+    } finally {
+      b.openWaves.start();
+    }
   });
 });
 

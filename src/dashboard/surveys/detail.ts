@@ -117,7 +117,7 @@ export const surveyDetailRoutes: FastifyPluginAsyncZod = async (app) => {
       } catch (error) {
         return showProblem(request, reply, id, error);
       }
-      app.reportWarmer.refresh(orgId, id);
+      app.reportChanges.surveyChanged(orgId, id);
       const survey = await getSurvey(app.db, orgId, id);
       if (survey.delivery === 'download') {
         // The named links exist only now (only keyed hashes are stored), so they are the direct
@@ -228,7 +228,7 @@ export const surveyDetailRoutes: FastifyPluginAsyncZod = async (app) => {
       } catch (error) {
         return showProblem(request, reply, id, error);
       }
-      app.reportWarmer.refresh(orgId, id);
+      app.reportChanges.surveyChanged(orgId, id);
       return seeOther(reply, `/hr/surveys/${id}?done=closed`);
     },
   );

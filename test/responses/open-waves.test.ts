@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import pg from 'pg';
+import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { bearer, type TestOrg } from '../helpers/factories.ts';
+import { importCsv, rosterCsv, rosteredOrganization } from '../helpers/roster.ts';
+import { answersFor, createSurvey, openWave, startSession, submit, tokenOfLink } from '../helpers/surveys.ts';
+
+/**
+ * Issue 16: a survey fetch of an open wave is answered from the instance's view of the open waves
+ * (src/responses/open-waves.ts), read on a clock, without reading the database.
+ */
+let t: TestApp;
+let org: TestOrg;
+let admin: string;
+const PEOPLE = 12;
+
+beforeAll(async () => {
+  t = await buildTestApp();
+  ({ org, admin } = await rosteredOrganization(t.app, PEOPLE));
+});
+afterAll(() => t.close());
+
+async function openedSurvey(minGroupSize = 5) {
+  const survey = await createSurvey(t.app, admin, { template: 'pulse', minGroupSize });
+  const { wave, invitations } = await openWave(t.app, admin, survey.id);
+  const sessions = new Map<string, string>();
+  for (const invitation of invitations) {
+    const started = await startSession(t.app, tokenOfLink(invitation.link));
+    expect(started.statusCode).toBe(200);
+    sessions.set(invitation.externalId, started.json().sessionToken as string);
+  }
+  return { survey, wave, invitations, sessions };
+}
+
+const fetchSurvey = (sessionToken: string) =>
+  t.app.inject({ method: 'GET', url: '/v1/respond/survey', headers: { authorization: `Bearer ${sessionToken}` } });
+
+/** Runs `work` while another connection holds every table a fetch could read. */
+async function whileTablesLocked<T>(work: () => Promise<T>): Promise<T> {
+  const blocker = new pg.Client(t.databaseUrl);
+  await blocker.connect();
+  await blocker.query('begin; lock table invitations, waves, surveys, organizations in access exclusive mode');
+  try {
+    return await work();
+  } finally {
+    await blocker.query('rollback');
+    await blocker.end();
+  }
+}
+
+const within = <T>(ms: number, work: Promise<T>) =>
+  Promise.race([work, new Promise<'timed out'>((resolve) => setTimeout(() => resolve('timed out'), ms))]);
+
+describe('the survey fetch of an open wave', () => {
+  it('when the wave is open, then the survey is fetched while every table it lives in is locked: nothing is read', async () => {
+    const { sessions } = await openedSurvey();
+    await t.app.openWaves.refresh();
+    const fetched = await whileTablesLocked(() => within(2_000, fetchSurvey([...sessions.values()][0]!)));
+    expect(fetched === 'timed out' ? fetched : fetched.statusCode).toBe(200);
+  });
+
+  it('when HR closes the survey on this instance, then the next fetch answers 410 at once', async () => {
+    const { survey, sessions } = await openedSurvey();
+    await t.app.openWaves.refresh();
+    const session = [...sessions.values()][0]!;
+    expect((await fetchSurvey(session)).statusCode).toBe(200);
+    const closed = await t.app.inject({
+      method: 'POST',
+      url: `/v1/surveys/${survey.id}/close`,
+      headers: bearer(admin),
+    });
+    expect(closed.statusCode).toBe(200);
+    const after = await fetchSurvey(session);
+    expect(after.statusCode).toBe(410);
+    expect(after.json().code).toBe('token-expired');
+  });
+
+  it("when a roster sync revokes a leaver, then the leaver's next fetch answers 410 at once and everyone else's still works", async () => {
+    const { sessions } = await openedSurvey();
+    await t.app.openWaves.refresh();
+    const [header, leaverLine, ...rest] = rosterCsv(PEOPLE).trim().split('\n');
+    const leaver = leaverLine!.split(',')[0]!;
+    expect((await fetchSurvey(sessions.get(leaver)!)).statusCode).toBe(200);
+    const synced = await importCsv(t.app, admin, [header, ...rest].join('\n') + '\n', 'sync');
+    expect(synced.json().revokedInvitations).toBeGreaterThan(0);
+    const revoked = await fetchSurvey(sessions.get(leaver)!);
+    expect(revoked.statusCode).toBe(410);
+    expect(revoked.json().code).toBe('token-revoked');
+    const stayer = [...sessions.entries()].find(([externalId]) => externalId !== leaver)![1];
+    expect((await fetchSurvey(stayer)).statusCode).toBe(200);
+    // Put the leaver back for the tests after this one.
+    await importCsv(t.app, admin, rosterCsv(PEOPLE));
+  });
+
+  it('when k is raised on the open survey, then the next fetch shows the new k', async () => {
+    const { survey, sessions } = await openedSurvey(5);
+    await t.app.openWaves.refresh();
+    const session = [...sessions.values()][0]!;
+    expect((await fetchSurvey(session)).json().minGroupSize).toBe(5);
+    const raised = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/surveys/${survey.id}`,
+      headers: bearer(admin),
+      payload: { minGroupSize: 7 },
+    });
+    expect(raised.statusCode, raised.body).toBe(200);
+    expect((await fetchSurvey(session)).json().minGroupSize).toBe(7);
+  });
+
+  it('when the view has not read a wave yet, then the fetch reads the database, as before', async () => {
+    const { sessions } = await openedSurvey();
+    const session = [...sessions.values()][0]!;
+    // As right after a start: the view's own read waits behind the lock, and so must the fetch.
+    const fetched = await whileTablesLocked(() => {
+      t.app.openWaves.forgetAll();
+      return within(500, fetchSurvey(session));
+    });
+    expect(fetched).toBe('timed out');
+    await t.app.openWaves.refresh();
+    expect((await fetchSurvey(session)).statusCode).toBe(200);
+  });
+
+  it("P7 when employees fetch and answer, then the view is read on its clock alone: nobody's fetch fills or refreshes it, so a fetch's timing tells no one of another's", async () => {
+    const { wave, sessions } = await openedSurvey();
+    // Filled by the clock (and HR's opening), before any employee fetched.
+    await t.app.openWaves.refresh();
+    expect(t.app.openWaves.get(org.id, wave.id)).toBeDefined();
+    const reads = vi.spyOn(t.app.openWaves, 'refresh');
+    const forgets = vi.spyOn(t.app.openWaves, 'forget');
+    try {
+      for (const session of sessions.values()) expect((await fetchSurvey(session)).statusCode).toBe(200);
+      const [, session] = [...sessions.entries()][1]!;
+      const survey = (await fetchSurvey(session)).json();
+      expect((await submit(t.app, session, answersFor(survey.questions))).statusCode).toBe(201);
+      // The timer may have run meanwhile; an employee's request never starts a read or a forget.
+      expect(forgets).not.toHaveBeenCalled();
+      expect(reads.mock.calls.length).toBeLessThanOrEqual(1);
+    } finally {
+      reads.mockRestore();
+      forgets.mockRestore();
+    }
+  });
+});
