@@ -195,7 +195,7 @@ try {
         PORT: String(appPort),
         LOG_LEVEL: 'warn',
         TRUST_PROXY: 'true',
-        DB_POOL_SIZE: '20',
+        DB_POOL_SIZE: process.env.BENCH_DB_POOL_SIZE ?? '20',
         SCHEDULER_INTERVAL_SECONDS: '0',
         // The sealed box's epoch keys (crypto-shredding) in the benchmark's own folder.
         BOX_KEY_DIR: path.join(dir, 'box-keys'),

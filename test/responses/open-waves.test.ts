@@ -59,6 +59,29 @@ describe('the survey fetch of an open wave', () => {
     expect(fetched === 'timed out' ? fetched : fetched.statusCode).toBe(200);
   });
 
+  it('when the same survey is fetched again, then it is the same JSON, sent as JSON in UTF-8, in every language', async () => {
+    const { sessions } = await openedSurvey();
+    const session = [...sessions.values()][0]!;
+    for (const lang of ['ko', 'pl', 'en']) {
+      const [first, again] = [
+        await t.app.inject({
+          method: 'GET',
+          url: `/v1/respond/survey?lang=${lang}`,
+          headers: { authorization: `Bearer ${session}` },
+        }),
+        await t.app.inject({
+          method: 'GET',
+          url: `/v1/respond/survey?lang=${lang}`,
+          headers: { authorization: `Bearer ${session}` },
+        }),
+      ];
+      expect(again.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(again.body).toBe(first.body);
+      expect(Number(again.headers['content-length'])).toBe(Buffer.byteLength(again.body));
+      expect(again.json().language).toBe(lang);
+    }
+  });
+
   it('when HR closes the survey on this instance, then the next fetch answers 410 at once', async () => {
     const { survey, sessions } = await openedSurvey();
     await t.app.openWaves.refresh();
