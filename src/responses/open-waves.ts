@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import type { FastifyBaseLogger } from 'fastify';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 
@@ -11,6 +12,7 @@ declare module 'fastify' {
 /** What a survey fetch needs to know of its session's wave, besides the frozen definition. */
 export interface OpenWave {
   orgId: string;
+  waveId: string;
   surveyId: string;
   minGroupSize: number;
   orgSlug: string;
@@ -48,10 +50,21 @@ export class OpenWaves {
   private timer: NodeJS.Timeout | undefined;
   private readonly db: Kysely<Database>;
   private readonly refreshMs: number;
+  private readonly onRead: Array<(waves: OpenWave[]) => Promise<void>> = [];
+  private readonly log: FastifyBaseLogger | undefined;
 
-  constructor(db: Kysely<Database>, refreshMs = OPEN_WAVES_REFRESH_MS) {
+  constructor(db: Kysely<Database>, refreshMs = OPEN_WAVES_REFRESH_MS, log?: FastifyBaseLogger) {
     this.db = db;
     this.refreshMs = refreshMs;
+    this.log = log;
+  }
+
+  /**
+   * Work to do after each read, on the same clock: whatever a request would otherwise compute on
+   * its first use (warmOpenWave), so that no request's time depends on what came before it.
+   */
+  afterRead(work: (waves: OpenWave[]) => Promise<void>): void {
+    this.onRead.push(work);
   }
 
   /** The open wave, if this instance read it open within the last two intervals. */
@@ -131,6 +144,7 @@ export class OpenWaves {
           r.id,
           {
             orgId: r.org_id,
+            waveId: r.id,
             surveyId: r.survey_id,
             minGroupSize: r.min_group_size,
             orgSlug: r.slug,
@@ -144,13 +158,17 @@ export class OpenWaves {
       // Fail closed: nothing to answer from until a read succeeds.
       this.waves = new Map();
       this.readAt = 0;
+      return;
     }
+    const waves = [...this.waves.values()];
+    for (const work of this.onRead)
+      await work(waves).catch((err: unknown) => this.log?.warn({ err }, 'open waves not prepared ahead'));
   }
 }
 
 export const openWavesPlugin = fp(
   async (app) => {
-    const openWaves = new OpenWaves(app.db);
+    const openWaves = new OpenWaves(app.db, OPEN_WAVES_REFRESH_MS, app.log);
     app.decorate('openWaves', openWaves);
     // After HR's own write (API or dashboard), before its answer leaves: a fetch this instance
     // serves next already reads the database for that organization. GET and HEAD change nothing.

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { problemResponses } from '../plugins/problems.ts';
+import { memoizingSerializerCompiler } from '../plugins/serializer.ts';
 import { orgSlugSchema } from '../auth/schemas.ts';
 import { QUESTION_TYPES } from '../surveys/questions.ts';
 import {
@@ -13,6 +14,7 @@ import {
   sessionFromLinkToken,
   submitAnswers,
   type SubmitContext,
+  warmOpenWave,
 } from './service.ts';
 import { SURVEY_SESSION_PREFIX } from './survey-session.ts';
 import { preferredLanguages } from '../pages/i18n.ts';
@@ -110,9 +112,23 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
       ),
   );
 
+  // The survey's answer encoded ahead, like the rest of what a fetch needs (warmOpenWave): on the
+  // open-waves view's clock, for every language of every open wave, never by a first fetch.
+  const encodeSurvey = memoizingSerializerCompiler({
+    schema: respondentSurvey,
+    method: 'GET',
+    url: '/v1/respond/survey',
+    httpStatus: '200',
+  });
+  app.openWaves.afterRead(async (waves) => {
+    for (const wave of waves) for (const survey of await warmOpenWave(app.db, wave)) encodeSurvey(survey);
+  });
+
   app.get(
     '/survey',
     {
+      serializerCompiler: (route) =>
+        route.httpStatus === '200' ? encodeSurvey : memoizingSerializerCompiler(route as never),
       schema: {
         tags,
         summary: 'The survey of the current session, in the requested language',

@@ -259,6 +259,26 @@ export function localizeSurvey(
   return survey;
 }
 
+/**
+ * Everything a request of an open wave would otherwise compute on its first use, computed when
+ * the open-waves view reads the wave, on its clock (open-waves.ts): its definition, the survey in
+ * each of its languages at the current k, its answer schema, the organization's slug. A fetch's
+ * time then says nothing of whether others came before it, or in which language (SPEC P7; found
+ * by the issue 16 audit: a fetch in a language nobody had fetched yet took half as long again).
+ * (The wave's first key is still made by its first submit: docs/privacy.md, residual risks.)
+ * Returns the localized surveys, for the routes to encode their answers ahead too.
+ */
+export async function warmOpenWave(
+  db: Kysely<Database>,
+  wave: { orgId: string; waveId: string; surveyId: string; minGroupSize: number; orgSlug: string },
+) {
+  const definition = await definitionOf(db, wave.orgId, wave.surveyId);
+  if (!definition) return [];
+  if (!slugs.has(wave.orgId)) slugs.set(wave.orgId, wave.orgSlug);
+  cachedAnswersSchema(wave.surveyId, definition);
+  return definition.languages.map((language) => localizeSurvey({ ...wave, definition }, [language]));
+}
+
 /** A definition in one language (a template's preview too); localizeSurvey caches it per survey. */
 export function localizeDefinition(definition: SurveyDefinition, minGroupSize: number, language: string) {
   const pick = (text: Localized) => text[language] ?? text[definition.defaultLanguage] ?? Object.values(text)[0]!;
@@ -447,8 +467,9 @@ export async function submitAnswers(
   if (!outcome) throw new Error('unreachable');
   if (!outcome.stored && outcome.replay)
     return { release: Promise.resolve<ReleaseResult>({ released: 0, stillSealed: 0, unreadable: 0 }), orgId, surveyId };
-  // Neither the wave nor the invitation exists any more (the organization was deleted).
-  if (outcome.wave_status === null && outcome.revoked === null) throw sessionExpired();
+  // The invitation does not exist (any more: the organization was deleted). Not a second submit:
+  // nothing was spent, so nothing is counted as contested (issue 16 audit).
+  if (outcome.revoked === null) throw sessionExpired();
   if (outcome.wave_status !== 'open') throw expiredToken();
   if (outcome.revoked) throw revokedToken();
   if (!outcome.stored && outcome.stale) throw new Error('the sealed box kept changing epochs during this submit');
