@@ -14,4 +14,7 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:3000/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # A small young generation: peak RSS 391 → 247 MB under load at the same throughput (bench/results.md).
-CMD ["node", "--max-semi-space-size=4", "src/server.ts"]
+# The old generation grows by at most half its live size before a full GC (V8 would let it double
+# or more): answers promoted under load, and their ~6 KB buffers, are freed sooner. Peak RSS with
+# 1,000,000 invitations 217–276 → 194–199 MB (bench/results.md, issue 16).
+CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=50", "src/server.ts"]

@@ -184,24 +184,28 @@ try {
     const profile = process.argv.includes('--profile')
       ? ['--cpu-prof', `--cpu-prof-dir=${path.join(HERE, 'profiles')}`]
       : [];
-    // The same flags as `npm start` (package.json).
-    app = spawn(process.execPath, [...profile, '--max-semi-space-size=4', 'src/server.ts'], {
-      // BENCH_APP_DIR: the app of another checkout (a same-machine A/B against an older version).
-      cwd: process.env.BENCH_APP_DIR ?? path.resolve(HERE, '..'),
-      env: {
-        ...process.env,
-        DATABASE_URL: url,
-        TOKEN_PEPPER: pepper.toString('hex'),
-        PORT: String(appPort),
-        LOG_LEVEL: 'warn',
-        TRUST_PROXY: 'true',
-        DB_POOL_SIZE: process.env.BENCH_DB_POOL_SIZE ?? '20',
-        SCHEDULER_INTERVAL_SECONDS: '0',
-        // The sealed box's epoch keys (crypto-shredding) in the benchmark's own folder.
-        BOX_KEY_DIR: path.join(dir, 'box-keys'),
+    // The same flags as `npm start` (package.json) and the Dockerfile.
+    app = spawn(
+      process.execPath,
+      [...profile, '--max-semi-space-size=4', '--heap-growing-percent=50', 'src/server.ts'],
+      {
+        // BENCH_APP_DIR: the app of another checkout (a same-machine A/B against an older version).
+        cwd: process.env.BENCH_APP_DIR ?? path.resolve(HERE, '..'),
+        env: {
+          ...process.env,
+          DATABASE_URL: url,
+          TOKEN_PEPPER: pepper.toString('hex'),
+          PORT: String(appPort),
+          LOG_LEVEL: 'warn',
+          TRUST_PROXY: 'true',
+          DB_POOL_SIZE: process.env.BENCH_DB_POOL_SIZE ?? '20',
+          SCHEDULER_INTERVAL_SECONDS: '0',
+          // The sealed box's epoch keys (crypto-shredding) in the benchmark's own folder.
+          BOX_KEY_DIR: path.join(dir, 'box-keys'),
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    );
     const base = `http://127.0.0.1:${appPort}`;
     for (let i = 0; i < 100; i++) {
       if (

@@ -148,16 +148,26 @@ async function releaseWhenDue(
       return null;
     };
     let sealedAfter = 0;
+    // Boxes opened by the filter below are not opened again for the release (the same plaintext:
+    // each open is a decryption and two ~6 KB buffers, per box, at every release of a moved wave).
+    const openedBefore = new Map<(typeof pending)[number], ReturnType<typeof openBox>>();
     if (movedFrom !== undefined) {
       const before = pending.length;
-      pending = pending.filter((row) => openBox(row.sealed) !== null);
+      pending = pending.filter((row) => {
+        const payload = openBox(row.sealed);
+        openedBefore.set(row, payload);
+        return payload !== null;
+      });
       sealedAfter = before - pending.length;
     }
     if (!options.flush && pending.length < Math.max(2 * k, options.batchSize ?? 0))
       return { released: 0, stillSealed: pending.length + sealedAfter, unreadable: 0 };
 
     const batch = options.flush ? pending : shuffle(pending, cryptoRandom).slice(0, pending.length - k);
-    const opened = batch.map((row) => ({ id: row.id, payload: openBox(row.sealed) }));
+    const opened = batch.map((row) => ({
+      id: row.id,
+      payload: openedBefore.has(row) ? openedBefore.get(row)! : openBox(row.sealed),
+    }));
     const readable = opened.filter(
       (o): o is { id: string; payload: NonNullable<typeof o.payload> } => o.payload !== null,
     );

@@ -8,7 +8,6 @@ import { remindNonResponders, surveysDueForReminder } from './reminders.ts';
 import { applyRetention } from '../retention/service.ts';
 import { flushContests } from '../responses/contests.ts';
 import { drainOutbox, type Send } from './outbox.ts';
-import { smtpSender } from './transport.ts';
 import { sendWhenSettled, settleTables } from '../anonymity/settle.ts';
 
 /** Mails sent under the settle lock at a time: a job waiting for it waits for at most these. */
@@ -107,7 +106,11 @@ export const schedulerPlugin = fp(
   async (app) => {
     const seconds = app.config.schedulerIntervalSeconds;
     if (seconds <= 0) return;
-    const sender = app.config.smtpUrl ? smtpSender(app.config.smtpUrl, app.config.mailFrom) : null;
+    // nodemailer (about 5 MB of heap once loaded) only when mail is configured: without SMTP_URL
+    // nothing here sends mail, and every byte loaded at start is held for the process's life.
+    const sender = app.config.smtpUrl
+      ? (await import('./transport.ts')).smtpSender(app.config.smtpUrl, app.config.mailFrom)
+      : null;
     let running: Promise<unknown> = Promise.resolve();
     const timer = setInterval(() => {
       running = running.then(() =>

@@ -1,4 +1,4 @@
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { ServiceUnavailable } from '../errors.ts';
 import type { Atom, SolverOptions, Table } from './disclosure.ts';
 
@@ -39,7 +39,10 @@ export async function protectOnThread(
     primary &&
     tables.some((t) => t.cells.some((c) => c.atoms.length > 0 && c.atoms.reduce((s, a) => s + atoms[a]!.n, 0) < k));
   if (!small && forced.length === 0) return new Set();
-  pool ??= new Piscina({
+  // Loaded on the first family that needs the solver (most processes never start its thread).
+  // Awaited before `??=`: two first callers must not each make a pool.
+  const { Piscina: Pool } = await import('piscina');
+  pool ??= new Pool({
     filename: new URL('./disclosure-worker.ts', import.meta.url).href,
     minThreads: 0,
     maxThreads: 1,
