@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
+import { randomUUID } from 'node:crypto';
+import { issueSurveySession, readSurveySession } from '../../src/responses/survey-session.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { bearer, type TestOrg } from '../helpers/factories.ts';
 import { importCsv, rosterCsv, rosteredOrganization } from '../helpers/roster.ts';
@@ -80,6 +82,43 @@ describe('the survey fetch of an open wave', () => {
       expect(Number(again.headers['content-length'])).toBe(Buffer.byteLength(again.body));
       expect(again.json().language).toBe(lang);
     }
+  });
+
+  it('P7 when the survey is fetched in a language no one of the wave fetched before, then its answer was made ahead on the clock, so the fetch takes no longer (issue 16 audit)', async () => {
+    const { sessions } = await openedSurvey();
+    await t.app.openWaves.refresh();
+    const session = [...sessions.values()][0]!;
+    const stringify = vi.spyOn(JSON, 'stringify');
+    try {
+      for (const lang of ['pl', 'ko', 'en'])
+        expect(
+          (
+            await t.app.inject({
+              method: 'GET',
+              url: `/v1/respond/survey?lang=${lang}`,
+              headers: { authorization: `Bearer ${session}` },
+            })
+          ).statusCode,
+        ).toBe(200);
+      // Encoding the survey on a first fetch is what its time showed.
+      const encodedNow = stringify.mock.calls.filter(([v]) => typeof v === 'object' && v !== null && 'questions' in v);
+      expect(encodedNow).toEqual([]);
+    } finally {
+      stringify.mockRestore();
+    }
+  });
+
+  it('when a session names an invitation that does not exist (only the session key could make one), then its submit answers 401, not 409 with a contest counted', async () => {
+    const { sessions } = await openedSurvey();
+    const session = [...sessions.values()][0]!;
+    const { questions } = (await fetchSurvey(session)).json();
+    const forged = issueSurveySession(t.app.keys, {
+      ...readSurveySession(t.app.keys, session)!,
+      invitationId: randomUUID(),
+    }).token;
+    const refused = await submit(t.app, forged, answersFor(questions));
+    expect(refused.statusCode, refused.body).toBe(401);
+    expect((await submit(t.app, session, answersFor(questions))).statusCode).toBe(201);
   });
 
   it('when HR closes the survey on this instance, then the next fetch answers 410 at once', async () => {
