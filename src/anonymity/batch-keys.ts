@@ -98,6 +98,21 @@ export class BatchKeys {
     return current;
   }
 
+  /**
+   * A wave's first key and epoch row, made as the wave opens, inside its transaction: a key file
+   * made by the first submit instead would tell, by that submit's time (a file written and
+   * fsynced) and the file's own, whether and when anyone had answered. A key left by an opening
+   * that rolls back opens nothing and goes at the next start.
+   */
+  async openWave(trx: Transaction<Database>, orgId: string, waveId: string): Promise<void> {
+    await this.#createFirst(orgId, waveId);
+    await trx
+      .insertInto('sealed_box_epochs')
+      .values({ org_id: orgId, wave_id: waveId, epoch: 0 })
+      .onConflict((c) => c.doNothing())
+      .execute();
+  }
+
   /** A submit sealed under a stale epoch (a release came between): forget it and ask again. */
   forget(waveId: string): void {
     this.#drop(waveId);

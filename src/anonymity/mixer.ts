@@ -172,7 +172,12 @@ async function releaseWhenDue(
       (o): o is { id: string; payload: NonNullable<typeof o.payload> } => o.payload !== null,
     );
     if (readable.length === 0) {
-      if (options.flush && currentEpoch !== null) await batchKeys.discardNext(orgId, waveId, currentEpoch);
+      // A close of a wave with no box at all: it moves past its key like any close, so the key its
+      // opening made is destroyed once this commits.
+      if (options.flush && currentEpoch !== null && pending.length === 0 && movedFrom === undefined) {
+        await batchKeys.advance(trx, orgId, waveId, currentEpoch, false);
+        advanced = true;
+      } else if (options.flush && currentEpoch !== null) await batchKeys.discardNext(orgId, waveId, currentEpoch);
       return { released: 0, stillSealed: pending.length, unreadable: opened.length };
     }
 

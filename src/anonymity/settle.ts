@@ -39,6 +39,7 @@ export type SettledTable =
   | 'sealed_responses'
   | 'responses'
   | 'answer_counts'
+  | 'sealed_box_epochs'
   | 'mail_outbox';
 
 // One key for the whole database: jobs share it, the mail drain takes it alone.

@@ -7,6 +7,7 @@ import { releaseResponses } from '../anonymity/mixer.ts';
 import { flushContests } from '../responses/contests.ts';
 import { shuffle } from '../anonymity/generalise.ts';
 import { findTemplate } from './templates.ts';
+import { batchKeysOf } from '../anonymity/batch-keys.ts';
 import { writeThenSettle, type SettledTable, type SettleOptions } from '../anonymity/settle.ts';
 import { queueMail } from '../delivery/outbox.ts';
 import { composeMail } from '../delivery/templates.ts';
@@ -218,6 +219,7 @@ export interface DistributionEntry {
  */
 export const WAVE_TABLES: readonly SettledTable[] = [
   'invitations',
+  'sealed_box_epochs',
   'waves',
   'surveys',
   'responses',
@@ -285,6 +287,8 @@ async function openNextWave(
         .values({ org_id: orgId, survey_id: surveyId, number: (last?.n ?? 0) + 1, status: 'open' })
         .returning(['id', 'number', 'opened_on'])
         .executeTakeFirstOrThrow();
+      // Its first key now, not at its first answer (docs/privacy.md: the first answer's key).
+      await batchKeysOf(keys).openWave(trx, orgId, wave.id);
 
       // P3: the first opening fixes the reporting configuration as the organization has it now;
       // later waves keep it (read under the survey's row lock, so one opening fixes it once).

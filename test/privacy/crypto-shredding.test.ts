@@ -146,6 +146,26 @@ describe('P1 when a T3 attacker holds the secrets, the key folder, the pages and
     expect(await readdir(path.join(boxKeyDir, org.id))).toEqual([]);
   });
 
+  it("P7 when a wave opens, then its first key and epoch are made with it, so the first answer's submit takes no longer than the next; closed with no answer, that key is destroyed", async () => {
+    const keysOf = async (wave: string) =>
+      (await readdir(path.join(boxKeyDir, org.id)).catch(() => [] as string[])).filter((f) => f.startsWith(wave));
+    const epochOf = async (wave: string) =>
+      (await t.app.db.selectFrom('sealed_box_epochs').select('epoch').where('wave_id', '=', wave).execute()).map(
+        (r) => r.epoch,
+      );
+    const survey = (await createSurvey(t.app, admin, { definition, minGroupSize: K })).id;
+    const opened = await openWave(t.app, admin, survey);
+    // Before anyone answered: nothing left for a first submit to make (a file written and fsynced,
+    // a row) that a later one does not.
+    expect(await keysOf(opened.wave.id)).toEqual([`${opened.wave.id}.0.key`]);
+    expect(await epochOf(opened.wave.id)).toEqual([0]);
+    const closed = await t.app.inject({ method: 'POST', url: `/v1/surveys/${survey}/close`, headers: bearer(admin) });
+    expect(closed.statusCode).toBe(200);
+    for (let i = 0; i < 50 && (await keysOf(opened.wave.id)).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await keysOf(opened.wave.id)).toEqual([]);
+  });
+
   it('P1 when a session issued before the close submits after it, then 410, and no key or epoch is made for the closed wave (issue 16 audit)', async () => {
     const keysOf = async (wave: string) =>
       (await readdir(path.join(boxKeyDir, org.id)).catch(() => [] as string[])).filter((f) => f.startsWith(wave));
