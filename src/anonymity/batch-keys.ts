@@ -83,12 +83,8 @@ export class BatchKeys {
         .where('id', '=', waveId)
         .executeTakeFirst();
       if (wave?.status !== 'open') throw new Error(`wave ${waveId} is not open: nothing may be sealed for it`);
-      await this.#createFirst(orgId, waveId);
-      await db
-        .insertInto('sealed_box_epochs')
-        .values({ org_id: orgId, wave_id: waveId, epoch: 0 })
-        .onConflict((c) => c.doNothing())
-        .execute();
+      // (A wave opened before its opening made the first key: BatchKeys.firstEpoch.)
+      await this.firstEpoch(db, orgId, waveId);
       epoch = (await this.#epochOf(db, orgId, waveId))!;
     }
     const key = await this.#read(orgId, waveId, epoch);
@@ -104,9 +100,9 @@ export class BatchKeys {
    * fsynced) and the file's own, whether and when anyone had answered. A key left by an opening
    * that rolls back opens nothing and goes at the next start.
    */
-  async openWave(trx: Transaction<Database>, orgId: string, waveId: string): Promise<void> {
+  async firstEpoch(db: Kysely<Database>, orgId: string, waveId: string): Promise<void> {
     await this.#createFirst(orgId, waveId);
-    await trx
+    await db
       .insertInto('sealed_box_epochs')
       .values({ org_id: orgId, wave_id: waveId, epoch: 0 })
       .onConflict((c) => c.doNothing())

@@ -91,8 +91,9 @@ export async function updateOrganization(
 
 /**
  * Removes an organization and everything it owns. Every tenant table reaches `organizations`
- * through ON DELETE CASCADE foreign keys (invitations through their waves' delete trigger, which
- * replaced two per-row keys: migrations/20261201_008), so one statement removes it all, atomically.
+ * through ON DELETE CASCADE foreign keys or, for the bulk tables (participants, invitations), the
+ * delete triggers that replaced their per-row keys (migrations/20261201_008), so one statement
+ * removes it all, atomically.
  */
 export async function deleteOrganization(db: Kysely<Database>, orgId: string, confirmSlug: string): Promise<void> {
   const result = await db

@@ -139,7 +139,7 @@ export const reportChangesPlugin = fp(
           const heard = decodeNotice(payload);
           if (heard && heard.from !== app.instanceId) handle(heard.notice);
         },
-        // From the database's triggers (migrations/20261201_010): what a survey fetch shows of an
+        // From the database's triggers (migrations/20261201_009): what a survey fetch shows of an
         // organization changed, on whichever instance, or in the scheduler.
         [RESPONDENTS_CHANNEL]: (payload) => {
           if (payload && UUID.test(payload)) app.openWaves.forget(payload);

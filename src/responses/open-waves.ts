@@ -38,7 +38,7 @@ export const OPEN_WAVES_REFRESH_MS = 2_000;
  * closed wave or a revoked link may still be shown its form for that long, but the submit
  * statement checks both itself and refuses. Sooner than that: HR's own writes forget their
  * organization here before they answer, and database triggers tell every instance
- * (migrations/20261201_010). A failed read leaves nothing to use, so fetches read the database
+ * (migrations/20261201_009). A failed read leaves nothing to use, so fetches read the database
  * (and answer 503 if it is down): this never answers from an old view.
  */
 export class OpenWaves {

@@ -265,7 +265,7 @@ export function localizeSurvey(
  * each of its languages at the current k, its answer schema, the organization's slug. A fetch's
  * time then says nothing of whether others came before it, or in which language (SPEC P7; found
  * by the issue 16 audit: a fetch in a language nobody had fetched yet took half as long again).
- * (The wave's first key is made when it opens: BatchKeys.openWave.)
+ * (The wave's first key is made when it opens: BatchKeys.firstEpoch.)
  * Returns the localized surveys, for the routes to encode their answers ahead too.
  */
 export async function warmOpenWave(

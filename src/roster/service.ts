@@ -77,7 +77,7 @@ export async function importRoster(
   if (mode === 'sync' && rows.length === 0)
     throw new ImportRejected([{ row: 1, field: 'file', reason: 'a sync needs at least one row' }]);
   return writeThenSettle(db, ['participants', 'invitations'], async (trx) => {
-    // The one lock the participants' foreign key took per row (migrations/20261201_009): an
+    // The one lock the participants' foreign key took per row (migrations/20261201_008): an
     // organization deleted meanwhile either waits for this import or makes it a 404.
     const org = await trx
       .selectFrom('organizations')

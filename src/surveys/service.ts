@@ -288,7 +288,7 @@ async function openNextWave(
         .returning(['id', 'number', 'opened_on'])
         .executeTakeFirstOrThrow();
       // Its first key now, not at its first answer (docs/privacy.md: the first answer's key).
-      await batchKeysOf(keys).openWave(trx, orgId, wave.id);
+      await batchKeysOf(keys).firstEpoch(trx, orgId, wave.id);
 
       // P3: the first opening fixes the reporting configuration as the organization has it now;
       // later waves keep it (read under the survey's row lock, so one opening fixes it once).
