@@ -109,6 +109,21 @@ export class BatchKeys {
       .execute();
   }
 
+  /**
+   * The wave's current key read ahead, on the open-waves view's clock: a submit that had to read
+   * it would take longer than the next, telling whoever submits that no one did on this instance
+   * since the wave opened or its last release (issue 16 audit). Makes no first key: the opening
+   * does (a key made here could outlive a close racing it).
+   */
+  async prime(orgId: string, waveId: string, epoch: number | null): Promise<void> {
+    if (epoch === null || this.#cache.get(waveId)?.epoch === epoch) return;
+    // Read with the view, perhaps before a release moved on: a submit sealing under an older
+    // epoch is told so by its own statement and seals again (as after any release).
+    const generation = this.#generation.get(waveId) ?? 0;
+    const key = await this.#read(orgId, waveId, epoch);
+    if (key && (this.#generation.get(waveId) ?? 0) === generation) this.#cache.set(waveId, { epoch, key });
+  }
+
   /** A submit sealed under a stale epoch (a release came between): forget it and ask again. */
   forget(waveId: string): void {
     this.#drop(waveId);

@@ -19,6 +19,8 @@ export interface OpenWave {
   organizationName: string;
   /** The wave's revoked invitations (leavers): few, and only HR revokes. */
   revoked: ReadonlySet<string>;
+  /** Its sealed box's key epoch as read (null: none yet); a submit checks it again itself. */
+  epoch: number | null;
 }
 
 /** How often every instance reads the open waves again, whatever it heard: the bound on staleness. */
@@ -127,12 +129,14 @@ export class OpenWaves {
         slug: string;
         name: string;
         revoked: string[];
+        epoch: number | null;
       }>`
-        select w.org_id, w.id, w.survey_id, s.min_group_size, o.slug, o.name,
+        select w.org_id, w.id, w.survey_id, s.min_group_size, o.slug, o.name, e.epoch,
           array(select i.id from invitations i where i.org_id = w.org_id and i.wave_id = w.id and i.revoked) as revoked
         from waves w
         join surveys s on s.org_id = w.org_id and s.id = w.survey_id
         join organizations o on o.id = w.org_id
+        left join sealed_box_epochs e on e.org_id = w.org_id and e.wave_id = w.id
         where w.status = 'open'`.execute(this.db);
       // Read while something changed: it may hold the old state, so it is not kept.
       if (generation !== this.generation) {
@@ -150,6 +154,7 @@ export class OpenWaves {
             orgSlug: r.slug,
             organizationName: r.name,
             revoked: new Set(r.revoked),
+            epoch: r.epoch,
           },
         ]),
       );

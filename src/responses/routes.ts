@@ -14,7 +14,7 @@ import {
   sessionFromLinkToken,
   submitAnswers,
   type SubmitContext,
-  warmOpenWave,
+  warmOpenWaves,
 } from './service.ts';
 import { SURVEY_SESSION_PREFIX } from './survey-session.ts';
 import { preferredLanguages } from '../pages/i18n.ts';
@@ -121,7 +121,7 @@ export const respondRoutes: FastifyPluginAsyncZod = async (app) => {
     httpStatus: '200',
   });
   app.openWaves.afterRead(async (waves) => {
-    for (const wave of waves) for (const survey of await warmOpenWave(app.db, wave)) encodeSurvey(survey);
+    for (const survey of await warmOpenWaves(app.db, app.keys, waves)) encodeSurvey(survey);
   });
 
   app.get(

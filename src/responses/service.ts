@@ -16,7 +16,7 @@ import { releaseDueAt, releaseResponses, type ReleaseResult } from '../anonymity
 import { sealResponse, snapshotDigest } from '../anonymity/sealed-box.ts';
 import { batchKeysOf } from '../anonymity/batch-keys.ts';
 import { issueSurveySession, readSurveySession, type SurveySession } from './survey-session.ts';
-import type { OpenWaves } from './open-waves.ts';
+import type { OpenWave, OpenWaves } from './open-waves.ts';
 import { countContest } from './contests.ts';
 import { participationMarker, submissionOf } from '../anonymity/participation.ts';
 
@@ -73,7 +73,6 @@ async function definitionOf(
       .executeTakeFirst();
     if (!row) return undefined;
     definition = row.definition as SurveyDefinition;
-    if (definitions.size > 1000) definitions.clear();
     definitions.set(cacheKey, definition);
   }
   return definition;
@@ -224,7 +223,6 @@ const schemas = new Map<string, ReturnType<typeof answersSchema>>();
 export function cachedAnswersSchema(surveyId: string, definition: SurveyDefinition) {
   let schema = schemas.get(surveyId);
   if (!schema) {
-    if (schemas.size > 1000) schemas.clear();
     schemas.set(surveyId, (schema = answersSchema(definition)));
   }
   return schema;
@@ -243,6 +241,9 @@ const deepFreeze = <T>(value: T): T => {
 // (src/plugins/serializer.ts).
 const localized = new Map<string, ReturnType<typeof localizeDefinition>>();
 
+const localizedKey = (survey: { orgId: string; surveyId: string }, language: string, minGroupSize: number) =>
+  `${survey.orgId}:${survey.surveyId}:${language}:${minGroupSize}`;
+
 /** The survey as the respondent sees it, in one language (falling back to the survey's default). */
 export function localizeSurvey(
   ctx: Pick<InvitationContext, 'orgId' | 'surveyId' | 'definition' | 'minGroupSize'>,
@@ -250,10 +251,9 @@ export function localizeSurvey(
 ) {
   const { definition, minGroupSize } = ctx;
   const language = preferred.find((l) => definition.languages.includes(l)) ?? definition.defaultLanguage;
-  const cacheKey = `${ctx.orgId}:${ctx.surveyId}:${language}:${minGroupSize}`;
+  const cacheKey = localizedKey(ctx, language, minGroupSize);
   let survey = localized.get(cacheKey);
   if (!survey) {
-    if (localized.size > 5000) localized.clear();
     localized.set(cacheKey, (survey = deepFreeze(localizeDefinition(definition, minGroupSize, language))));
   }
   return survey;
@@ -261,22 +261,51 @@ export function localizeSurvey(
 
 /**
  * Everything a request of an open wave would otherwise compute on its first use, computed when
- * the open-waves view reads the wave, on its clock (open-waves.ts): its definition, the survey in
- * each of its languages at the current k, its answer schema, the organization's slug. A fetch's
- * time then says nothing of whether others came before it, or in which language (SPEC P7; found
- * by the issue 16 audit: a fetch in a language nobody had fetched yet took half as long again).
- * (The wave's first key is made when it opens: BatchKeys.firstEpoch.)
+ * the open-waves view reads the waves, on its clock (open-waves.ts): each one's definition, the
+ * survey in each of its languages at the current k, its answer schema, the organization's slug,
+ * the wave's current key. A request's time then says nothing of whether others came before it, or
+ * in which language (SPEC P7; found by the issue 16 audits: a fetch in a language nobody had
+ * fetched yet took half as long again, a wave's first submit on an instance 0.6–0.9 ms more).
+ * The caches hold what the open waves need, and what requests of other waves added since the
+ * last read: no size cap empties them at a moment a request chose (a second audit found the old
+ * caps, once more than 1,000 surveys were open, undoing this preparation every tick).
  * Returns the localized surveys, for the routes to encode their answers ahead too.
  */
-export async function warmOpenWave(
-  db: Kysely<Database>,
-  wave: { orgId: string; waveId: string; surveyId: string; minGroupSize: number; orgSlug: string },
-) {
-  const definition = await definitionOf(db, wave.orgId, wave.surveyId);
-  if (!definition) return [];
-  if (!slugs.has(wave.orgId)) slugs.set(wave.orgId, wave.orgSlug);
-  cachedAnswersSchema(wave.surveyId, definition);
-  return definition.languages.map((language) => localizeSurvey({ ...wave, definition }, [language]));
+export async function warmOpenWaves(db: Kysely<Database>, keys: Keys, waves: OpenWave[]) {
+  const surveys = new Set(waves.map((w) => `${w.orgId}:${w.surveyId}`));
+  const organizations = new Set(waves.map((w) => w.orgId));
+  for (const key of definitions.keys()) if (!surveys.has(key)) definitions.delete(key);
+  const surveyIds = new Set(waves.map((w) => w.surveyId));
+  for (const key of schemas.keys()) if (!surveyIds.has(key)) schemas.delete(key);
+  for (const key of slugs.keys()) if (!organizations.has(key)) slugs.delete(key);
+  // The definitions not read yet, in one statement (a definition is frozen once its survey opens).
+  const missing = waves.filter((w) => !definitions.has(`${w.orgId}:${w.surveyId}`));
+  if (missing.length > 0) {
+    const rows = await db
+      .selectFrom('surveys')
+      .select(['org_id', 'id', 'definition'])
+      .where('id', '=', sql<string>`any(${missing.map((w) => w.surveyId)}::uuid[])`)
+      .execute();
+    for (const row of rows) definitions.set(`${row.org_id}:${row.id}`, row.definition as SurveyDefinition);
+  }
+  const prepared = [];
+  const current = new Set<string>();
+  for (const wave of waves) {
+    const definition = await definitionOf(db, wave.orgId, wave.surveyId);
+    if (!definition) continue;
+    if (!slugs.has(wave.orgId)) slugs.set(wave.orgId, wave.orgSlug);
+    cachedAnswersSchema(wave.surveyId, definition);
+    // A key that cannot be read now (the wave closing meanwhile) is read by the submit, as before.
+    await batchKeysOf(keys)
+      .prime(wave.orgId, wave.waveId, wave.epoch)
+      .catch(() => undefined);
+    for (const language of definition.languages) {
+      current.add(localizedKey(wave, language, wave.minGroupSize));
+      prepared.push(localizeSurvey({ ...wave, definition }, [language]));
+    }
+  }
+  for (const key of localized.keys()) if (!current.has(key)) localized.delete(key);
+  return prepared;
 }
 
 /** A definition in one language (a template's preview too); localizeSurvey caches it per survey. */
@@ -362,7 +391,6 @@ async function slugOf(db: Kysely<Database>, orgId: string): Promise<string | und
   if (slug === undefined) {
     slug = (await db.selectFrom('organizations').select('slug').where('id', '=', orgId).executeTakeFirst())?.slug;
     if (slug === undefined) return undefined;
-    if (slugs.size > 10_000) slugs.clear();
     slugs.set(orgId, slug);
   }
   return slug;

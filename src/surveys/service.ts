@@ -287,8 +287,6 @@ async function openNextWave(
         .values({ org_id: orgId, survey_id: surveyId, number: (last?.n ?? 0) + 1, status: 'open' })
         .returning(['id', 'number', 'opened_on'])
         .executeTakeFirstOrThrow();
-      // Its first key now, not at its first answer (docs/privacy.md: the first answer's key).
-      await batchKeysOf(keys).firstEpoch(trx, orgId, wave.id);
 
       // P3: the first opening fixes the reporting configuration as the organization has it now;
       // later waves keep it (read under the survey's row lock, so one opening fixes it once).
@@ -368,6 +366,9 @@ async function openNextWave(
         );
         distribution = [];
       }
+      // Its first key now, not at its first answer (docs/privacy.md), and last: a step that fails
+      // before it leaves no key behind.
+      await batchKeysOf(keys).firstEpoch(trx, orgId, wave.id);
       return { wave, distribution, withoutInvitation: audience.length - participants.length };
     },
     settle,

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
+import path from 'node:path';
+import { rename } from 'node:fs/promises';
+import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { issueSurveySession, readSurveySession } from '../../src/responses/survey-session.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
@@ -121,6 +124,21 @@ describe('the survey fetch of an open wave', () => {
     expect((await submit(t.app, session, answersFor(questions))).statusCode).toBe(201);
   });
 
+  it("P7 when a wave has had no answer on this instance, then its first submit reads no key: the view's clock read it ahead (issue 16 audit)", async () => {
+    const { wave, sessions } = await openedSurvey();
+    await t.app.openWaves.refresh();
+    const file = path.join(t.app.config.boxKeyDir!, org.id, `${wave.id}.0.key`);
+    await rename(file, `${file}.away`);
+    try {
+      const session = [...sessions.values()][0]!;
+      const { questions } = (await fetchSurvey(session)).json();
+      // A submit that had to read the key now would fail: it is not there.
+      expect((await submit(t.app, session, answersFor(questions))).statusCode).toBe(201);
+    } finally {
+      await rename(`${file}.away`, file);
+    }
+  });
+
   it('when HR closes the survey on this instance, then the next fetch answers 410 at once', async () => {
     const { survey, sessions } = await openedSurvey();
     await t.app.openWaves.refresh();
@@ -200,6 +218,30 @@ describe('the survey fetch of an open wave', () => {
     } finally {
       reads.mockRestore();
       forgets.mockRestore();
+    }
+  });
+});
+
+describe('more open surveys than any cache of the old kind held', () => {
+  it('P7 when 1,100 surveys are open, then after a read of the view every open wave is still prepared: its first fetch reads nothing (issue 16 audit: full caches emptied themselves)', async () => {
+    const { sessions, survey } = await openedSurvey();
+    const others = await Promise.all(Array.from({ length: 3 }, () => openedSurvey()));
+    // 1,100 more open surveys with an open wave each, copies of the first, as a busy instance has.
+    await sql`
+      with s as (
+        insert into surveys
+        select (jsonb_populate_record(null::surveys, to_jsonb(x) || jsonb_build_object('id', gen_random_uuid()))).*
+        from surveys x, generate_series(1, 1100) where x.id = ${survey.id}
+        returning id, org_id
+      )
+      insert into waves select (jsonb_populate_record(null::waves,
+        to_jsonb(w) || jsonb_build_object('id', gen_random_uuid(), 'survey_id', s.id))).*
+      from s, waves w where w.survey_id = ${survey.id}`.execute(t.app.db);
+    await t.app.openWaves.refresh();
+    await t.app.openWaves.refresh();
+    for (const session of [[...sessions.values()][0]!, ...others.map((o) => [...o.sessions.values()][0]!)]) {
+      const fetched = await whileTablesLocked(() => within(1_000, fetchSurvey(session)));
+      expect(fetched === 'timed out' ? fetched : fetched.statusCode).toBe(200);
     }
   });
 });
