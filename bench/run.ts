@@ -14,6 +14,7 @@ import { createDb } from '../src/db/connection.ts';
 import { migrateToLatest } from '../src/db/migrator.ts';
 import { ensureDatabase } from '../src/runtime.ts';
 import { deriveKeys } from '../src/crypto/tokens.ts';
+import { registerBatchKeys } from '../src/anonymity/batch-keys.ts';
 import { createOrganizationWithOwner } from '../src/orgs/service.ts';
 import { importRoster, replaceDimensions } from '../src/roster/service.ts';
 import { createSurvey, openWave } from '../src/surveys/service.ts';
@@ -72,6 +73,9 @@ try {
     await ensureDatabase(server.urlFor('postgres'), 'bench');
     const url = server.urlFor('bench');
     const db = createDb({ connectionString: url, max: 4 });
+    // The seeding opens waves as the app would, and an opening makes the wave's first key: in the
+    // app's own key folder (BOX_KEY_DIR below), so the app finds it.
+    registerBatchKeys(keys, path.join(dir, 'box-keys'), db);
     await migrateToLatest(db);
     const pgVersion = (await sql<{ v: string }>`select version() as v`.execute(db)).rows[0]!.v;
     if (pgStats) await sql`create extension if not exists pg_stat_statements`.execute(db);
