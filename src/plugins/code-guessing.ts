@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { DomainError, TooManyRequests } from '../errors.ts';
-import { keyedHash } from '../crypto/tokens.ts';
+import { clientKey } from '../guessing/client-key.ts';
 import { CODE_DIGITS, readTypedCode } from '../invitations/codes.ts';
 import { CODE_GUESS_LIMITS, type CodeGuessBudget } from '../guessing/budget.ts';
 import { sharedCodeGuessBudget, sweepStaleWindows } from '../guessing/shared-budget.ts';
@@ -49,10 +49,6 @@ export class MistypedCode extends DomainError {
     super(422, problem[0]!, problem[1]!, { wrong, digits, expectedDigits: CODE_DIGITS });
   }
 }
-
-/** The client as every limit in memory knows it (this budget, the routes' rate limits): a keyed hash of its address. */
-export const clientKey = (app: FastifyInstance, request: FastifyRequest) =>
-  keyedHash(app.keys['client-address'], request.ip).toString('base64url');
 
 /**
  * The preHandler of every route that accepts a nickname code. A code whose check digit fails can

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import { TooManyRequests } from '../errors.ts';
-import { clientKey } from './code-guessing.ts';
+import { clientKey } from '../guessing/client-key.ts';
 
 const HELMET_OPTIONS = {
   contentSecurityPolicy: {

@@ -139,6 +139,23 @@ describe('the survey fetch of an open wave', () => {
     }
   });
 
+  it("P8 when a session names its own invitation but another organization's open wave, then the view does not answer it: the fetch shows the session's own survey, nothing of the other's", async () => {
+    const { sessions } = await openedSurvey();
+    const other = await rosteredOrganization(t.app, 6, 3);
+    const theirs = await createSurvey(t.app, other.admin, { template: 'wellbeing', minGroupSize: 5 });
+    const { wave: theirWave } = await openWave(t.app, other.admin, theirs.id);
+    await t.app.openWaves.refresh();
+    const session = [...sessions.values()][0]!;
+    const own = (await fetchSurvey(session)).json();
+    const read = readSurveySession(t.app.keys, session)!;
+    // Only the session key could seal this (T3); the view must still keep tenants apart.
+    const forged = issueSurveySession(t.app.keys, { ...read, submit: { ...read.submit!, waveId: theirWave.id } }).token;
+    const fetched = await fetchSurvey(forged);
+    expect(fetched.statusCode).toBe(200);
+    expect(fetched.json().title).toBe(own.title);
+    expect(fetched.body).not.toContain('웰빙');
+  });
+
   it('when HR closes the survey on this instance, then the next fetch answers 410 at once', async () => {
     const { survey, sessions } = await openedSurvey();
     await t.app.openWaves.refresh();
